@@ -1,0 +1,119 @@
+"""Acquisition: the base that exists on day 0, and the daily inflow of new customers.
+
+The inflow follows a deterministic schedule (a_t = floor((t+1)R) - floor(tR) for a
+rate of R a day), so every strategy sees the same arrivals with the same keys, and
+common random numbers hold. Paid arrivals cost CAC each; arrivals come either as
+leads (`potential`) or with their first purchase made on the day they arrive (`new`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import arrival_kernel as ak
+from models import funnel_kernel as fk
+from models.funnel import Funnel, state_tuple
+from models.stages import STAGES
+from sim.customers import arrival_key
+from sim.module import Module
+from sim.streams import day_key, decision
+
+SOURCE_BASE, SOURCE_INFLOW = 0, 1
+TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
+FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel")
+
+
+@dataclass(frozen=True)
+class AcquisitionPlan:
+    """How many customers exist on day 0 and how many arrive each day after."""
+
+    base_customers: int
+    base_mix: dict                  # stage name -> share of the base
+    fresh_cohort: bool = False      # the whole base makes its first purchase on day 0
+    history_days: int = 730
+    lapsed_alive_share: float = 0.5
+    churned_alive_share: float = 0.2
+    inflow_per_day: float = 0.0
+    paid_share: float = 1.0
+    cac: float = 0.0
+    arrive_as_buyers: bool = False
+
+    def arrivals(self, day: int) -> int:
+        r = self.inflow_per_day
+        return int(np.floor((day + 1) * r) - np.floor(day * r))
+
+    def total(self, days: int) -> int:
+        return self.base_customers + int(np.floor(days * self.inflow_per_day))
+
+
+def split_counts(total: int, shares: dict) -> dict:
+    """Largest-remainder split of `total` by shares (deterministic, sums exactly)."""
+    names = list(shares)
+    raw = np.array([shares[k] for k in names], dtype=np.float64) * total
+    base = np.floor(raw).astype(np.int64)
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[: total - base.sum()]] += 1
+    return dict(zip(names, base.tolist()))
+
+
+class Acquisition(Module):
+    """Creates customers: the day-0 base with history, then the daily inflow."""
+
+    name = "acquisition"
+    phase = "arrive"
+
+    def __init__(self, plan: AcquisitionPlan):
+        self.plan = plan
+        self._trait = np.array([decision("traits." + k) for k in TRAIT_KEYS], dtype=np.uint64)
+        self._first = np.array([decision("first." + k) for k in FIRST_KEYS], dtype=np.uint64)
+
+    def init(self, sim) -> None:
+        self.funnel: Funnel = sim.module("funnel")
+        r = sim.results
+        self._arrivals = r.flow("arrivals")
+        self._paid = r.flow("paid_arrivals")
+        self._cost = r.flow("acquisition_cost")
+        self._paid_so_far = 0.0
+
+    def step(self, sim, day: int) -> None:
+        plan = self.plan
+        if day == 0 and plan.base_customers:
+            counts = split_counts(plan.base_customers, plan.base_mix)
+            targets = np.concatenate([np.full(counts[s], STAGES.index(s), dtype=np.int8)
+                                      for s in counts])
+            keys = arrival_key(SOURCE_BASE, 0, np.arange(plan.base_customers))
+            self._create(sim, keys, -1, day, targets, not plan.fresh_cohort,
+                         plan.fresh_cohort)
+        count = plan.arrivals(day)
+        if count:
+            keys = arrival_key(SOURCE_INFLOW, day, np.arange(count))
+            self._create(sim, keys, day, day, None, False, plan.arrive_as_buyers)
+            paid_before = self._paid_so_far
+            self._paid_so_far += count * plan.paid_share
+            paid = np.floor(self._paid_so_far) - np.floor(paid_before)
+            self._arrivals[day] = count
+            self._paid[day] = paid
+            self._cost[day] = paid * plan.cac
+
+    def _create(self, sim, keys, arrival, day, targets, with_history, buying) -> None:
+        c, f = sim.customers, self.funnel
+        b = f.behaviour
+        sl = c.add(keys, day)
+        c.arrival[sl] = arrival
+        tkeys = np.array([day_key(sim.seed_key, d, 0) for d in self._trait], dtype=np.uint64)
+        if targets is None:
+            targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
+        hist = np.array([self.plan.history_days, self.plan.lapsed_alive_share,
+                         self.plan.churned_alive_share], dtype=np.float64)
+        need = b.need_lifetime if b.need_lifetime is not None else np.zeros(3)
+        ak.init_arrivals(sl.start, sl.stop, day, tkeys, targets, with_history, c.kh, c.stage,
+                         c.flags, c.dtype, c.purchases, c.last, c.lam, c.nu, c.pdrop,
+                         c.need_end, c.due, b.purchase_rate, b.spend_rate, b.dropout, need,
+                         b.need_lifetime is not None, np.cumsum(b.demand_share), b.dem_tab,
+                         f.par, hist)
+        if buying:
+            dks = np.array([day_key(sim.seed_key, d, day) for d in self._first],
+                           dtype=np.uint64)
+            ak.first_purchases(sl.start, sl.stop, day, dks, state_tuple(c), f.model(),
+                               f.arrival_acc, f.arrival_coh)
+        f.admit(sim, sl)

@@ -1,0 +1,129 @@
+"""Kernels that give arriving customers their traits, history and first purchase.
+
+Traits are drawn from each customer's own stream, so a customer is the same person in
+every strategy. Customers of the base that exists on day 0 get a history consistent
+with their stage (purchase count, recency, alive or not); their purchase rate and
+dropout are then drawn from the posterior given that history (Gamma(r + x, alpha + T)
+and Beta(a, b + x) in the BG/NBD convention), so loyal customers really are the
+frequent buyers.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from models import funnel_kernel as fk
+from models.stages import (
+    ALIVE, CHURNED, CONTRACTUAL, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, RECURRENT,
+    REPEAT,
+)
+from models.traits import BETA, GAMMA, draw
+from sim.streams import beta, gamma, mix, nth, uniform64
+
+# Rows of the per-arrival key vector.
+T_TYPE, T_RATE, T_SPEND, T_DROP, T_NEED, T_HIST, T_DUE, N_TRAIT_KEYS = range(8)
+
+# History parameters (rows of `hist`).
+H_DAYS, H_LAPSED_ALIVE, H_CHURNED_ALIVE, N_HIST = range(4)
+
+
+@njit(cache=True)
+def _history(h, target, par, hist):
+    """(purchases, last purchase day, tenure days, alive) of a base customer.
+
+    Days are before day 0; recency is placed so that the stage at the end of day -1 is
+    `target`.
+    """
+    lapsed = par[fk.P_LAPSED_AFTER]
+    churned = min(par[fk.P_CHURNED_AFTER], hist[H_DAYS])
+    horizon = hist[H_DAYS]
+    loyal_after = int(par[fk.P_LOYAL_AFTER])
+    u0, u1, u2, u3 = (uniform64(nth(h, 0)), uniform64(nth(h, 1)), uniform64(nth(h, 2)),
+                      uniform64(nth(h, 3)))
+    if target == POTENTIAL:
+        return 0, NEVER, 0.0, True
+    if target == NEW:
+        idle = 1.0 + u0 * (min(lapsed, horizon) - 1.0)
+        return 1, -int(idle), idle, True
+    if target == REPEAT or target == LOYAL:
+        if target == REPEAT:
+            n = 2 + int(u1 * max(1, loyal_after - 2))
+        else:
+            n = loyal_after + int(-loyal_after * np.log(1.0 - u1))
+        tenure = 1.0 + u0 * (horizon - 1.0)
+        idle = 1.0 + u2 * (min(tenure, lapsed) - 1.0)
+        return n, -int(idle), tenure, True
+    n = 1 + int(-2.0 * np.log(1.0 - u1))
+    if target == LAPSED:
+        idle = lapsed + u0 * max(0.0, churned - lapsed)
+        alive = u3 < hist[H_LAPSED_ALIVE]
+    else:
+        idle = churned + u0 * max(0.0, horizon - churned)
+        alive = u3 < hist[H_CHURNED_ALIVE]
+    tenure = idle + u2 * max(0.0, horizon - idle)
+    return n, -int(idle), tenure, alive
+
+
+@njit(cache=True, parallel=True)
+def init_arrivals(lo, hi, day, keys, targets, with_history, kh, stage, flags, dtype, n,
+                  last, lam, nu, pdrop, need_end, due, rate_trait, spend_trait, drop_trait,
+                  need_trait, has_need, share_cum, dem_tab, par, hist):
+    """Draw traits (and, for the day-0 base, history) of customers [lo, hi)."""
+    for i in prange(lo, hi):
+        k = kh[i]
+        u_type = uniform64(mix(k ^ keys[T_TYPE]))
+        kind = 0
+        while kind < share_cum.size - 1 and u_type >= share_cum[kind]:
+            kind += 1
+        dtype[i] = kind
+        count, last_day, tenure, alive = 0, NEVER, 0.0, True
+        if with_history:
+            count, last_day, tenure, alive = _history(mix(k ^ keys[T_HIST]), targets[i - lo],
+                                                      par, hist)
+        x = max(count - 1, 0)
+        hr = mix(k ^ keys[T_RATE])
+        if int(rate_trait[0]) == GAMMA and count > 0:
+            lam[i] = gamma(hr, rate_trait[1] + x, rate_trait[2] + tenure)
+        else:
+            lam[i] = draw(hr, rate_trait)
+        nu[i] = draw(mix(k ^ keys[T_SPEND]), spend_trait)
+        hd = mix(k ^ keys[T_DROP])
+        if int(drop_trait[0]) == BETA and count > 0 and alive:
+            pdrop[i] = beta(hd, drop_trait[1], drop_trait[2] + x)
+        else:
+            pdrop[i] = draw(hd, drop_trait)
+        if has_need:
+            life = draw(mix(k ^ keys[T_NEED]), need_trait)
+            if with_history:
+                life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
+            need_end[i] = np.int32(min(FOREVER - 1.0, day + max(1.0, np.ceil(life))))
+        n[i] = count
+        last[i] = last_day
+        flags[i] = ALIVE if alive else 0
+        if count > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
+            d = fk.next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam[i], dem_tab, par)
+            if d < day:
+                span = d - last_day
+                d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
+            due[i] = d
+        stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
+
+
+@njit(cache=True)
+def first_purchases(lo, hi, day, dks, S, M, acc, coh):
+    """Book the first purchase of customers who arrive as buyers (serial: sums in order)."""
+    kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]
+    due, rel_spend, revenue, margin = S[11], S[16], S[18], S[19]
+    stage_tab, dem_tab, par = M[0], M[1], M[3]
+    for i in range(lo, hi):
+        if (flags[i] & ALIVE) == 0:
+            continue
+        kind = dtype[i]
+        n[i], paid, m, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0, 1, day, POTENTIAL,
+                                          kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
+                                          0.0, rel_spend[i], stage_tab, par, acc, coh)
+        last[i] = day
+        revenue[i] += np.float32(paid)
+        margin[i] += np.float32(m)
+        stage[i] = NEW
+        if kind == RECURRENT or kind == CONTRACTUAL:
+            due[i] = fk.next_due(mix(kh[i] ^ dks[fk.K_DUE]), kind, day, lam[i], dem_tab, par)

@@ -1,0 +1,61 @@
+"""The numeric behaviour model handed to the kernels: tables and encoded traits.
+
+Scenarios (pydantic, with units and sources) are turned into this plain bundle of
+numpy arrays once per strategy, so the kernels never touch Python objects and every
+lever a strategy moves lands in exactly one number here.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models import funnel_kernel as fk
+from models.stages import DEMAND_TYPES, FOREVER, STAGES
+
+
+@dataclass
+class Behaviour:
+    """Everything the funnel and acquisition kernels need to know about customers."""
+
+    purchase_rate: np.ndarray          # trait, per day
+    dropout: np.ndarray                # trait, probability after each repeat purchase
+    spend_rate: np.ndarray             # trait: Gamma-Gamma nu (unused for a fixed check)
+    need_lifetime: np.ndarray | None   # trait, days; None: the need never ends
+    stage_tab: np.ndarray              # (stage, BUY/HAZARD/SPEND/PRICE)
+    dem_tab: np.ndarray                # (demand type, parameter)
+    demand_share: np.ndarray           # share of arriving customers by demand type
+    season: np.ndarray                 # purchase intensity of situational demand, per day
+    loyal_after: int = 4
+    lapsed_after: int = 90
+    churned_after: int | None = None
+    poisson_orders: bool = True
+    gross_margin: float = 0.3
+    rate_add: float = 0.0              # extra purchases per day (frequency lever)
+    spend_p: float = 0.0               # Gamma-Gamma p; 0 means a fixed check
+    spend_fixed: float = 0.0
+    churn_mult: float = 1.0            # premature churn lever
+    spend_mult: float = 1.0            # check lever
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.stage_tab.shape != (len(STAGES), 4):
+            raise ValueError(f"stage table must be {len(STAGES)}x4")
+        if self.dem_tab.shape[0] != len(DEMAND_TYPES):
+            raise ValueError(f"demand table needs {len(DEMAND_TYPES)} rows")
+
+    def par(self) -> np.ndarray:
+        """The scalar parameter vector of the funnel kernel."""
+        p = np.zeros(fk.N_PAR, dtype=np.float64)
+        p[fk.P_LOYAL_AFTER] = self.loyal_after
+        p[fk.P_LAPSED_AFTER] = self.lapsed_after
+        p[fk.P_CHURNED_AFTER] = FOREVER if self.churned_after is None else self.churned_after
+        p[fk.P_POISSON_ORDERS] = 1.0 if self.poisson_orders else 0.0
+        p[fk.P_GROSS_MARGIN] = self.gross_margin
+        p[fk.P_RATE_ADD] = self.rate_add
+        p[fk.P_SPEND_KIND] = 1.0 if self.spend_p > 0 else 0.0
+        p[fk.P_SPEND_P] = self.spend_p
+        p[fk.P_SPEND_CONST] = self.spend_fixed
+        p[fk.P_SEASON_MAX] = float(self.season.max()) if self.season.size else 1.0
+        p[fk.P_CHURN_MULT] = self.churn_mult
+        p[fk.P_SPEND_MULT] = self.spend_mult
+        return p

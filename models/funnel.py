@@ -1,0 +1,158 @@
+"""The Funnel module: the one place that resolves dropout, purchase, spend and stage.
+
+It owns the behavioural customer states, runs the day kernel in the `resolve` phase,
+and reports the funnel's daily stocks and flows and the cohort matrices (the layer
+cake). Other modules only move multipliers (`rel_buy`, `rel_churn`, `rel_spend`,
+today's `boost`) or call `nudge`; none writes the stage.
+"""
+
+import numpy as np
+
+from models import funnel_kernel as fk
+from models.behaviour import Behaviour
+from models.stages import ACTIVE_STAGES, ALIVE, CHURNED, EXPOSED, FOREVER, LAPSED, NEVER, \
+    STAGES
+from sim.module import Module
+from sim.streams import day_key, decision
+
+STATES = {
+    "stage": (np.int8, 0),
+    "flags": (np.uint8, ALIVE),
+    "dtype": (np.int8, 0),
+    "purchases": (np.int32, 0),
+    "last": (np.int32, NEVER),
+    "lam": (np.float32, 0.0),
+    "nu": (np.float32, 0.0),
+    "pdrop": (np.float32, 0.0),
+    "need_end": (np.int32, FOREVER),
+    "due": (np.int32, FOREVER),
+    "t_next": (np.int32, FOREVER),
+    "p_hi": (np.float32, 0.0),
+    "rel_buy": (np.float32, 1.0),
+    "rel_churn": (np.float32, 1.0),
+    "rel_spend": (np.float32, 1.0),
+    "boost": (np.float32, 1.0),
+    "revenue": (np.float32, 0.0),
+    "margin": (np.float32, 0.0),
+    "flag_buf": (np.uint8, 0),
+}
+
+FLOWS = {
+    "revenue": fk.A_REVENUE, "gross_margin": fk.A_MARGIN, "discounts": fk.A_DISCOUNT,
+    "purchases": fk.A_ORDERS, "buyers": fk.A_BUYERS, "first_purchases": fk.A_FIRST,
+    "revenue_first": fk.A_REVENUE_FIRST, "repeat_purchases": fk.A_REPEAT_ORDERS,
+    "revenue_repeat": fk.A_REVENUE_REPEAT, "churned_premature": fk.A_DIED_PREMATURE,
+    "churned_natural": fk.A_DIED_NATURAL, "leads_lost": fk.A_LEADS_LOST,
+    "won_back": fk.A_WON_BACK,
+}
+
+KEYS = ("event", "orders", "spend", "drop", "due", "cancel")
+
+
+class Funnel(Module):
+    """Resolves each day's behaviour of every customer with the numba kernel."""
+
+    name = "funnel"
+    phase = "resolve"
+
+    def __init__(self, behaviour: Behaviour):
+        self.behaviour = behaviour
+        self.par = behaviour.par()
+        self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
+
+    def init(self, sim) -> None:
+        for name, (dtype, fill) in STATES.items():
+            sim.customers.declare(name, dtype, fill)
+        self.n_cohorts = 2 + fk.month_of(sim.days)
+        self.n_months = 1 + fk.month_of(sim.days - 1)
+        self.counts = np.zeros((2, len(STAGES)), dtype=np.int64)
+        self.cohort_size = np.zeros(self.n_cohorts, dtype=np.float64)
+        self.arrival_acc = np.zeros(fk.N_ACC, dtype=np.float64)
+        self.arrival_coh = np.zeros((self.n_cohorts, fk.N_COH), dtype=np.float64)
+        self._buffers(sim.customers.capacity)
+        r = sim.results
+        self._flows = {name: r.flow(name) for name in FLOWS}
+        self._stocks = {name: r.stock(name) for name in
+                        (*STAGES, "customers", "alive", "active", "lapsed_alive",
+                         "churned_alive")}
+        self.cohorts = {
+            "revenue": r.matrix("cohort_revenue", (self.n_cohorts, self.n_months)),
+            "gross_margin": r.matrix("cohort_gross_margin", (self.n_cohorts, self.n_months)),
+            "buyers": r.matrix("cohort_buyers", (self.n_cohorts, self.n_months)),
+        }
+
+    def _buffers(self, capacity: int) -> None:
+        chunks = (capacity + fk.CHUNK - 1) // fk.CHUNK
+        self.acc = np.zeros((chunks, fk.N_ACC), dtype=np.float64)
+        self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
+        self.chunk_coh = np.zeros((chunks, self.n_cohorts, fk.N_COH), dtype=np.float64)
+
+    def admit(self, sim, sl: slice) -> None:
+        """Count customers just created (stage and flags set) and cache their bounds."""
+        c = sim.customers
+        alive = (c.flags[sl] & ALIVE) != 0
+        for a in (0, 1):
+            self.counts[a] += np.bincount(c.stage[sl][alive == bool(a)],
+                                          minlength=len(STAGES))
+        cohorts = np.where(c.arrival[sl] < 0, 0, 1 + (c.arrival[sl].astype(np.int64) * 12) // 365)
+        self.cohort_size += np.bincount(cohorts, minlength=self.n_cohorts)
+        self.refresh(sim, sl)
+
+    def model(self) -> tuple:
+        """The behaviour tables in the order the kernels take them."""
+        b = self.behaviour
+        return (b.stage_tab, b.dem_tab, b.season, self.par)
+
+    def refresh(self, sim, sl: slice) -> None:
+        """Recompute cached bounds and timers after a module changed multipliers."""
+        c = sim.customers
+        fk.refresh_range(sl.start, sl.stop, sim.day, state_tuple(c), self.model())
+
+    def nudge(self, sim, idx: np.ndarray, factor, exposed: bool = False) -> None:
+        """Multiply today's buy probability of customers `idx` (a campaign response)."""
+        c = sim.customers
+        c.boost[idx] *= np.float32(factor) if np.isscalar(factor) else factor
+        if exposed:
+            c.flags[idx] |= np.uint8(EXPOSED)
+        c.p_hi[idx] = np.float32(2.0)
+
+    def step(self, sim, day: int) -> None:
+        c = sim.customers
+        if self.acc.shape[0] * fk.CHUNK < c.capacity:
+            self._buffers(c.capacity)
+        dks = np.array([day_key(sim.seed_key, d, day) for d in self._decisions],
+                       dtype=np.uint64)
+        fk.day_step(day, c.n, dks, state_tuple(c), self.model(), c.flag_buf, self.acc,
+                    self.chunk_counts, self.chunk_coh)
+        used = (c.n + fk.CHUNK - 1) // fk.CHUNK
+        totals = self.acc[:used].sum(axis=0) + self.arrival_acc
+        for name, col in FLOWS.items():
+            self._flows[name][day] = totals[col]
+        self.counts += self.chunk_counts[:used].sum(axis=0)
+        coh = self.chunk_coh[:used].sum(axis=0) + self.arrival_coh
+        month = fk.month_of(day)
+        self.cohorts["revenue"][:, month] += coh[:, fk.C_REVENUE]
+        self.cohorts["gross_margin"][:, month] += coh[:, fk.C_MARGIN]
+        self.cohorts["buyers"][:, month] += coh[:, fk.C_BUYERS]
+        self.arrival_acc[:] = 0.0
+        self.arrival_coh[:] = 0.0
+        self._record_stocks(c.n, day)
+
+    def _record_stocks(self, n_customers: int, day: int) -> None:
+        by_stage = self.counts.sum(axis=0)
+        for s, name in enumerate(STAGES):
+            self._stocks[name][day] = by_stage[s]
+        self._stocks["customers"][day] = n_customers
+        self._stocks["alive"][day] = self.counts[1].sum()
+        self._stocks["active"][day] = by_stage[list(ACTIVE_STAGES)].sum()
+        self._stocks["lapsed_alive"][day] = self.counts[1, LAPSED]
+        self._stocks["churned_alive"][day] = self.counts[1, CHURNED]
+
+    def finalize(self, sim) -> None:
+        sim.results.matrices["cohort_size"] = self.cohort_size.copy()
+
+
+
+def state_tuple(c) -> tuple:
+    """The funnel's customer arrays in the order the kernels unpack them."""
+    return tuple(getattr(c, name) for name in fk.STATE_ORDER)

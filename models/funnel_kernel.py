@@ -1,0 +1,326 @@
+"""The funnel's day kernel: dropout, purchase, basket and spend, then the stage.
+
+Most customers do nothing on most days, so the kernel works in two passes per fixed
+chunk of customers. The sweep draws one uniform per customer from the counter-based
+stream and flags those whose uniform falls under a cached upper bound of their event
+probability (`p_hi`) or whose timer (`t_next`: lapse, need end, renewal due, ...) is
+due; it has no branches and vectorises. The exact pass then applies the full rule to
+the flagged few, reusing the same uniform, so the outcome is exactly what a per-day
+rule applied to everyone would give. Bounds use the largest seasonal intensity, so
+they hold every day; a module that lifts today's odds (a campaign response) raises
+`boost` and forces the customer into the exact pass by setting `p_hi` above 1.
+
+Chunks have a fixed size, sums are kept per chunk and added in chunk order, so totals
+are bit-identical whatever the thread count.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from models.stages import (
+    ALIVE, BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FOREVER,
+    HAZARD, IMPULSE, LAPSED, LOYAL, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT, SITUATIONAL,
+    SPEND, WON_BACK,
+)
+from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
+
+CHUNK = 16384
+
+# Customer arrays, in the order of the tuple `S` the kernels take.
+STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
+               "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
+               "rel_spend", "boost", "revenue", "margin")
+
+# Scalar parameters (rows of the float64 vector `par`).
+(P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
+ P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
+ P_SPEND_MULT, N_PAR) = range(13)
+
+# Demand table columns (one row per demand type).
+D_A, D_B = 0, 1
+
+# Per-chunk accumulators.
+(A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
+ A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
+ A_WON_BACK, N_ACC) = range(14)
+
+# Cohort bins: revenue, margin, distinct buyers in the month.
+C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
+
+# Per-day stream keys (rows of `dks`).
+K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, N_KEYS = range(7)
+
+
+@njit(cache=True, inline="always")
+def month_of(day):
+    return (day * 12) // 365
+
+
+@njit(cache=True, inline="always")
+def cohort_of(arrival):
+    """Row of the cohort matrix: 0 for the base that existed on day 0, then months."""
+    return 0 if arrival < 0 else 1 + month_of(arrival)
+
+
+@njit(cache=True, inline="always")
+def stage_by_count(n, loyal_after):
+    if n >= loyal_after:
+        return LOYAL
+    if n >= 2:
+        return REPEAT
+    return NEW
+
+
+@njit(cache=True, inline="always")
+def stage_of(n, last, day, previous, bought_today, par):
+    """The CRM stage at the end of `day`, from purchase count and recency only."""
+    if n == 0:
+        return POTENTIAL
+    idle = day - last
+    if idle >= par[P_CHURNED_AFTER]:
+        return CHURNED
+    if idle >= par[P_LAPSED_AFTER]:
+        return LAPSED
+    if bought_today:
+        if previous == LAPSED or previous == CHURNED:
+            return WON_BACK
+        return stage_by_count(n, int(par[P_LOYAL_AFTER]))
+    if previous == WON_BACK:
+        return WON_BACK
+    return stage_by_count(n, int(par[P_LOYAL_AFTER]))
+
+
+@njit(cache=True, inline="always")
+def hazard(s, rel_churn, stage_tab, par):
+    return min(1.0, stage_tab[s, HAZARD] * rel_churn * par[P_CHURN_MULT])
+
+
+@njit(cache=True, inline="always")
+def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, stage_tab, dem_tab, par):
+    """Daily purchase intensity of the Poisson-like demand types (and of leads)."""
+    rate = (lam + par[P_RATE_ADD]) * stage_tab[s, BUY] * rel_buy
+    if n > 0:
+        if kind == SITUATIONAL:
+            rate *= season_factor
+        elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
+            rate *= dem_tab[COMPLEMENTARY, D_A]
+    return rate
+
+
+@njit(cache=True, inline="always")
+def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
+                    stage_tab, dem_tab, par):
+    """Probability of buying on `day` before today's boost (0 off the due day)."""
+    if n > 0 and kind == RECURRENT:
+        if due != day:
+            return 0.0
+        return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy)
+    if n > 0 and kind == CONTRACTUAL:
+        return 1.0 if due == day else 0.0
+    rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, stage_tab,
+                        dem_tab, par)
+    q = 1.0 - np.exp(-rate)
+    if kind == IMPULSE and not exposed:
+        q *= dem_tab[IMPULSE, D_A]
+    return q
+
+
+@njit(cache=True, inline="always")
+def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day, stage_tab,
+          dem_tab, par):
+    """(next timer day, upper bound of any day's event probability) of one customer."""
+    t = np.int64(FOREVER)
+    if n > 0:
+        if s != LAPSED and s != CHURNED:
+            t = min(t, np.int64(last) + np.int64(par[P_LAPSED_AFTER]))
+        if s != CHURNED:
+            t = min(t, np.int64(last) + np.int64(par[P_CHURNED_AFTER]))
+    if not alive:
+        return np.int32(t), np.float32(0.0)
+    t = min(t, np.int64(need_end))
+    if n > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
+        t = min(t, np.int64(due))
+    window = dem_tab[COMPLEMENTARY, D_B]
+    if n > 0 and kind == COMPLEMENTARY and day - last < window:
+        t = min(t, np.int64(last) + np.int64(window))
+    h = hazard(s, rel_churn, stage_tab, par)
+    q = buy_probability(s, kind, n, last, -1, lam, rel_buy, False, day, par[P_SEASON_MAX],
+                        stage_tab, dem_tab, par)
+    p = h + (1.0 - h) * q
+    return np.int32(t), np.float32(p) + np.float32(1e-7)
+
+
+@njit(cache=True)
+def refresh_range(lo, hi, day, S, M):
+    """Recompute cached bounds and timers of customers [lo, hi)."""
+    stage, flags, dtype, n, last, lam = S[2], S[3], S[4], S[5], S[6], S[7]
+    need_end, due, t_next, p_hi, rel_buy, rel_churn = S[10], S[11], S[12], S[13], S[14], S[15]
+    stage_tab, dem_tab, par = M[0], M[1], M[3]
+    for i in range(lo, hi):
+        t_next[i], p_hi[i] = bound(stage[i], (flags[i] & ALIVE) != 0, dtype[i], n[i], last[i],
+                                   need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i], day,
+                                   stage_tab, dem_tab, par)
+
+
+@njit(cache=True)
+def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
+    if par[P_SPEND_KIND] == 0:
+        x = par[P_SPEND_CONST]
+    else:
+        x = gamma(h, par[P_SPEND_P], nu_i)
+    return x * stage_tab[s, SPEND] * rel_spend * par[P_SPEND_MULT]
+
+
+@njit(cache=True)
+def next_due(h, kind, day, lam_i, dem_tab, par):
+    """Day the need recurs next: Gamma intervals (recurrent) or the contract period."""
+    if kind == CONTRACTUAL:
+        return day + max(1, int(dem_tab[CONTRACTUAL, D_A]))
+    k = dem_tab[RECURRENT, D_A]
+    rate = lam_i + par[P_RATE_ADD]
+    interval = gamma(h, k, k * rate)
+    return day + max(1, int(interval + 0.5))
+
+
+@njit(cache=True)
+def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_drop,
+                rel_spend, stage_tab, par, acc, coh):
+    """Book up to `orders` orders; BG/NBD dropout may follow each repeat order.
+
+    Returns (purchases after, revenue, margin, died).
+    """
+    price = stage_tab[s, PRICE]
+    keep = 1.0 - par[P_GROSS_MARGIN]
+    if last < 0 or month_of(last) != month_of(day):
+        coh[cohort, C_BUYERS] += 1.0
+    acc[A_BUYERS] += 1.0
+    paid_sum = 0.0
+    margin_sum = 0.0
+    for j in range(orders):
+        x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
+        paid = x * price
+        m = x * (price - keep)
+        paid_sum += paid
+        margin_sum += m
+        acc[A_DISCOUNT] += x - paid
+        acc[A_ORDERS] += 1.0
+        if n == 0:
+            acc[A_FIRST] += 1.0
+            acc[A_REVENUE_FIRST] += paid
+        else:
+            acc[A_REPEAT_ORDERS] += 1.0
+            acc[A_REVENUE_REPEAT] += paid
+        n += 1
+        if n >= 2 and kind != CONTRACTUAL and uniform64(nth(h_drop, j)) < p_drop:
+            acc[A_DIED_PREMATURE] += 1.0
+            acc[A_REVENUE] += paid_sum
+            acc[A_MARGIN] += margin_sum
+            coh[cohort, C_REVENUE] += paid_sum
+            coh[cohort, C_MARGIN] += margin_sum
+            return n, paid_sum, margin_sum, True
+    acc[A_REVENUE] += paid_sum
+    acc[A_MARGIN] += margin_sum
+    coh[cohort, C_REVENUE] += paid_sum
+    coh[cohort, C_MARGIN] += margin_sum
+    return n, paid_sum, margin_sum, False
+
+
+@njit(cache=True)
+def death_column(natural, n):
+    if natural:
+        return A_DIED_NATURAL
+    return A_DIED_PREMATURE if n > 0 else A_LEADS_LOST
+
+
+@njit(cache=True)
+def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
+    """Sweep one chunk, then apply the exact rule to its flagged customers."""
+    (kh, arrival, stage, flags, dtype, n, last, lam, nu, pdrop, need_end, due, t_next,
+     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue, margin) = S
+    stage_tab, dem_tab, season, par = M
+    acc[:] = 0.0
+    counts[:, :] = 0
+    coh[:, :] = 0.0
+    ek = dks[K_EVENT]
+    k_c = kh[lo:hi]
+    p_c = p_hi[lo:hi]
+    t_c = t_next[lo:hi]
+    f_c = flag_buf[lo:hi]
+    for j in range(hi - lo):
+        u = uniform32(mix(k_c[j] ^ ek))
+        f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
+    churn_mult = par[P_CHURN_MULT]
+    for j in range(hi - lo):
+        if not f_c[j]:
+            continue
+        i = lo + j
+        s = stage[i]
+        was_alive = (flags[i] & ALIVE) != 0
+        bought = False
+        if was_alive:
+            kind = dtype[i]
+            died = False
+            natural = need_end[i] <= day
+            if natural:
+                died = True
+            else:
+                h = hazard(s, rel_churn[i], stage_tab, par)
+                q = buy_probability(s, kind, n[i], last[i], due[i], lam[i], rel_buy[i],
+                                    (flags[i] & EXPOSED) != 0, day, season[day], stage_tab,
+                                    dem_tab, par)
+                q = min(1.0, q * boost[i])
+                renews = n[i] > 0 and (kind == RECURRENT or kind == CONTRACTUAL)
+                due_today = renews and due[i] == day
+                p_drop = min(1.0, pdrop[i] * rel_churn[i] * churn_mult)
+                u = np.float64(uniform32(mix(kh[i] ^ ek)))
+                if u < h:
+                    died = True
+                elif (kind == CONTRACTUAL and due_today
+                      and uniform64(mix(kh[i] ^ dks[K_CANCEL])) < p_drop):
+                    died = True
+                elif u < h + (1.0 - h) * q:
+                    bought = True
+                if due_today and not died:
+                    due[i] = next_due(mix(kh[i] ^ dks[K_DUE]), kind, day, lam[i], dem_tab, par)
+                if bought:
+                    orders = 1
+                    if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
+                        orders = poisson_positive(mix(kh[i] ^ dks[K_ORDERS]), -np.log(1.0 - q))
+                    n_after, paid, m, dropped = book_orders(
+                        mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]), orders, day, s,
+                        kind, n[i], last[i], cohort_of(arrival[i]), nu[i], p_drop,
+                        rel_spend[i], stage_tab, par, acc, coh)
+                    n[i] = n_after
+                    last[i] = day
+                    revenue[i] += np.float32(paid)
+                    margin[i] += np.float32(m)
+                    if dropped:
+                        flags[i] = flags[i] & ~np.uint8(ALIVE)
+            if died:
+                acc[death_column(natural, n[i])] += 1.0
+                flags[i] = flags[i] & ~np.uint8(ALIVE)
+                if natural:
+                    flags[i] = flags[i] | np.uint8(DIED_NATURAL)
+            boost[i] = 1.0
+            flags[i] = flags[i] & ~np.uint8(EXPOSED)
+        new_s = stage_of(n[i], last[i], day, s, bought, par)
+        if bought and new_s == WON_BACK:
+            acc[A_WON_BACK] += 1.0
+        stage[i] = new_s
+        now_alive = (flags[i] & ALIVE) != 0
+        if new_s != s or now_alive != was_alive:
+            counts[1 if was_alive else 0, s] -= 1
+            counts[1 if now_alive else 0, new_s] += 1
+        t_next[i], p_hi[i] = bound(new_s, now_alive, dtype[i], n[i], last[i], need_end[i],
+                                   due[i], lam[i], rel_buy[i], rel_churn[i], day, stage_tab,
+                                   dem_tab, par)
+
+
+@njit(cache=True, parallel=True)
+def day_step(day, n_live, dks, S, M, flag_buf, acc, counts, coh):
+    """Simulate one day for customers [0, n_live); sums go to per-chunk rows."""
+    n_chunks = (n_live + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n_live)
+        chunk_step(lo, hi, day, dks, S, M, flag_buf, acc[c], counts[c], coh[c])

@@ -1,0 +1,25 @@
+"""Funnel stages, demand types and the per-customer flag bits shared by the kernels.
+
+Stages are what a CRM sees, derived from behaviour (purchase count and recency);
+whether a customer is still latently alive is a flag beside it, so both views can be
+reported.
+"""
+
+POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
+STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
+ACTIVE_STAGES = (NEW, REPEAT, LOYAL, WON_BACK)
+
+# Columns of the stage table (one row per stage).
+BUY, HAZARD, SPEND, PRICE = range(4)
+
+# Demand types: how a need turns into purchases.
+POISSON, RECURRENT, COMPLEMENTARY, SITUATIONAL, IMPULSE, CONTRACTUAL = range(6)
+DEMAND_TYPES = ("poisson", "recurrent", "complementary", "situational", "impulse", "contractual")
+
+# Flag bits.
+ALIVE = 1
+DIED_NATURAL = 2
+EXPOSED = 4
+
+NEVER = -(2**30)      # "last purchase" of someone who never bought
+FOREVER = 2**31 - 1   # a timer that never fires

@@ -1,0 +1,73 @@
+"""One simulation: modules, customers, calendar and results, stepped day by day.
+
+The order of one simulated day is written here and nowhere else:
+
+1. calendar  - simpy events scheduled for the day fire (campaign dates, peaks);
+2. arrive    - acquisition adds the customers arriving today;
+3. prepare   - timers advance, fatigue decays, multipliers reset;
+4. act       - mechanics select targets, send, book costs, set multipliers;
+5. resolve   - the funnel kernel: dropout, purchase, basket and spend, experience,
+               referral; then stages are recomputed from behaviour;
+6. record    - daily results are written.
+
+Within a phase, modules run in the order they were given.
+"""
+
+import numpy as np
+
+from sim.calendar import Calendar
+from sim.customers import Customers
+from sim.results import Results
+from sim.streams import mix
+
+PHASES = ("arrive", "prepare", "act", "resolve", "record")
+
+
+class Sim:
+    """One strategy under one seed: `Sim(modules, days, seed).run()` -> Results."""
+
+    def __init__(self, modules, days: int, seed: int, capacity: int = 1024):
+        names = [m.name for m in modules]
+        if len(set(names)) != len(names):
+            raise ValueError(f"module names must be unique, got {names}")
+        for m in modules:
+            if m.phase not in PHASES:
+                raise ValueError(f"module {m.name!r} has unknown phase {m.phase!r}")
+        self.modules = list(modules)
+        self.days = int(days)
+        self.seed = int(seed)
+        self.seed_key = mix(np.uint64(self.seed))
+        self.customers = Customers(capacity)
+        self.calendar = Calendar()
+        self.results = Results(self.days)
+        self.day = 0
+        self._by_phase = [[m for m in self.modules if m.phase == p] for p in PHASES]
+        self._initialised = False
+
+    def module(self, name: str):
+        for m in self.modules:
+            if m.name == name:
+                return m
+        raise KeyError(f"no module named {name!r}")
+
+    def init(self) -> None:
+        if not self._initialised:
+            for m in self.modules:
+                m.init(self)
+            self._initialised = True
+
+    def run(self, on_day=None) -> Results:
+        """Simulate every day; `on_day(day)` is called after each (for progress)."""
+        self.init()
+        for day in range(self.days):
+            self.day = day
+            self.calendar.advance_to(day)
+            for modules in self._by_phase:
+                for m in modules:
+                    m.step(self, day)
+            if on_day is not None:
+                on_day(day)
+        for m in self.modules:
+            m.finalize(self)
+        self.results.finalize()
+        return self.results
