@@ -16,7 +16,7 @@ from models.funnel import Funnel, state_tuple
 from models.stages import STAGES
 from sim.customers import arrival_key
 from sim.module import Module
-from sim.streams import day_key, decision
+from sim.streams import day_keys, decision
 
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
@@ -100,7 +100,7 @@ class Acquisition(Module):
         b = f.behaviour
         sl = c.add(keys, day)
         c.arrival[sl] = arrival
-        tkeys = np.array([day_key(sim.seed_key, d, 0) for d in self._trait], dtype=np.uint64)
+        tkeys = day_keys(sim.seed_key, self._trait, 0)
         if targets is None:
             targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
         hist = np.array([self.plan.history_days, self.plan.lapsed_alive_share,
@@ -112,8 +112,7 @@ class Acquisition(Module):
                          b.need_lifetime is not None, np.cumsum(b.demand_share), b.dem_tab,
                          f.par, hist)
         if buying:
-            dks = np.array([day_key(sim.seed_key, d, day) for d in self._first],
-                           dtype=np.uint64)
+            dks = day_keys(sim.seed_key, self._first, day)
             ak.first_purchases(sl.start, sl.stop, day, dks, state_tuple(c), f.model(),
                                f.arrival_acc, f.arrival_coh)
         f.admit(sim, sl)

@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from models import funnel_kernel as fk
 from models.stages import (
-    ALIVE, CHURNED, CONTRACTUAL, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, RECURRENT,
+    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, RECURRENT,
     REPEAT,
 )
 from models.traits import BETA, GAMMA, draw
@@ -125,5 +125,6 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
         revenue[i] += np.float32(paid)
         margin[i] += np.float32(m)
         stage[i] = NEW
+        flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
         if kind == RECURRENT or kind == CONTRACTUAL:
             due[i] = fk.next_due(mix(kh[i] ^ dks[fk.K_DUE]), kind, day, lam[i], dem_tab, par)

@@ -28,6 +28,7 @@ class Behaviour:
     loyal_after: int = 4
     lapsed_after: int = 90
     churned_after: int | None = None
+    won_back_stage: bool = True        # False: a returning customer is staged by count
     poisson_orders: bool = True
     gross_margin: float = 0.3
     rate_add: float = 0.0              # extra purchases per day (frequency lever)
@@ -58,4 +59,5 @@ class Behaviour:
         p[fk.P_SEASON_MAX] = float(self.season.max()) if self.season.size else 1.0
         p[fk.P_CHURN_MULT] = self.churn_mult
         p[fk.P_SPEND_MULT] = self.spend_mult
+        p[fk.P_WON_BACK] = 1.0 if self.won_back_stage else 0.0
         return p

@@ -11,9 +11,9 @@ import numpy as np
 from models import funnel_kernel as fk
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, CHURNED, EXPOSED, FOREVER, LAPSED, NEVER, \
-    STAGES
+    POTENTIAL, STAGES
 from sim.module import Module
-from sim.streams import day_key, decision
+from sim.streams import day_keys, decision
 
 STATES = {
     "stage": (np.int8, 0),
@@ -73,8 +73,8 @@ class Funnel(Module):
         r = sim.results
         self._flows = {name: r.flow(name) for name in FLOWS}
         self._stocks = {name: r.stock(name) for name in
-                        (*STAGES, "customers", "alive", "active", "lapsed_alive",
-                         "churned_alive")}
+                        (*STAGES, "customers", "alive", "alive_leads", "active",
+                         "lapsed_alive", "churned_alive")}
         self.cohorts = {
             "revenue": r.matrix("cohort_revenue", (self.n_cohorts, self.n_months)),
             "gross_margin": r.matrix("cohort_gross_margin", (self.n_cohorts, self.n_months)),
@@ -120,8 +120,7 @@ class Funnel(Module):
         c = sim.customers
         if self.acc.shape[0] * fk.CHUNK < c.capacity:
             self._buffers(c.capacity)
-        dks = np.array([day_key(sim.seed_key, d, day) for d in self._decisions],
-                       dtype=np.uint64)
+        dks = day_keys(sim.seed_key, self._decisions, day)
         fk.day_step(day, c.n, dks, state_tuple(c), self.model(), c.flag_buf, self.acc,
                     self.chunk_counts, self.chunk_coh)
         used = (c.n + fk.CHUNK - 1) // fk.CHUNK
@@ -144,6 +143,7 @@ class Funnel(Module):
             self._stocks[name][day] = by_stage[s]
         self._stocks["customers"][day] = n_customers
         self._stocks["alive"][day] = self.counts[1].sum()
+        self._stocks["alive_leads"][day] = self.counts[1, POTENTIAL]
         self._stocks["active"][day] = by_stage[list(ACTIVE_STAGES)].sum()
         self._stocks["lapsed_alive"][day] = self.counts[1, LAPSED]
         self._stocks["churned_alive"][day] = self.counts[1, CHURNED]

@@ -18,7 +18,8 @@ import numpy as np
 from numba import njit, prange
 
 from models.stages import (
-    ALIVE, BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FOREVER,
+    ALIVE, BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
+    FOREVER,
     HAZARD, IMPULSE, LAPSED, LOYAL, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT, SITUATIONAL,
     SPEND, WON_BACK,
 )
@@ -34,7 +35,7 @@ STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", 
 # Scalar parameters (rows of the float64 vector `par`).
 (P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
  P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, N_PAR) = range(13)
+ P_SPEND_MULT, P_WON_BACK, N_PAR) = range(14)
 
 # Demand table columns (one row per demand type).
 D_A, D_B = 0, 1
@@ -82,7 +83,7 @@ def stage_of(n, last, day, previous, bought_today, par):
     if idle >= par[P_LAPSED_AFTER]:
         return LAPSED
     if bought_today:
-        if previous == LAPSED or previous == CHURNED:
+        if (previous == LAPSED or previous == CHURNED) and par[P_WON_BACK] > 0:
             return WON_BACK
         return stage_by_count(n, int(par[P_LOYAL_AFTER]))
     if previous == WON_BACK:
@@ -290,6 +291,8 @@ def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]), orders, day, s,
                         kind, n[i], last[i], cohort_of(arrival[i]), nu[i], p_drop,
                         rel_spend[i], stage_tab, par, acc, coh)
+                    if n[i] == 0:
+                        flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
                     n[i] = n_after
                     last[i] = day
                     revenue[i] += np.float32(paid)

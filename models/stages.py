@@ -20,6 +20,7 @@ DEMAND_TYPES = ("poisson", "recurrent", "complementary", "situational", "impulse
 ALIVE = 1
 DIED_NATURAL = 2
 EXPOSED = 4
+FIRST_IN_RUN = 8     # made the first purchase during the simulated horizon
 
 NEVER = -(2**30)      # "last purchase" of someone who never bought
 FOREVER = 2**31 - 1   # a timer that never fires

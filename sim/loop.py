@@ -20,6 +20,7 @@ from sim.customers import Customers
 from sim.results import Results
 from sim.streams import mix
 
+_SEED_SALT = np.uint64(0x5851F42D4C957F2D)
 PHASES = ("arrive", "prepare", "act", "resolve", "record")
 
 
@@ -36,7 +37,9 @@ class Sim:
         self.modules = list(modules)
         self.days = int(days)
         self.seed = int(seed)
-        self.seed_key = mix(np.uint64(self.seed))
+        if not 0 <= self.seed < 2**63:
+            raise ValueError(f"seed must be within 0..2**63-1 (got {seed})")
+        self.seed_key = np.uint64(mix(np.uint64(self.seed) ^ _SEED_SALT))
         self.customers = Customers(capacity)
         self.calendar = Calendar()
         self.results = Results(self.days)

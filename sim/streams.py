@@ -124,3 +124,12 @@ def poisson_positive(h, lam):
         pk *= lam / k
         cum += pk
     return k
+
+
+@njit(cache=True)
+def day_keys(seed_key, decisions, day):
+    """Keys of several decisions on one day (for calling kernels from Python)."""
+    out = np.empty(decisions.size, dtype=np.uint64)
+    for j in range(decisions.size):
+        out[j] = day_key(seed_key, decisions[j], day)
+    return out

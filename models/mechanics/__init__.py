@@ -1,0 +1,64 @@
+"""Marketing mechanics: plug-in modules, one file each, found by name.
+
+A mechanic targets customers, sends, books its costs and moves multipliers; it never
+writes the funnel stage. Each file defines a `Mechanic` subclass with a `Params`
+schema (units in the field descriptions) and registers it with `@register`. Adding a
+mechanic is adding a file here: neither the engine nor the scenario schema changes.
+"""
+
+import importlib
+import pkgutil
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from sim.module import Module
+
+REGISTRY: dict[str, type["Mechanic"]] = {}
+
+
+class MechanicParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="switch the mechanic on in this strategy")
+
+
+class Mechanic(Module):
+    """Base of every mechanic: built from its validated `Params`."""
+
+    phase = "act"
+    Params = MechanicParams
+
+    def __init__(self, params):
+        self.params = params
+
+
+def register(cls):
+    """Class decorator: make a mechanic available to scenarios under `cls.name`."""
+    if cls.name in REGISTRY:
+        raise ValueError(f"mechanic {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def discover() -> dict[str, type[Mechanic]]:
+    """Import every mechanic file of this package (each registers itself)."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    return REGISTRY
+
+
+def mechanics_schema(base: type[BaseModel]) -> type[BaseModel]:
+    """A pydantic model with one optional section per registered mechanic."""
+    fields = {name: (cls.Params | None, Field(None, description=(cls.__doc__ or "").strip()))
+              for name, cls in sorted(discover().items())}
+    return create_model("Mechanics", __base__=base, **fields)
+
+
+def build(mechanics_section) -> list[Mechanic]:
+    """Instantiate the enabled mechanics, in registry (alphabetical) order."""
+    out = []
+    for name, cls in sorted(discover().items()):
+        params = getattr(mechanics_section, name, None)
+        if params is not None and params.enabled:
+            out.append(cls(params))
+    return out

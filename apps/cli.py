@@ -1,0 +1,157 @@
+"""The `snowball` command line: presets, run, bench, schema.
+
+Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
+"""
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from scenarios.errors import InputError
+
+DEFAULT_SCENARIO = "baby_food"
+PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a progress bar
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Snowball: simulate a customer base under CRM strategies.")
+err = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def user_errors():
+    """Bad input anywhere below becomes one message and exit code 2."""
+    try:
+        yield
+    except InputError as e:
+        fail(e.message)
+
+
+@app.command()
+def presets(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List the built-in scenarios."""
+    from apps.tables import presets_table
+    from scenarios.loader import ScenarioFile, preset_names
+
+    rows = []
+    for name in preset_names():
+        with user_errors():
+            sc = ScenarioFile(name).scenario
+        rows.append({"name": name, "description": " ".join(sc.description.split()),
+                     "strategies": list(sc.strategies)})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        Console().print(presets_table(rows))
+
+
+@app.command()
+def run(
+    scenario: str = typer.Argument(DEFAULT_SCENARIO, help="preset name or YAML file"),
+    customers: Optional[int] = typer.Option(None, help="customers on day 0 (inflows scale)"),
+    days: Optional[int] = typer.Option(None, help="days to simulate"),
+    years: Optional[float] = typer.Option(None, help="years to simulate (365 days each)"),
+    reps: int = typer.Option(5, help="replications per strategy"),
+    seed: int = typer.Option(42, help="random seed (same seed, same results)"),
+    strategies: Optional[str] = typer.Option(None, help="comma-separated names, or all"),
+    out: Optional[Path] = typer.Option(None, help="folder for Parquet and JSON results"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON document"),
+) -> None:
+    """Simulate SCENARIO's strategies and compare them."""
+    from apps.job import Job
+    from apps.progress import progress_hook
+    from apps.tables import summary_table
+
+    horizon = _horizon(days, years)
+    if customers is not None and customers < 1:
+        fail(f"--customers must be at least 1 (got {customers})")
+    if not 1 <= reps <= 10_000:
+        fail(f"--reps must be within 1..10000 (got {reps})")
+    if not 0 <= seed < 2**63:
+        fail(f"--seed must be within 0..2**63-1 (got {seed})")
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder")
+    with user_errors():
+        job = Job.prepare(scenario, customers, horizon, reps, seed, strategies)
+    show = not as_json and job.customer_days() > PROGRESS_ABOVE
+    with progress_hook(job, show) as hook:
+        result = job.run(hook)
+    document = job.document(result)
+    if out is not None:
+        try:
+            job.write(result, out, document)
+        except OSError as e:
+            fail(f"--out {out}: cannot write results ({e.strerror or e})")
+    if as_json:
+        print(json.dumps(document, indent=2))
+    else:
+        Console().print(summary_table(document))
+        if out is not None:
+            Console().print(f"results written to {out}/")
+
+
+def _horizon(days: int | None, years: float | None) -> int | None:
+    if days is not None and years is not None:
+        fail("give --days or --years, not both")
+    if years is not None:
+        if not 0 < years <= 100:
+            fail(f"--years must be within (0, 100] (got {years})")
+        return max(1, round(years * 365))
+    if days is not None and not 1 <= days <= 36500:
+        fail(f"--days must be within 1..36500 (got {days})")
+    return days
+
+
+@app.command()
+def bench(
+    sizes: str = typer.Option("100000,1000000", help="initial customers, comma-separated"),
+    days: int = typer.Option(365, help="days simulated"),
+    out: Optional[Path] = typer.Option(None, help="also write the JSON to this file"),
+    reference: bool = typer.Option(True, help="also time the plain-numpy reference"),
+) -> None:
+    """Time the engine on the bench_funnel model and print JSON."""
+    from apps.bench.run import run_benchmark
+
+    try:
+        counts = [int(s) for s in sizes.split(",")]
+    except ValueError:
+        fail(f"--sizes must be comma-separated integers (got {sizes!r})")
+    if any(not 1000 <= n <= 50_000_000 for n in counts):
+        fail(f"--sizes: each size must be within 1000..50000000 (got {sizes})")
+    if not 1 <= days <= 3650:
+        fail(f"--days must be within 1..3650 (got {days})")
+    report = run_benchmark(counts, days, reference)
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
+    print(text)
+
+
+@app.command()
+def schema() -> None:
+    """Print the scenario JSON Schema (fields, units, limits)."""
+    from scenarios.schema import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except InputError as e:
+        err.print(f"[bold red]error:[/] {e.message}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The main job: run a scenario's strategies x replications and report them.
+
+Shared by the CLI and the app: it returns one JSON-ready document and writes the
+Parquet files, so every front end reports the same numbers.
+"""
+
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from models.metrics import summarize
+from scenarios.build import make_sim
+from scenarios.errors import InputError
+from scenarios.loader import ScenarioFile, scenario_id
+from sim.ensemble import BAND, Ensemble, EnsembleResult
+
+BYTES_PER_CUSTOMER_BUDGET = 100
+
+
+def version() -> str:
+    try:
+        return metadata.version("snowball")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+local"
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (Linux), or a generous guess elsewhere."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 16 * 2**30
+
+
+@dataclass
+class Job:
+    """A validated request: which scenario, how big, how long, which strategies."""
+
+    file: ScenarioFile
+    strategies: list[str]
+    reps: int
+    seed: int
+    resolved: dict
+
+    @classmethod
+    def prepare(cls, scenario: str, customers: int | None, days: int | None,
+                reps: int, seed: int, strategies: str | None) -> "Job":
+        f = ScenarioFile(scenario)
+        f.adjust(customers=customers, days=days)
+        sc = f.scenario
+        total = sc.base.customers + sc.acquisition.inflow_per_day * sc.horizon_days
+        need = total * BYTES_PER_CUSTOMER_BUDGET * 2
+        have = available_memory()
+        if need > have:
+            raise InputError(
+                f"--customers {sc.base.customers} over {sc.horizon_days} days means about "
+                f"{total:,.0f} customers and {need / 2**30:,.1f} GiB of memory; "
+                f"{have / 2**30:,.1f} GiB is available: use fewer customers or days")
+        if strategies is None or strategies.strip() == "all":
+            names = f.strategy_names
+        else:
+            names = [s.strip() for s in strategies.split(",") if s.strip()]
+            unknown = [s for s in names if s not in f.strategy_names]
+            if unknown or not names:
+                raise InputError(f"--strategies: unknown strategy {', '.join(unknown) or '(none)'}"
+                                 f" in {f.label}; allowed: all or any of "
+                                 f"{', '.join(f.strategy_names)}")
+        if "baseline" not in names:
+            names = ["baseline", *names]
+        return cls(f, names, reps, seed, {s: f.resolve(s) for s in names})
+
+    @property
+    def scenario(self):
+        return self.file.scenario
+
+    def customer_days(self) -> float:
+        sc = self.scenario
+        days = sc.horizon_days
+        return (sc.base.customers * days + sc.acquisition.inflow_per_day * days * days / 2) \
+            * len(self.strategies) * self.reps
+
+    def run(self, on_day=None) -> EnsembleResult:
+        rate = self.scenario.economics.discount_rate_per_year
+        ensemble = Ensemble(lambda s, seed: make_sim(self.resolved[s], seed),
+                            lambda sim: summarize(sim, rate), self.strategies, self.reps,
+                            self.seed)
+        return ensemble.run(on_day)
+
+    def document(self, result: EnsembleResult) -> dict:
+        sc = self.scenario
+        return {
+            "scenario": sc.name,
+            "scenario_id": scenario_id(sc),
+            "version": version(),
+            "seed": self.seed,
+            "customers": sc.base.customers,
+            "days": sc.horizon_days,
+            "reps": self.reps,
+            "band": BAND,
+            "currency": sc.economics.currency,
+            "strategies": result.reduce(),
+        }
+
+    def write(self, result: EnsembleResult, out: Path, document: dict) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        stamp = {"scenario_id": document["scenario_id"], "version": document["version"]}
+        daily = result.daily()
+        daily.attrs.update(stamp)
+        daily.to_parquet(out / "daily.parquet", index=False)
+        cohorts = cohort_frame(result)
+        cohorts.to_parquet(out / "cohorts.parquet", index=False)
+        runs = result.summaries()
+        runs.to_parquet(out / "runs.parquet", index=False)
+        (out / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
+
+
+def cohort_frame(result: EnsembleResult):
+    """Cohort layer cake: strategy, rep, cohort (0 = day-0 base), month, values."""
+    frames = {}
+    for name in ("revenue", "gross_margin", "buyers"):
+        m = result.matrices("cohort_" + name)
+        frames[name] = m["value"].to_numpy()
+    base = result.matrices("cohort_revenue")
+    out = base.rename(columns={"row": "cohort", "col": "month"}).drop(columns="value")
+    for name, values in frames.items():
+        out[name] = values
+    sizes = result.matrices("cohort_size")[["strategy", "rep", "col", "value"]].rename(
+        columns={"col": "cohort", "value": "cohort_size"})
+    return out.merge(sizes, on=["strategy", "rep", "cohort"], how="left")

@@ -1,0 +1,24 @@
+"""A Rich progress bar over all simulated days of a job, for long runs only."""
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+@contextmanager
+def progress_hook(job, show: bool):
+    """Yield an `on_day(strategy, rep, day)` callback (or None when not shown)."""
+    if not show:
+        yield None
+        return
+    total = job.scenario.horizon_days * len(job.strategies) * job.reps
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("simulating", total=total)
+
+        def on_day(strategy, rep, day):
+            bar.update(task, advance=1, description=f"{strategy} (rep {rep + 1})")
+
+        yield on_day

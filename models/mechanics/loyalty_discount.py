@@ -1,0 +1,38 @@
+"""Loyalty discount: members in the chosen stages pay less and churn less.
+
+The simplest loyalty programme: a price discount for customers in given stages and a
+lower premature-churn hazard while they are there. It acts through the stage table
+(a price factor and a hazard multiplier), so it costs nothing per customer-day.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from models.mechanics import Mechanic, MechanicParams, register
+from models.stages import HAZARD, PRICE, STAGES
+
+
+class LoyaltyDiscountParams(MechanicParams):
+    discount: float = Field(0.05, ge=0, lt=1, description="share of the list price given "
+                            "back to members (0-1)")
+    churn_multiplier: float = Field(0.5, ge=0, description="multiplier of the daily "
+                                    "premature-churn hazard of members")
+    stages: list[Literal[STAGES]] = Field(default_factory=lambda: ["loyal"],
+                                          description="stages whose customers are members")
+
+
+@register
+class LoyaltyDiscount(Mechanic):
+    """Discount and churn protection for members (by stage)."""
+
+    name = "loyalty_discount"
+    Params = LoyaltyDiscountParams
+
+    def init(self, sim) -> None:
+        funnel = sim.module("funnel")
+        table = funnel.behaviour.stage_tab
+        for stage in self.params.stages:
+            s = STAGES.index(stage)
+            table[s, PRICE] *= 1.0 - self.params.discount
+            table[s, HAZARD] *= self.params.churn_multiplier

@@ -1,0 +1,141 @@
+"""Load scenarios: a preset name or a YAML file -> validated `Scenario` per strategy.
+
+Every problem becomes one `InputError` whose message names the file and line, the
+field, the value and what is allowed; all problems of a file are reported at once.
+"""
+
+import copy
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from scenarios.errors import InputError
+from scenarios.messages import describe_errors
+from scenarios.schema import Scenario
+
+PRESETS = "scenarios.presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files(PRESETS).iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def read_text(spec: str) -> tuple[str, str]:
+    """(YAML text, label for messages) of a preset name or a file path."""
+    if spec in preset_names():
+        return resources.files(PRESETS).joinpath(spec + ".yaml").read_text(), f"{spec}.yaml"
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise InputError(f"{spec}: no such scenario file")
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{spec}: cannot read the file ({e.__class__.__name__}: {e})")
+    raise InputError(f"unknown scenario {spec!r}: not a preset and not a .yaml file; "
+                     f"presets: {', '.join(preset_names())}")
+
+
+def parse(text: str, label: str) -> tuple[dict, dict]:
+    """(data, lines): the YAML mapping and the line of every key path in it."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{label}:{mark.line + 1}" if mark else label
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(f"{where}: YAML syntax error: {problem}")
+    if node is None:
+        raise InputError(f"{label}: the file is empty; a scenario is a YAML mapping with "
+                         "name, base, behaviour and economics")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise InputError(f"{label}:1: a scenario must be a YAML mapping (got "
+                         f"{type(data).__name__})")
+    lines: dict[tuple, int] = {}
+    _walk(node, (), lines)
+    return data, lines
+
+
+def _walk(node, path: tuple, lines: dict) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = (key.value,)
+            lines[path + k] = key.start_mark.line + 1
+            _walk(value, path + k, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            _walk(value, path + (i,), lines)
+
+
+def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        raise InputError("\n".join(describe_errors(e, label, lines, context)))
+
+
+def set_path(data: dict, dotted: str, value) -> None:
+    keys = dotted.split(".")
+    node = data
+    for k in keys[:-1]:
+        child = node.get(k)
+        if child is None:
+            child = node[k] = {}
+        if not isinstance(child, dict):
+            raise InputError(f"override {dotted!r}: {k!r} is a value, not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+class ScenarioFile:
+    """A loaded scenario: the validated baseline and a way to resolve each strategy."""
+
+    def __init__(self, spec: str):
+        text, self.label = read_text(spec)
+        self.data, self.lines = parse(text, self.label)
+        self.scenario = validate(self.data, self.label, self.lines)
+        self._adjust: dict[str, object] = {}
+
+    @property
+    def strategy_names(self) -> list[str]:
+        return list(self.scenario.strategies)
+
+    def adjust(self, customers: int | None = None, days: int | None = None) -> None:
+        """Scale the base (and with it the inflow) and set the horizon, from the CLI."""
+        if customers is not None:
+            factor = customers / self.scenario.base.customers
+            self._adjust["base.customers"] = customers
+            self._adjust["acquisition.inflow_per_day"] = (
+                self.scenario.acquisition.inflow_per_day * factor)
+        if days is not None:
+            self._adjust["horizon_days"] = days
+        self.scenario = self.resolve("baseline")
+
+    def resolve(self, strategy: str) -> Scenario:
+        """The scenario as one strategy sees it: baseline plus its overrides."""
+        if strategy not in self.scenario.strategies:
+            raise InputError(f"unknown strategy {strategy!r} in {self.label}; "
+                             f"strategies: {', '.join(self.scenario.strategies)}")
+        data = copy.deepcopy(self.data)
+        for path, value in self._adjust.items():
+            set_path(data, path, value)
+        overrides = self.scenario.strategies[strategy].overrides
+        lines = dict(self.lines)
+        for path, value in overrides.items():
+            set_path(data, path, value)
+            at = self.lines.get(("strategies", strategy, "overrides", path))
+            if at:
+                lines[tuple(path.split("."))] = at
+        return validate(data, self.label, lines,
+                        context=f"strategy {strategy!r}: " if overrides else "")
+
+
+def scenario_id(sc: Scenario) -> str:
+    """Short hash of the validated scenario: results are stamped with it."""
+    return hashlib.sha256(sc.model_dump_json().encode()).hexdigest()[:12]

@@ -1,0 +1,217 @@
+"""The scenario schema: every number a user can set, with its unit and its limits.
+
+A scenario describes one business (its customers, demand, funnel and economics) and
+the strategies to compare on it. Field descriptions carry units; `snowball schema`
+exports them as JSON Schema. Unknown keys are errors, so a typo never passes silently.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+from models.mechanics import mechanics_schema
+from models.stages import STAGES
+from scenarios.traits import Days, Probability, Rate, Spend
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _shares_sum_to_one(shares: dict, what: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} shares must add up to 1 (got {total:g})")
+
+
+HISTORY_STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
+
+
+class Base(Strict):
+    """The customers that exist on day 0, and what their history looks like."""
+
+    customers: PositiveInt = Field(description="customers on day 0 (scaled by --customers)")
+    history: dict[Literal["potential", "new", "repeat", "loyal", "lapsed", "churned"],
+                  float] = Field(default_factory=lambda: {"potential": 1.0},
+                                 description="share of the base by CRM stage (adds up to 1)")
+    fresh_cohort: bool = Field(False, description="the whole base makes its first purchase "
+                               "on day 0 (a trial cohort, as in buy-till-you-die studies)")
+    history_days: PositiveInt = Field(730, description="how far back the base's history "
+                                      "reaches (days)")
+    lapsed_alive_share: float = Field(0.5, ge=0, le=1, description="share of lapsed base "
+                                      "customers who are in fact still alive (0-1)")
+    churned_alive_share: float = Field(0.2, ge=0, le=1, description="share of churned base "
+                                       "customers who are in fact still alive (0-1)")
+
+    @model_validator(mode="after")
+    def _check(self):
+        for stage, share in self.history.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"history share of {stage} must be within 0-1 (got {share})")
+        _shares_sum_to_one(self.history, "history")
+        if self.fresh_cohort and set(self.history) - {"new"} and any(
+                v > 0 for k, v in self.history.items() if k != "new"):
+            raise ValueError("a fresh cohort is all 'new': set history to {new: 1.0}")
+        return self
+
+
+class Acquisition(Strict):
+    """The daily inflow of new customers after day 0."""
+
+    inflow_per_day: float = Field(0.0, ge=0, description="arrivals per day (per "
+                                  "base.customers; scaled by --customers)")
+    paid_share: float = Field(1.0, ge=0, le=1, description="share of arrivals that were "
+                              "paid for (0-1); the rest are organic")
+    cac: float = Field(0.0, ge=0, description="acquisition cost per paid arrival (currency)")
+    arrive_as: Literal["potential", "new"] = Field("potential", description="leads "
+                                                   "(potential) or first-time buyers (new)")
+
+
+class StageParams(Strict):
+    buy: float = Field(1.0, ge=0, description="purchase-rate multiplier in this stage")
+    churn_hazard: float = Field(0.0, ge=0, le=1, description="daily probability of "
+                                "premature dropout in this stage (per day, 0-1)")
+    spend: float = Field(1.0, gt=0, description="multiplier of the order value")
+    price: float = Field(1.0, gt=0, le=1, description="share of the list price paid "
+                         "(1 - discount)")
+
+
+class Poisson(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+
+
+class Recurrent(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+    regularity: float = Field(4.0, gt=0, description="Gamma shape of the interval "
+                              "between needs (higher: more regular)")
+    share_of_wallet: float = Field(0.8, ge=0, le=1, description="chance a need is bought "
+                                   "here rather than elsewhere (0-1)")
+
+
+class Complementary(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+    boost: float = Field(2.0, ge=1, description="purchase-rate multiplier after a purchase")
+    window_days: PositiveInt = Field(30, description="days the boost lasts")
+
+
+class Occasion(Strict):
+    day_of_year: int = Field(ge=0, le=364, description="first day of the occasion (0-364)")
+    days: PositiveInt = Field(description="length of the occasion (days)")
+    lift: float = Field(gt=0, description="purchase-rate multiplier during it")
+
+
+class Situational(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+    monthly_intensity: list[float] = Field(default_factory=lambda: [1.0] * 12,
+                                           min_length=12, max_length=12,
+                                           description="purchase-rate multiplier by "
+                                           "calendar month, January first")
+    occasions: list[Occasion] = Field(default_factory=list)
+
+
+class Impulse(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+    organic_exposure: float = Field(0.1, ge=0, le=1, description="daily chance of seeing "
+                                    "an offer without any marketing (0-1)")
+
+
+class Contractual(Strict):
+    share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
+    period_days: PositiveInt = Field(30, description="renewal period (days)")
+
+
+class Demand(Strict):
+    """How needs turn into purchases; shares of the listed types add up to 1."""
+
+    poisson: Poisson | None = None
+    recurrent: Recurrent | None = None
+    complementary: Complementary | None = None
+    situational: Situational | None = None
+    impulse: Impulse | None = None
+    contractual: Contractual | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        shares = {k: v.share for k, v in self if v is not None}
+        if shares:
+            _shares_sum_to_one(shares, "demand")
+        return self
+
+
+class Behaviour(Strict):
+    purchase_rate: Rate
+    dropout: Probability = Field(0.0)
+    spend: Spend
+    orders_per_day: Literal["poisson", "single"] = Field(
+        "poisson", description="poisson: a day may hold several orders (exact BG/NBD); "
+        "single: at most one")
+    need_lifetime_days: Days | None = Field(None, description="natural churn: how long "
+                                            "the need lasts (days); null: it never ends")
+    demand: Demand = Field(default_factory=lambda: Demand(poisson=Poisson()))
+    stages: dict[Literal[STAGES], StageParams] = Field(default_factory=dict)
+
+
+class Funnel(Strict):
+    loyal_after_purchases: int = Field(4, ge=2, description="purchases to count as loyal")
+    lapsed_after_days: PositiveInt = Field(90, description="days without a purchase "
+                                           "before a customer counts as lapsed")
+    churned_after_days: PositiveInt | None = Field(None, description="days without a "
+                                                   "purchase before a customer counts as "
+                                                   "churned; null: never")
+    won_back_stage: bool = Field(True, description="a lapsed or churned customer who buys "
+                                 "again is 'won back' until the next purchase; false: "
+                                 "staged by purchase count at once")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.churned_after_days is not None and (
+                self.churned_after_days <= self.lapsed_after_days):
+            raise ValueError(f"churned_after_days ({self.churned_after_days}) must exceed "
+                             f"lapsed_after_days ({self.lapsed_after_days})")
+        return self
+
+
+class Economics(Strict):
+    gross_margin: float = Field(ge=0, le=1, description="gross margin on list price (0-1)")
+    discount_rate_per_year: float = Field(0.1, ge=0, le=1, description="for customer "
+                                          "equity and LTV (per year, 0-1)")
+    currency: str = Field("RUB", description="label only")
+
+
+class Levers(Strict):
+    """The what-if levers of the economic model, applied on top of everything else."""
+
+    premature_churn_multiplier: float = Field(1.0, ge=0, description="scales every "
+                                              "premature churn route (1 = as is)")
+    spend_multiplier: float = Field(1.0, gt=0, description="scales the order value")
+    extra_purchases_per_year: float = Field(0.0, ge=0, description="added to every "
+                                            "customer's purchase rate (per year)")
+
+
+class Strategy(Strict):
+    description: str = ""
+    overrides: dict[str, object] = Field(default_factory=dict, description="dotted path "
+                                         "-> value, applied on the baseline scenario")
+
+
+Mechanics = mechanics_schema(Strict)
+
+
+class Scenario(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = ""
+    horizon_days: int = Field(1095, ge=1, le=36500, description="days simulated")
+    base: Base
+    acquisition: Acquisition = Field(default_factory=Acquisition)
+    behaviour: Behaviour
+    funnel: Funnel = Field(default_factory=Funnel)
+    economics: Economics
+    levers: Levers = Field(default_factory=Levers)
+    mechanics: Mechanics = Field(default_factory=Mechanics)
+    strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Strategy()})
+
+    @model_validator(mode="after")
+    def _check(self):
+        if "baseline" not in self.strategies:
+            raise ValueError("strategies must include 'baseline' (today's practice)")
+        return self
