@@ -1,0 +1,122 @@
+"""`snowball bench`: the engine's speed and memory on the bench_funnel model.
+
+For each size it reports customer-days per second (the specification's deterministic
+work metric), the wall time of building the population and of the day loop, peak
+memory per customer, and the model's outputs (revenue, stage counts) so speed is
+never bought with a different model. Compile time is measured in fresh processes:
+once with an empty numba cache (cold) and once with the cache it left (warm). The
+plain-numpy reference of the same specification is timed in the same run, so the
+ratio means something on a shared, noisy machine.
+"""
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+import numba
+import numpy as np
+
+from apps.bench.reference_numpy import customer_days, simulate_bench_funnel
+from models.stages import STAGES
+from scenarios.build import make_sim
+from scenarios.loader import ScenarioFile
+
+SEED = 20261122
+_TINY = ("import time; t=time.perf_counter(); "
+         "from scenarios.loader import ScenarioFile; from scenarios.build import make_sim; "
+         "f=ScenarioFile('bench_funnel'); f.adjust(customers=2000, days=14); "
+         "make_sim(f.resolve('baseline'), 1).run(); print(time.perf_counter()-t)")
+
+
+def compile_times() -> dict:
+    """Seconds to import, compile and run a tiny model: empty cache, then warm cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = {}
+        for label in ("cold_s", "cached_s"):
+            done = subprocess.run([sys.executable, "-c", _TINY], env=env, check=True,
+                                  capture_output=True, text=True)
+            out[label] = round(float(done.stdout.strip().splitlines()[-1]), 3)
+        return out
+
+
+def engine_run(customers: int, days: int) -> dict:
+    f = ScenarioFile("bench_funnel")
+    f.adjust(customers=customers, days=days)
+    sc = f.resolve("baseline")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    sim = make_sim(sc, SEED)
+    sim.init()
+    t_loop = {}
+
+    def on_day(day):
+        if day == 0:
+            t_loop["start"] = time.perf_counter()
+
+    results = sim.run(on_day)
+    t1 = time.perf_counter()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    work = customer_days(customers, days)
+    loop_s = t1 - t_loop["start"]
+    loop_work = work - customers - customers // 365  # day 0 counts as build time
+    funnel = sim.module("funnel")
+    alive = funnel.counts[1]
+    stages = {name: int(alive[s]) for s, name in enumerate(STAGES) if name != "won_back"}
+    stages["churned"] = int(funnel.counts[0].sum() + alive[STAGES.index("churned")])
+    created = sim.customers.n
+    return {
+        "customers_initial": customers,
+        "customers_created": int(created),
+        "customer_days": int(work),
+        "wall_s": round(t1 - t0, 4),
+        "customer_days_per_s": work / (t1 - t0),
+        "day_loop_s": round(loop_s, 4),
+        "day_loop_customer_days_per_s": loop_work / loop_s,
+        "peak_bytes_per_customer": peak / created,
+        "state_bytes_per_customer": sim.customers.bytes_per_customer,
+        "total_revenue": float(results["cum_revenue"][-1]),
+        "mean_daily_revenue": float(results["new_revenue"].mean()),
+        "not_churned_end": int(alive.sum()),
+        "stage_counts_end": stages,
+    }
+
+
+def reference_run(customers: int, days: int) -> dict:
+    out = simulate_bench_funnel(customers, days, seed=SEED)
+    return {
+        "wall_s": round(out.wall_seconds, 4),
+        "customer_days_per_s": out.customer_days / out.wall_seconds,
+        "mean_daily_revenue": float(out.daily_revenue.mean()),
+        "not_churned_end": int(out.not_churned_end),
+        "stage_counts_end": {k: int(v) for k, v in out.stage_counts_end.items()},
+    }
+
+
+def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
+    report = {
+        "benchmark": "bench_funnel",
+        "spec": "loyalty-funnel benchmark model v1",
+        "days": days,
+        "seed": SEED,
+        "machine": {"cpu": platform.processor() or platform.machine(),
+                    "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
+                    "python": platform.python_version(), "numba": numba.__version__,
+                    "numpy": np.__version__},
+        "compile": compile_times(),
+        "runs": [],
+    }
+    engine_run(2000, 7)  # load the cached kernels before timing
+    for n in sizes:
+        row = {"engine": engine_run(n, days)}
+        if reference:
+            row["numpy_reference"] = reference_run(n, days)
+            row["speedup_vs_numpy"] = (row["engine"]["customer_days_per_s"]
+                                       / row["numpy_reference"]["customer_days_per_s"])
+        report["runs"].append(row)
+    return report
