@@ -14,7 +14,6 @@ from models import arrival_kernel as ak
 from models import funnel_kernel as fk
 from models.funnel import Funnel, state_tuple
 from models.stages import STAGES
-from sim.customers import arrival_key
 from sim.module import Module
 from sim.streams import day_keys, decision
 
@@ -81,13 +80,12 @@ class Acquisition(Module):
             counts = split_counts(plan.base_customers, plan.base_mix)
             targets = np.concatenate([np.full(counts[s], STAGES.index(s), dtype=np.int8)
                                       for s in counts])
-            keys = arrival_key(SOURCE_BASE, 0, np.arange(plan.base_customers))
-            self._create(sim, keys, -1, day, targets, not plan.fresh_cohort,
-                         plan.fresh_cohort)
+            self._create(sim, SOURCE_BASE, plan.base_customers, -1, day, targets,
+                         not plan.fresh_cohort, plan.fresh_cohort)
         count = plan.arrivals(day)
         if count:
-            keys = arrival_key(SOURCE_INFLOW, day, np.arange(count))
-            self._create(sim, keys, day, day, None, False, plan.arrive_as_buyers)
+            self._create(sim, SOURCE_INFLOW, count, day, day, None, False,
+                         plan.arrive_as_buyers)
             paid_before = self._paid_so_far
             self._paid_so_far += count * plan.paid_share
             paid = np.floor(self._paid_so_far) - np.floor(paid_before)
@@ -95,10 +93,11 @@ class Acquisition(Module):
             self._paid[day] = paid
             self._cost[day] = paid * plan.cac
 
-    def _create(self, sim, keys, arrival, day, targets, with_history, buying) -> None:
+    def _create(self, sim, source, count, arrival, day, targets, with_history,
+                buying) -> None:
         c, f = sim.customers, self.funnel
         b = f.behaviour
-        sl = c.add(keys, day)
+        sl = c.add(source, day, count)
         c.arrival[sl] = arrival
         tkeys = day_keys(sim.seed_key, self._trait, 0)
         if targets is None:

@@ -112,18 +112,17 @@ def init_arrivals(lo, hi, day, keys, targets, with_history, kh, stage, flags, dt
 def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     """Book the first purchase of customers who arrive as buyers (serial: sums in order)."""
     kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]
-    due, rel_spend, revenue, margin = S[11], S[16], S[18], S[19]
+    due, rel_spend, revenue = S[11], S[16], S[18]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     for i in range(lo, hi):
         if (flags[i] & ALIVE) == 0:
             continue
         kind = dtype[i]
-        n[i], paid, m, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0, 1, day, POTENTIAL,
+        n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0, 1, day, POTENTIAL,
                                           kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
                                           0.0, rel_spend[i], stage_tab, par, acc, coh)
         last[i] = day
         revenue[i] += np.float32(paid)
-        margin[i] += np.float32(m)
         stage[i] = NEW
         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
         if kind == RECURRENT or kind == CONTRACTUAL:

@@ -33,8 +33,6 @@ STATES = {
     "rel_spend": (np.float32, 1.0),
     "boost": (np.float32, 1.0),
     "revenue": (np.float32, 0.0),
-    "margin": (np.float32, 0.0),
-    "flag_buf": (np.uint8, 0),
 }
 
 FLOWS = {
@@ -90,12 +88,8 @@ class Funnel(Module):
     def admit(self, sim, sl: slice) -> None:
         """Count customers just created (stage and flags set) and cache their bounds."""
         c = sim.customers
-        alive = (c.flags[sl] & ALIVE) != 0
-        for a in (0, 1):
-            self.counts[a] += np.bincount(c.stage[sl][alive == bool(a)],
-                                          minlength=len(STAGES))
-        cohorts = np.where(c.arrival[sl] < 0, 0, 1 + (c.arrival[sl].astype(np.int64) * 12) // 365)
-        self.cohort_size += np.bincount(cohorts, minlength=self.n_cohorts)
+        fk.count_arrivals(sl.start, sl.stop, c.stage, c.flags, c.arrival, self.counts,
+                          self.cohort_size)
         self.refresh(sim, sl)
 
     def model(self) -> tuple:
@@ -121,7 +115,7 @@ class Funnel(Module):
         if self.acc.shape[0] * fk.CHUNK < c.capacity:
             self._buffers(c.capacity)
         dks = day_keys(sim.seed_key, self._decisions, day)
-        fk.day_step(day, c.n, dks, state_tuple(c), self.model(), c.flag_buf, self.acc,
+        fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
                     self.chunk_counts, self.chunk_coh)
         used = (c.n + fk.CHUNK - 1) // fk.CHUNK
         totals = self.acc[:used].sum(axis=0) + self.arrival_acc

@@ -30,7 +30,7 @@ CHUNK = 16384
 # Customer arrays, in the order of the tuple `S` the kernels take.
 STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
                "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue", "margin")
+               "rel_spend", "boost", "revenue")
 
 # Scalar parameters (rows of the float64 vector `par`).
 (P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
@@ -164,6 +164,14 @@ def refresh_range(lo, hi, day, S, M):
 
 
 @njit(cache=True)
+def count_arrivals(lo, hi, stage, flags, arrival, counts, cohort_size):
+    """Add customers [lo, hi) to the (alive, stage) counts and the cohort sizes."""
+    for i in range(lo, hi):
+        counts[1 if (flags[i] & ALIVE) != 0 else 0, stage[i]] += 1
+        cohort_size[cohort_of(arrival[i])] += 1.0
+
+
+@njit(cache=True)
 def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
     if par[P_SPEND_KIND] == 0:
         x = par[P_SPEND_CONST]
@@ -234,10 +242,10 @@ def death_column(natural, n):
 
 
 @njit(cache=True)
-def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
+def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     """Sweep one chunk, then apply the exact rule to its flagged customers."""
     (kh, arrival, stage, flags, dtype, n, last, lam, nu, pdrop, need_end, due, t_next,
-     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue, margin) = S
+     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue) = S
     stage_tab, dem_tab, season, par = M
     acc[:] = 0.0
     counts[:, :] = 0
@@ -246,7 +254,7 @@ def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
     k_c = kh[lo:hi]
     p_c = p_hi[lo:hi]
     t_c = t_next[lo:hi]
-    f_c = flag_buf[lo:hi]
+    f_c = np.empty(hi - lo, dtype=np.bool_)
     for j in range(hi - lo):
         u = uniform32(mix(k_c[j] ^ ek))
         f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
@@ -287,7 +295,7 @@ def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
                     orders = 1
                     if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                         orders = poisson_positive(mix(kh[i] ^ dks[K_ORDERS]), -np.log(1.0 - q))
-                    n_after, paid, m, dropped = book_orders(
+                    n_after, paid, _, dropped = book_orders(
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]), orders, day, s,
                         kind, n[i], last[i], cohort_of(arrival[i]), nu[i], p_drop,
                         rel_spend[i], stage_tab, par, acc, coh)
@@ -296,7 +304,6 @@ def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
                     n[i] = n_after
                     last[i] = day
                     revenue[i] += np.float32(paid)
-                    margin[i] += np.float32(m)
                     if dropped:
                         flags[i] = flags[i] & ~np.uint8(ALIVE)
             if died:
@@ -320,10 +327,10 @@ def chunk_step(lo, hi, day, dks, S, M, flag_buf, acc, counts, coh):
 
 
 @njit(cache=True, parallel=True)
-def day_step(day, n_live, dks, S, M, flag_buf, acc, counts, coh):
+def day_step(day, n_live, dks, S, M, acc, counts, coh):
     """Simulate one day for customers [0, n_live); sums go to per-chunk rows."""
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n_live)
-        chunk_step(lo, hi, day, dks, S, M, flag_buf, acc[c], counts[c], coh[c])
+        chunk_step(lo, hi, day, dks, S, M, acc[c], counts[c], coh[c])

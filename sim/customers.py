@@ -62,13 +62,18 @@ class Customers:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self._arrays.values())
 
-    def add(self, keys: np.ndarray, day: int) -> slice:
-        """Append customers with the given stable keys, arriving on `day`."""
-        count = len(keys)
+    def add(self, source: int, day: int, count: int) -> slice:
+        """Append `count` scheduled customers of `source` arriving on `day`.
+
+        Their keys are (source, day, index within the day): the same scheduled customer
+        gets the same key, hence the same draws, in every strategy.
+        """
+        if not 0 <= source < 256:
+            raise ValueError(f"source must be within 0..255 (got {source})")
         if self.n + count > self.capacity:
             self._grow(self.n + count)
         lo, hi = self.n, self.n + count
-        self._arrays["kh"][lo:hi] = _mix_keys(np.asarray(keys, dtype=np.uint64))
+        _scheduled_keys(self._arrays["kh"], lo, hi, source, day)
         self._arrays["arrival"][lo:hi] = day
         self.n = hi
         return slice(lo, hi)
@@ -84,23 +89,8 @@ class Customers:
         self.capacity = capacity
 
 
-def _mix_keys(keys: np.ndarray) -> np.ndarray:
-    out = np.empty_like(keys)
-    _mix_into(keys, out)
-    return out
-
-
 @njit(cache=True)
-def _mix_into(keys, out):
-    for i in range(keys.size):
-        out[i] = mix(keys[i])
-
-
-def arrival_key(source: int, day: int, index: np.ndarray) -> np.ndarray:
-    """Stable keys of scheduled arrivals: (source, day, index within the day).
-
-    The same scheduled customer gets the same key, hence the same draws, in every
-    strategy, whatever else happens in the run.
-    """
-    index = np.asarray(index, dtype=np.uint64)
-    return (np.uint64(source) << np.uint64(56)) ^ (np.uint64(day) << np.uint64(32)) ^ index
+def _scheduled_keys(kh, lo, hi, source, day):
+    base = (np.uint64(source) << np.uint64(56)) ^ (np.uint64(day) << np.uint64(32))
+    for i in range(lo, hi):
+        kh[i] = mix(base ^ np.uint64(i - lo))
