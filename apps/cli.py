@@ -78,8 +78,8 @@ def run(
         fail(f"--reps must be within 1..10000 (got {reps})")
     if not 0 <= seed < 2**63:
         fail(f"--seed must be within 0..2**63-1 (got {seed})")
-    if out is not None and out.exists() and not out.is_dir():
-        fail(f"--out {out}: exists and is not a folder")
+    if out is not None:
+        _prepare_folder(out)
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies)
     show = not as_json and job.customer_days() > PROGRESS_ABOVE
@@ -97,6 +97,16 @@ def run(
         Console().print(summary_table(document))
         if out is not None:
             Console().print(f"results written to {out}/")
+
+
+def _prepare_folder(out: Path) -> None:
+    """Create the results folder up front, so a bad --out fails before any work."""
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail(f"--out {out}: cannot create the folder ({e.strerror or e})")
 
 
 def _horizon(days: int | None, years: float | None) -> int | None:
@@ -129,11 +139,19 @@ def bench(
         fail(f"--sizes: each size must be within 1000..50000000 (got {sizes})")
     if not 1 <= days <= 3650:
         fail(f"--days must be within 1..3650 (got {days})")
+    if out is not None:
+        if out.is_dir():
+            fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
+        _prepare_folder(out.parent)
     report = run_benchmark(counts, days, reference)
     text = json.dumps(report, indent=2)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n")
+        try:
+            out.write_text(text + "\n")
+        except OSError as e:
+            print(text)
+            fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
+                 "printed above")
     print(text)
 
 

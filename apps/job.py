@@ -57,8 +57,10 @@ class Job:
         need = total * BYTES_PER_CUSTOMER_BUDGET * 2
         have = available_memory()
         if need > have:
+            size = (f"--customers {customers}" if customers is not None
+                    else f"base.customers {sc.base.customers} in {f.label}")
             raise InputError(
-                f"--customers {sc.base.customers} over {sc.horizon_days} days means about "
+                f"{size} over {sc.horizon_days} days means about "
                 f"{total:,.0f} customers and {need / 2**30:,.1f} GiB of memory; "
                 f"{have / 2**30:,.1f} GiB is available: use fewer customers or days")
         if strategies is None or strategies.strip() == "all":

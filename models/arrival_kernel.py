@@ -30,8 +30,8 @@ H_DAYS, H_LAPSED_ALIVE, H_CHURNED_ALIVE, N_HIST = range(4)
 def _history(h, target, par, hist):
     """(purchases, last purchase day, tenure days, alive) of a base customer.
 
-    Days are before day 0; recency is placed so that the stage at the end of day -1 is
-    `target`.
+    Days are before day 0; whole days of idleness are counted at the end of day -1, so
+    the stage there is exactly `target` (the schema makes every target reachable).
     """
     lapsed = par[fk.P_LAPSED_AFTER]
     churned = min(par[fk.P_CHURNED_AFTER], hist[H_DAYS])
@@ -42,25 +42,25 @@ def _history(h, target, par, hist):
     if target == POTENTIAL:
         return 0, NEVER, 0.0, True
     if target == NEW:
-        idle = 1.0 + u0 * (min(lapsed, horizon) - 1.0)
-        return 1, -int(idle), idle, True
+        idle = int(u0 * min(lapsed, horizon))
+        return 1, -1 - idle, idle + 1.0, True
     if target == REPEAT or target == LOYAL:
         if target == REPEAT:
             n = 2 + int(u1 * max(1, loyal_after - 2))
         else:
             n = loyal_after + int(-loyal_after * np.log(1.0 - u1))
         tenure = 1.0 + u0 * (horizon - 1.0)
-        idle = 1.0 + u2 * (min(tenure, lapsed) - 1.0)
-        return n, -int(idle), tenure, True
+        idle = int(u2 * min(tenure, lapsed))
+        return n, -1 - idle, tenure, True
     n = 1 + int(-2.0 * np.log(1.0 - u1))
     if target == LAPSED:
-        idle = lapsed + u0 * max(0.0, churned - lapsed)
+        idle = int(lapsed) + int(u0 * max(0.0, churned - lapsed))
         alive = u3 < hist[H_LAPSED_ALIVE]
     else:
-        idle = churned + u0 * max(0.0, horizon - churned)
+        idle = int(churned) + int(u0 * max(0.0, horizon - churned))
         alive = u3 < hist[H_CHURNED_ALIVE]
     tenure = idle + u2 * max(0.0, horizon - idle)
-    return n, -int(idle), tenure, alive
+    return n, -1 - idle, tenure, alive
 
 
 @njit(cache=True, parallel=True)

@@ -278,6 +278,8 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                                     (flags[i] & EXPOSED) != 0, day, season[day], stage_tab,
                                     dem_tab, par)
                 q = min(1.0, q * boost[i])
+                if last[i] == day and par[P_POISSON_ORDERS] == 0:
+                    q = 0.0    # bought on arrival today: at most one purchase a day
                 renews = n[i] > 0 and (kind == RECURRENT or kind == CONTRACTUAL)
                 due_today = renews and due[i] == day
                 p_drop = min(1.0, pdrop[i] * rel_churn[i] * churn_mult)
@@ -301,6 +303,9 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                         rel_spend[i], stage_tab, par, acc, coh)
                     if n[i] == 0:
                         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
+                        if kind == RECURRENT or kind == CONTRACTUAL:
+                            due[i] = next_due(mix(kh[i] ^ dks[K_DUE]), kind, day, lam[i],
+                                              dem_tab, par)
                     n[i] = n_after
                     last[i] = day
                     revenue[i] += np.float32(paid)

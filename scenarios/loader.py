@@ -6,6 +6,7 @@ field, the value and what is allowed; all problems of a file are reported at onc
 
 import copy
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from scenarios.errors import InputError
-from scenarios.messages import describe_errors
+from scenarios.messages import boolean_problems, describe_errors, nonfinite_problems
 from scenarios.schema import Scenario
 
 PRESETS = "scenarios.presets"
@@ -34,8 +35,11 @@ def read_text(spec: str) -> tuple[str, str]:
             raise InputError(f"{spec}: no such scenario file")
         try:
             return path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"{spec}: cannot read the file ({e.__class__.__name__}: {e})")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{spec}: cannot read the file: it is not UTF-8 text (byte "
+                             f"{e.object[e.start]:#04x} at offset {e.start})")
+        except OSError as e:
+            raise InputError(f"{spec}: cannot read the file ({e.strerror or e})")
     raise InputError(f"unknown scenario {spec!r}: not a preset and not a .yaml file; "
                      f"presets: {', '.join(preset_names())}")
 
@@ -48,47 +52,79 @@ def parse(text: str, label: str) -> tuple[dict, dict]:
         mark = getattr(e, "problem_mark", None)
         where = f"{label}:{mark.line + 1}" if mark else label
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start and mark and start.line != mark.line:
+            problem = f"{problem} ({context} at line {start.line + 1})"
         raise InputError(f"{where}: YAML syntax error: {problem}")
     if node is None:
         raise InputError(f"{label}: the file is empty; a scenario is a YAML mapping with "
                          "name, base, behaviour and economics")
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:   # e.g. a tag safe_load does not construct
+        mark = getattr(e, "problem_mark", None)
+        where = f"{label}:{mark.line + 1}" if mark else label
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        tag = re.search(r"for the tag '(?:tag:yaml\.org,2002:)?([^']*)'", problem)
+        if tag:
+            problem = (f"the tag !!{tag.group(1)} is not allowed; a scenario is plain YAML "
+                       "(mappings, lists, numbers, text)")
+        raise InputError(f"{where}: YAML error: {problem}")
     if not isinstance(data, dict):
-        raise InputError(f"{label}:1: a scenario must be a YAML mapping (got "
-                         f"{type(data).__name__})")
+        kind = {list: "a list", str: "a text"}.get(type(data), type(data).__name__)
+        raise InputError(f"{label}:{node.start_mark.line + 1}: a scenario must be a YAML "
+                         f"mapping of keys (name, base, behaviour, economics, ...), not {kind}")
     lines: dict[tuple, int] = {}
-    _walk(node, (), lines)
+    problems: list[str] = []
+    _walk(node, (), lines, problems, label)
+    if problems:
+        raise InputError("\n".join(problems))
     return data, lines
 
 
-def _walk(node, path: tuple, lines: dict) -> None:
+def _walk(node, path: tuple, lines: dict, problems: list | None = None,
+          label: str = "") -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key, value in node.value:
             k = (key.value,)
-            lines[path + k] = key.start_mark.line + 1
-            _walk(value, path + k, lines)
+            at = key.start_mark.line + 1
+            if problems is not None and key.value in seen:
+                dotted = ".".join(str(p) for p in path + k)
+                problems.append(f"{label}:{at}: {dotted}: duplicate key {key.value!r} (first "
+                                f"at line {seen[key.value]}); each key may appear once")
+            seen.setdefault(key.value, at)
+            lines[path + k] = at
+            _walk(value, path + k, lines, problems, label)
     elif isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
-            _walk(value, path + (i,), lines)
+            _walk(value, path + (i,), lines, problems, label)
 
 
 def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario:
+    problems = boolean_problems(data, Scenario, label, lines, context)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise InputError("\n".join(describe_errors(e, label, lines, context)))
+        problems += describe_errors(e, label, lines, context, data=data, model=Scenario)
+    else:
+        problems += nonfinite_problems(scenario.model_dump(), label, lines, context)
+    if problems:
+        raise InputError("\n".join(problems))
+    return scenario
 
 
 def set_path(data: dict, dotted: str, value) -> None:
     keys = dotted.split(".")
     node = data
-    for k in keys[:-1]:
+    for i, k in enumerate(keys[:-1]):
         child = node.get(k)
         if child is None:
             child = node[k] = {}
         if not isinstance(child, dict):
-            raise InputError(f"override {dotted!r}: {k!r} is a value, not a section")
+            raise InputError(f"override {dotted!r}: {k!r} is a value ({child!r}), not a "
+                             f"section, so it has no key {keys[i + 1]!r}")
         node = child
     node[keys[-1]] = value
 
@@ -128,8 +164,12 @@ class ScenarioFile:
         overrides = self.scenario.strategies[strategy].overrides
         lines = dict(self.lines)
         for path, value in overrides.items():
-            set_path(data, path, value)
             at = self.lines.get(("strategies", strategy, "overrides", path))
+            try:
+                set_path(data, path, value)
+            except InputError as e:
+                head = f"{self.label}:{at}" if at else self.label
+                raise InputError(f"{head}: strategy {strategy!r}: {e.message}") from None
             if at:
                 lines[tuple(path.split("."))] = at
         return validate(data, self.label, lines,

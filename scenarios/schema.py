@@ -214,4 +214,26 @@ class Scenario(Strict):
     def _check(self):
         if "baseline" not in self.strategies:
             raise ValueError("strategies must include 'baseline' (today's practice)")
+        self._history_is_reachable()
         return self
+
+    def _history_is_reachable(self) -> None:
+        """Every stage of the base's history must be one the funnel can produce."""
+        shares, f, days = self.base.history, self.funnel, self.base.history_days
+        if shares.get("churned", 0) > 0:
+            if f.churned_after_days is None:
+                raise ValueError("base.history has churned customers but "
+                                 "funnel.churned_after_days is null (nobody counts as "
+                                 "churned): set it or drop the churned share")
+            if days <= f.churned_after_days:
+                raise ValueError(f"base.history_days ({days}) must exceed "
+                                 f"funnel.churned_after_days ({f.churned_after_days}) "
+                                 "for the base to hold churned customers")
+        if shares.get("lapsed", 0) > 0 and days <= f.lapsed_after_days:
+            raise ValueError(f"base.history_days ({days}) must exceed "
+                             f"funnel.lapsed_after_days ({f.lapsed_after_days}) for the "
+                             "base to hold lapsed customers")
+        if shares.get("repeat", 0) > 0 and f.loyal_after_purchases <= 2:
+            raise ValueError("base.history has repeat customers but "
+                             "funnel.loyal_after_purchases is 2 (a second purchase already "
+                             "makes a customer loyal): raise it or drop the repeat share")

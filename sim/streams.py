@@ -25,9 +25,9 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S40 = np.uint64(40)
-_S11 = np.uint64(11)
+_S12 = np.uint64(12)
 _INV24 = np.float32(1.0 / (1 << 24))
-_INV53 = 1.0 / float(1 << 53)
+_INV52 = 1.0 / float(1 << 52)
 
 
 def decision(name: str) -> np.uint64:
@@ -63,8 +63,8 @@ def uniform32(h):
 
 @njit(cache=True, inline="always")
 def uniform64(h):
-    """Uniform on (0, 1) with 53 bits, never exactly 0 (safe for log)."""
-    return (np.float64(h >> _S11) + 0.5) * _INV53
+    """Uniform on (0, 1) with 52 bits: the grid's midpoints, never exactly 0 or 1."""
+    return (np.float64(h >> _S12) + 0.5) * _INV52
 
 
 @njit(cache=True)

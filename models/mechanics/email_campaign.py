@@ -3,8 +3,9 @@
 On each campaign day (a simpy process: every `every_days` from `start_day`) every
 customer in the target stages gets a message. A customer responds with probability
 `response_rate * (1 - fatigue)`; a response multiplies today's purchase probability
-by `1 + uplift` (capped at 1). Each contact adds `fatigue_step` to fatigue (at most
-1), and fatigue decays by the factor `fatigue_decay` a day. Decay is applied lazily
+by `1 + uplift` (capped at 1) and counts as exposure to an offer (impulse demand).
+Each contact adds `fatigue_step` to fatigue (at most 1), and fatigue decays by the
+factor `fatigue_decay` a day. Decay is applied lazily
 (fatigue and the day it was last updated are stored), so quiet days cost nothing.
 """
 
@@ -15,7 +16,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import ALIVE, STAGES
+from models.stages import ALIVE, EXPOSED, STAGES
 from sim.streams import day_keys, decision, mix, uniform32
 
 DECAY_TABLE = 4096
@@ -93,6 +94,7 @@ def send(n_live, day, key, kh, stage, flags, fatigue, fatigue_day, boost, p_hi, 
         contacts += 1
         if respond and (flags[i] & ALIVE) != 0:
             boost[i] *= lift
+            flags[i] |= EXPOSED
             p_hi[i] = 2.0
             responses += 1
     return contacts, responses

@@ -1,0 +1,561 @@
+"""Plain-Python references of the numba kernels (house rule: every kernel has one).
+
+Nothing here imports a kernel: the references are written from the module docstrings,
+the code comments and `models/stages.py`, on Python ints (masked to 64 bits) and
+Python floats, so the tests can check the kernels against them bit for bit.
+
+Float semantics follow the kernels' declared dtypes: float32 arrays are promoted to
+float64 when they meet a float64 (numba's rule), a float32 times a float32 stays float32,
+and every store into a float32 array rounds. Scalar transcendental functions use the
+`math` module, which calls the same C library as the compiled kernels.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+M64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+M1 = 0xBF58476D1CE4E5B9
+M2 = 0x94D049BB133111EB
+
+# ---------------------------------------------------------------- streams (sim/streams.py)
+
+
+def decision(name: str) -> int:
+    b = name.encode()
+    return zlib.crc32(b) | (zlib.adler32(b) << 32)
+
+
+def mix(z: int) -> int:
+    """SplitMix64 finaliser on a Python int, masked to 64 bits."""
+    z &= M64
+    z = ((z ^ (z >> 30)) * M1) & M64
+    z = ((z ^ (z >> 27)) * M2) & M64
+    return z ^ (z >> 31)
+
+
+def mix_np(z: np.ndarray) -> np.ndarray:
+    """The same finaliser vectorised on uint64 arrays (numpy array arithmetic wraps)."""
+    z = np.asarray(z, dtype=np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def day_key(seed_key: int, decision_id: int, day: int) -> int:
+    return mix(int(seed_key) ^ mix(int(decision_id) + day * GOLDEN))
+
+
+def nth(h: int, j: int) -> int:
+    return mix(int(h) + (j + 1) * GOLDEN)
+
+
+def uniform32(h: int) -> np.float32:
+    """Top 24 bits over 2**24, as a float32 (exact)."""
+    return np.float32((int(h) >> 40) / float(1 << 24))
+
+
+def uniform32_np(h: np.ndarray) -> np.ndarray:
+    return (h >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / (1 << 24))
+
+
+def uniform64(h: int) -> float:
+    return (float(int(h) >> 12) + 0.5) * (1.0 / float(1 << 52))
+
+
+def uniform64_np(h: np.ndarray) -> np.ndarray:
+    return ((h >> np.uint64(12)).astype(np.float64) + 0.5) * (1.0 / float(1 << 52))
+
+
+def normal(h: int) -> float:
+    u1 = uniform64(nth(h, 0))
+    u2 = uniform64(nth(h, 1))
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def gamma(h: int, shape: float, rate: float) -> float:
+    """Marsaglia-Tsang with the U**(1/shape) boost below shape 1; attempt j uses the
+    values nth(h, 2j) (normal) and nth(h, 2j+1) (uniform), the boost nth(h, 1000)."""
+    boost = 1.0
+    a = float(shape)
+    if a < 1.0:
+        boost = uniform64(nth(h, 1000)) ** (1.0 / a)
+        a += 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    j = 0
+    while True:
+        x = normal(nth(h, 2 * j))
+        v = 1.0 + c * x
+        if v > 0.0:
+            v = v * v * v
+            u = uniform64(nth(h, 2 * j + 1))
+            if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
+                return boost * d * v / float(rate)
+        j += 1
+
+
+def beta(h: int, a: float, b: float) -> float:
+    x = gamma(nth(h, 0), a, 1.0)
+    y = gamma(nth(h, 1), b, 1.0)
+    return x / (x + y)
+
+
+def poisson_positive(h: int, lam: float) -> int:
+    """Smallest k >= 1 with P(1 <= K <= k) >= u * P(K >= 1), K ~ Poisson(lam)."""
+    u = uniform64(h)
+    p0 = math.exp(-lam)
+    target = u * (1.0 - p0)
+    k = 1
+    pk = p0 * lam
+    cum = pk
+    while cum < target and k < 10_000:
+        k += 1
+        pk *= lam / k
+        cum += pk
+    return k
+
+
+# ---------------------------------------------------------------- traits (models/traits.py)
+
+
+def draw(h: int, trait) -> float:
+    kind, a, b = int(trait[0]), float(trait[1]), float(trait[2])
+    if kind == 0:
+        return a
+    if kind == 1:
+        return gamma(h, a, b)
+    if kind == 2:
+        return beta(h, a, b)
+    return a + (b - a) * uniform64(h)
+
+
+# ---------------------------------------------------------------- stages (models/stages.py)
+
+POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
+BUY, HAZARD, SPEND, PRICE = range(4)
+POISSON, RECURRENT, COMPLEMENTARY, SITUATIONAL, IMPULSE, CONTRACTUAL = range(6)
+ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN = 1, 2, 4, 8
+NEVER = -(2**30)
+FOREVER = 2**31 - 1
+
+# Rows of `par`, columns of acc/coh, rows of dks: the layout is the kernels' interface.
+(P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
+ P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
+ P_SPEND_MULT, P_WON_BACK, N_PAR) = range(14)
+(A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
+ A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
+ A_WON_BACK, N_ACC) = range(14)
+C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
+K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, N_KEYS = range(7)
+D_A, D_B = 0, 1
+
+STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
+               "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
+               "rel_spend", "boost", "revenue")
+DTYPES = {"kh": np.uint64, "arrival": np.int32, "stage": np.int8, "flags": np.uint8,
+          "dtype": np.int8, "purchases": np.int32, "last": np.int32, "lam": np.float32,
+          "nu": np.float32, "pdrop": np.float32, "need_end": np.int32, "due": np.int32,
+          "t_next": np.int32, "p_hi": np.float32, "rel_buy": np.float32,
+          "rel_churn": np.float32, "rel_spend": np.float32, "boost": np.float32,
+          "revenue": np.float32}
+F32 = np.float32
+
+# ---------------------------------------------------------------- funnel rule (funnel_kernel)
+
+
+def month_of(day: int) -> int:
+    return (day * 12) // 365
+
+
+def cohort_of(arrival: int) -> int:
+    return 0 if arrival < 0 else 1 + month_of(arrival)
+
+
+def stage_of(n, last, day, previous, bought_today, par) -> int:
+    """CRM stage at the end of `day`: leads are potential; recency first (churned, then
+    lapsed); a purchase after lapsed/churned is 'won back' (if enabled) until the next
+    purchase; otherwise new / repeat (2+) / loyal (loyal_after+) by purchase count."""
+    if n == 0:
+        return POTENTIAL
+    idle = day - last
+    if idle >= par[P_CHURNED_AFTER]:
+        return CHURNED
+    if idle >= par[P_LAPSED_AFTER]:
+        return LAPSED
+    if bought_today and previous in (LAPSED, CHURNED) and par[P_WON_BACK] > 0:
+        return WON_BACK
+    if not bought_today and previous == WON_BACK:
+        return WON_BACK
+    loyal_after = int(par[P_LOYAL_AFTER])
+    if n >= loyal_after:
+        return LOYAL
+    return REPEAT if n >= 2 else NEW
+
+
+def hazard(s, rel_churn, stage_tab, par) -> float:
+    return min(1.0, float(stage_tab[s, HAZARD]) * float(rel_churn) * float(par[P_CHURN_MULT]))
+
+
+def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
+                    stage_tab, dem_tab, par) -> float:
+    """Today's purchase probability before the boost. Buyers of recurrent demand buy
+    only on their due day (share of wallet x stage x rel_buy), contract holders renew
+    on it for sure; everyone else (and every lead) buys at a Poisson rate
+    (lam + rate_add) x stage x rel_buy, times the season for situational buyers and the
+    complementary boost inside the window after a purchase; impulse buyers need an
+    exposure (organic with the table's probability, or a campaign's)."""
+    if n > 0 and kind == RECURRENT:
+        if due != day:
+            return 0.0
+        return min(1.0, float(dem_tab[RECURRENT, D_B]) * float(stage_tab[s, BUY])
+                   * float(rel_buy))
+    if n > 0 and kind == CONTRACTUAL:
+        return 1.0 if due == day else 0.0
+    rate = (float(lam) + float(par[P_RATE_ADD])) * float(stage_tab[s, BUY]) * float(rel_buy)
+    if n > 0:
+        if kind == SITUATIONAL:
+            rate *= float(season_factor)
+        elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
+            rate *= float(dem_tab[COMPLEMENTARY, D_A])
+    q = 1.0 - math.exp(-rate)
+    if kind == IMPULSE and not exposed:
+        q *= float(dem_tab[IMPULSE, D_A])
+    return q
+
+
+def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day,
+          stage_tab, dem_tab, par):
+    """(next timer day, cached upper bound of the event probability) after `day`.
+
+    Timers: lapse and churn by recency (stage changes with no event), and for the
+    alive: the need's end, the due day of recurrent/contract buyers, the end of the
+    complementary window. The bound: today's hazard plus the buy probability with the
+    largest seasonal intensity and no due day, as float32 plus 1e-7."""
+    t = FOREVER
+    if n > 0:
+        if s not in (LAPSED, CHURNED):
+            t = min(t, int(last) + int(par[P_LAPSED_AFTER]))
+        if s != CHURNED:
+            t = min(t, int(last) + int(par[P_CHURNED_AFTER]))
+    if not alive:
+        return t, F32(0.0)
+    t = min(t, int(need_end))
+    if n > 0 and kind in (RECURRENT, CONTRACTUAL):
+        t = min(t, int(due))
+    window = float(dem_tab[COMPLEMENTARY, D_B])
+    if n > 0 and kind == COMPLEMENTARY and day - last < window:
+        t = min(t, int(last) + int(window))
+    h = hazard(s, rel_churn, stage_tab, par)
+    q = buy_probability(s, kind, n, last, -1, lam, rel_buy, False, day, par[P_SEASON_MAX],
+                        stage_tab, dem_tab, par)
+    p = h + (1.0 - h) * q
+    return t, F32(F32(p) + F32(1e-7))
+
+
+def order_spend(h, nu, s, rel_spend, stage_tab, par) -> float:
+    if par[P_SPEND_KIND] == 0:
+        x = float(par[P_SPEND_CONST])
+    else:
+        x = gamma(h, float(par[P_SPEND_P]), float(nu))
+    return x * float(stage_tab[s, SPEND]) * float(rel_spend) * float(par[P_SPEND_MULT])
+
+
+def next_due(h, kind, day, lam, dem_tab, par) -> int:
+    if kind == CONTRACTUAL:
+        return day + max(1, int(dem_tab[CONTRACTUAL, D_A]))
+    k = float(dem_tab[RECURRENT, D_A])
+    rate = float(lam) + float(par[P_RATE_ADD])
+    return day + max(1, int(gamma(h, k, k * rate) + 0.5))
+
+
+def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_drop,
+                rel_spend, stage_tab, par, acc, coh):
+    """Book `orders` orders; after each repeat order (not for contracts) the customer
+    drops out with probability p_drop. Returns (n after, paid, margin, dropped)."""
+    price = float(stage_tab[s, PRICE])
+    keep = 1.0 - float(par[P_GROSS_MARGIN])
+    if last < 0 or month_of(last) != month_of(day):
+        coh[cohort, C_BUYERS] += 1.0
+    acc[A_BUYERS] += 1.0
+    paid_sum = 0.0
+    margin_sum = 0.0
+    dropped = False
+    for j in range(orders):
+        x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
+        paid = x * price
+        m = x * (price - keep)
+        paid_sum += paid
+        margin_sum += m
+        acc[A_DISCOUNT] += x - paid
+        acc[A_ORDERS] += 1.0
+        if n == 0:
+            acc[A_FIRST] += 1.0
+            acc[A_REVENUE_FIRST] += paid
+        else:
+            acc[A_REPEAT_ORDERS] += 1.0
+            acc[A_REVENUE_REPEAT] += paid
+        n += 1
+        if n >= 2 and kind != CONTRACTUAL and uniform64(nth(h_drop, j)) < p_drop:
+            acc[A_DIED_PREMATURE] += 1.0
+            dropped = True
+            break
+    acc[A_REVENUE] += paid_sum
+    acc[A_MARGIN] += margin_sum
+    coh[cohort, C_REVENUE] += paid_sum
+    coh[cohort, C_MARGIN] += margin_sum
+    return n, paid_sum, margin_sum, dropped
+
+
+def customer(S: dict, i: int) -> dict:
+    """One customer's state as a dict of numpy scalars (dtypes kept)."""
+    return {name: S[name][i] for name in STATE_ORDER}
+
+
+def event_uniform(kh, dks) -> np.float32:
+    return uniform32(mix(int(kh) ^ int(dks[K_EVENT])))
+
+
+def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
+    """One customer's day by the documented rule; returns (new state, count deltas).
+
+    The one event uniform u decides the day: death if u < hazard; else (a contract
+    holder on the due day cancels with the dropout probability); else a purchase if
+    u < h + (1 - h) q, q the buy probability times today's boost (capped at 1). Natural
+    death (the need ended) comes first. Orders are Poisson(-log(1-q)) given at least one
+    (single orders for renewals or if disabled); recurring customers get their next due
+    day on the due day unless dead. The stage is recomputed from count and recency, the
+    boost and the exposure end with the day, and the bound is refreshed.
+
+    sweep=True mirrors the two-pass kernel: the rule is applied only if u < p_hi or the
+    timer is due, otherwise the customer is left untouched. sweep=False applies it to
+    everyone (then t_next and p_hi differ, the behaviour must not).
+    """
+    stage_tab, dem_tab, season, par = tables
+    c = dict(c)
+    deltas = []
+    u32 = event_uniform(c["kh"], dks)
+    if sweep and not (u32 < c["p_hi"] or c["t_next"] <= day):
+        return c, deltas
+    s = int(c["stage"])
+    n0 = int(c["purchases"])
+    last0 = int(c["last"])
+    flags = int(c["flags"])
+    was_alive = (flags & ALIVE) != 0
+    kh = int(c["kh"])
+    bought = False
+    if was_alive:
+        kind = int(c["dtype"])
+        died = False
+        natural = int(c["need_end"]) <= day
+        n_now = n0
+        if natural:
+            died = True
+        else:
+            h = hazard(s, c["rel_churn"], stage_tab, par)
+            q = buy_probability(s, kind, n0, last0, int(c["due"]), c["lam"], c["rel_buy"],
+                                (flags & EXPOSED) != 0, day, season[day], stage_tab,
+                                dem_tab, par)
+            q = min(1.0, q * float(c["boost"]))
+            if last0 == day and par[P_POISSON_ORDERS] == 0:
+                q = 0.0
+            renews = n0 > 0 and kind in (RECURRENT, CONTRACTUAL)
+            due_today = renews and int(c["due"]) == day
+            p_drop = min(1.0, float(F32(c["pdrop"]) * F32(c["rel_churn"]))
+                         * float(par[P_CHURN_MULT]))
+            u = float(u32)
+            if u < h:
+                died = True
+            elif (kind == CONTRACTUAL and due_today
+                  and uniform64(mix(kh ^ int(dks[K_CANCEL]))) < p_drop):
+                died = True
+            elif u < h + (1.0 - h) * q:
+                bought = True
+            if due_today and not died:
+                c["due"] = np.int32(next_due(mix(kh ^ int(dks[K_DUE])), kind, day, c["lam"],
+                                             dem_tab, par))
+            if bought:
+                orders = 1
+                if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
+                    orders = poisson_positive(mix(kh ^ int(dks[K_ORDERS])), -math.log(1.0 - q))
+                n_now, paid, _, dropped = book_orders(
+                    mix(kh ^ int(dks[K_SPEND])), mix(kh ^ int(dks[K_DROP])), orders, day, s,
+                    kind, n0, last0, cohort_of(int(c["arrival"])), c["nu"], p_drop,
+                    c["rel_spend"], stage_tab, par, acc, coh)
+                if n0 == 0:
+                    flags |= FIRST_IN_RUN
+                    if kind in (RECURRENT, CONTRACTUAL):
+                        c["due"] = np.int32(next_due(mix(kh ^ int(dks[K_DUE])), kind, day,
+                                                     c["lam"], dem_tab, par))
+                c["purchases"] = np.int32(n_now)
+                c["last"] = np.int32(day)
+                c["revenue"] = F32(c["revenue"] + F32(paid))
+                if dropped:
+                    flags &= ~ALIVE
+        if died:
+            if natural:
+                acc[A_DIED_NATURAL] += 1.0
+            else:
+                acc[A_DIED_PREMATURE if n_now > 0 else A_LEADS_LOST] += 1.0
+            flags &= ~ALIVE
+            if natural:
+                flags |= DIED_NATURAL
+        c["boost"] = F32(1.0)
+        flags &= ~EXPOSED
+    c["flags"] = np.uint8(flags)
+    n1, last1 = int(c["purchases"]), int(c["last"])
+    new_s = stage_of(n1, last1, day, s, bought, par)
+    if bought and new_s == WON_BACK:
+        acc[A_WON_BACK] += 1.0
+    c["stage"] = np.int8(new_s)
+    now_alive = (flags & ALIVE) != 0
+    if new_s != s or now_alive != was_alive:
+        deltas = [(int(was_alive), s, -1), (int(now_alive), new_s, +1)]
+    t, p = bound(new_s, now_alive, int(c["dtype"]), n1, last1, int(c["need_end"]),
+                 int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], day, stage_tab,
+                 dem_tab, par)
+    c["t_next"], c["p_hi"] = np.int32(t), p
+    return c, deltas
+
+
+def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts: int,
+                    sweep: bool = True):
+    """Apply `reference_day` to customers [lo, hi) in order, in place on the dict of
+    arrays S; returns (acc, counts, coh) of the chunk."""
+    acc = [0.0] * N_ACC
+    counts = np.zeros((2, 7), dtype=np.int64)
+    coh = np.zeros((n_cohorts, N_COH), dtype=np.float64)
+    coh_l = [[0.0] * N_COH for _ in range(n_cohorts)]
+
+    class _Coh:  # 2-index adapter over lists of Python floats
+        def __getitem__(self, k):
+            return coh_l[k[0]][k[1]]
+
+        def __setitem__(self, k, v):
+            coh_l[k[0]][k[1]] = v
+
+    ch = _Coh()
+    ek = int(dks[K_EVENT])
+    for i in range(lo, hi):
+        if sweep and not (uniform32(mix(int(S["kh"][i]) ^ ek)) < S["p_hi"][i]
+                          or S["t_next"][i] <= day):
+            continue   # the same early return as in reference_day, without the copies
+        new, deltas = reference_day(customer(S, i), day, dks, tables, acc, ch, sweep)
+        for name in STATE_ORDER:
+            S[name][i] = new[name]
+        for a, s, d in deltas:
+            counts[a, s] += d
+    coh[:, :] = np.array(coh_l, dtype=np.float64).reshape(n_cohorts, N_COH)
+    return np.array(acc, dtype=np.float64), counts, coh
+
+
+# ---------------------------------------------------------------- arrivals (arrival_kernel)
+
+T_TYPE, T_RATE, T_SPEND, T_DROP, T_NEED, T_HIST, T_DUE = range(7)
+H_DAYS, H_LAPSED_ALIVE, H_CHURNED_ALIVE = range(3)
+TRAIT_GAMMA, TRAIT_BETA = 1, 2
+
+
+def history(h, target, par, hist):
+    """(purchases, last day, tenure, alive) of a base customer, as the kernel places it."""
+    lapsed = float(par[P_LAPSED_AFTER])
+    churned = min(float(par[P_CHURNED_AFTER]), float(hist[H_DAYS]))
+    horizon = float(hist[H_DAYS])
+    loyal_after = int(par[P_LOYAL_AFTER])
+    u0, u1, u2, u3 = (uniform64(nth(h, k)) for k in range(4))
+    if target == POTENTIAL:
+        return 0, NEVER, 0.0, True
+    if target == NEW:
+        idle = int(u0 * min(lapsed, horizon))
+        return 1, -1 - idle, idle + 1.0, True
+    if target in (REPEAT, LOYAL):
+        if target == REPEAT:
+            n = 2 + int(u1 * max(1, loyal_after - 2))
+        else:
+            n = loyal_after + int(-loyal_after * math.log(1.0 - u1))
+        tenure = 1.0 + u0 * (horizon - 1.0)
+        idle = int(u2 * min(tenure, lapsed))
+        return n, -1 - idle, tenure, True
+    n = 1 + int(-2.0 * math.log(1.0 - u1))
+    if target == LAPSED:
+        idle = int(lapsed) + int(u0 * max(0.0, churned - lapsed))
+        alive = u3 < hist[H_LAPSED_ALIVE]
+    else:
+        idle = int(churned) + int(u0 * max(0.0, horizon - churned))
+        alive = u3 < hist[H_CHURNED_ALIVE]
+    tenure = idle + u2 * max(0.0, horizon - idle)
+    return n, -1 - idle, tenure, bool(alive)
+
+
+def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, drop_trait,
+                 need_trait, has_need, share_cum, dem_tab, par, hist):
+    """Traits (and history) of one arriving customer with key k; returns a dict."""
+    k = int(k)
+    keys = [int(x) for x in keys]
+    u_type = uniform64(mix(k ^ keys[T_TYPE]))
+    kind = 0
+    while kind < len(share_cum) - 1 and u_type >= share_cum[kind]:
+        kind += 1
+    count, last_day, tenure, alive = 0, NEVER, 0.0, True
+    if with_history:
+        count, last_day, tenure, alive = history(mix(k ^ keys[T_HIST]), target, par, hist)
+    x = max(count - 1, 0)
+    hr = mix(k ^ keys[T_RATE])
+    if int(rate_trait[0]) == TRAIT_GAMMA and count > 0:
+        lam = F32(gamma(hr, float(rate_trait[1]) + x, float(rate_trait[2]) + tenure))
+    else:
+        lam = F32(draw(hr, rate_trait))
+    nu = F32(draw(mix(k ^ keys[T_SPEND]), spend_trait))
+    hd = mix(k ^ keys[T_DROP])
+    if int(drop_trait[0]) == TRAIT_BETA and count > 0 and alive:
+        pdrop = F32(beta(hd, float(drop_trait[1]), float(drop_trait[2]) + x))
+    else:
+        pdrop = F32(draw(hd, drop_trait))
+    need_end = FOREVER
+    if has_need:
+        life = draw(mix(k ^ keys[T_NEED]), need_trait)
+        if with_history:
+            life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
+        need_end = int(min(FOREVER - 1.0, day + max(1.0, float(np.ceil(life)))))
+    due = FOREVER
+    if count > 0 and kind in (RECURRENT, CONTRACTUAL):
+        d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
+        if d < day:
+            span = d - last_day
+            d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
+        due = d
+    return {"dtype": kind, "purchases": count, "last": last_day, "lam": lam, "nu": nu,
+            "pdrop": pdrop, "need_end": need_end, "due": due,
+            "flags": ALIVE if alive else 0, "tenure": tenure,
+            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, par)}
+
+
+# ---------------------------------------------------------------- e-mail (email_campaign.send)
+
+
+def email_send(n_live, day, key, kh, stage, flags, fatigue, fatigue_day, boost, p_hi,
+               targets, decay, response_rate, lift, step):
+    """Every target is contacted; fatigue decays lazily as f * decay**(day - last update),
+    the response probability is response_rate * (1 - f), fatigue becomes min(1, f + step);
+    an alive responder gets boost *= lift, the EXPOSED flag and p_hi = 2 (forced into the
+    exact pass).
+    In place; returns (contacts, responses)."""
+    contacts = responses = 0
+    for i in range(n_live):
+        if not targets[stage[i]]:
+            continue
+        f = float(fatigue[i]) * decay ** (day - int(fatigue_day[i]))
+        respond = float(uniform32(mix(int(kh[i]) ^ int(key)))) < response_rate * (1.0 - f)
+        fatigue[i] = F32(min(1.0, f + step))
+        fatigue_day[i] = day
+        contacts += 1
+        if respond and (int(flags[i]) & ALIVE) != 0:
+            boost[i] = F32(float(boost[i]) * lift)
+            flags[i] = np.uint8(int(flags[i]) | EXPOSED)
+            p_hi[i] = F32(2.0)
+            responses += 1
+    return contacts, responses
