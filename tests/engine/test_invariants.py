@@ -71,8 +71,11 @@ history = st.sampled_from([
 def test_invariants_hold_for_any_scenario(demand, history, rate, hazard, dropout, inflow,
                                           arrive_as, orders, churned_after, seed):
     stages = {s: {"churn_hazard": hazard} for s in STAGES}
+    if churned_after is None and "churned" in history:   # no churned stage to start in
+        history = {**history, "lapsed": history["lapsed"] + history["churned"]}
+        del history["churned"]
     sc = scenario(horizon_days=150,
-                  base={"customers": 1500, "history": history},
+                  base={"customers": 1500, "history": history, "history_days": 400},
                   acquisition={"inflow_per_day": inflow, "arrive_as": arrive_as, "cac": 50.0},
                   behaviour={"purchase_rate": {"gamma": {"shape": 1.5, "rate": 1.5 / rate}},
                              "dropout": dropout, "spend": 80.0, "orders_per_day": orders,
