@@ -105,11 +105,10 @@ class Acquisition(Module):
         hist = np.array([self.plan.history_days, self.plan.lapsed_alive_share,
                          self.plan.churned_alive_share], dtype=np.float64)
         need = b.need_lifetime if b.need_lifetime is not None else np.zeros(3)
-        ak.init_arrivals(sl.start, sl.stop, day, tkeys, targets, with_history, c.kh, c.stage,
-                         c.flags, c.dtype, c.purchases, c.last, c.lam, c.nu, c.pdrop,
-                         c.need_end, c.due, b.purchase_rate, b.spend_rate, b.dropout, need,
-                         b.need_lifetime is not None, np.cumsum(b.demand_share), b.dem_tab,
-                         f.par, hist)
+        init = ak.init_parallel if sl.stop - sl.start > fk.CHUNK else ak.init_range
+        init(sl.start, sl.stop, day, tkeys, targets, with_history, state_tuple(c), f.model(),
+             (b.purchase_rate, b.spend_rate, b.dropout, need), b.need_lifetime is not None,
+             np.cumsum(b.demand_share), hist)
         if buying:
             dks = day_keys(sim.seed_key, self._first, day)
             ak.first_purchases(sl.start, sl.stop, day, dks, state_tuple(c), f.model(),

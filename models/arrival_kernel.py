@@ -63,12 +63,16 @@ def _history(h, target, par, hist):
     return n, -1 - idle, tenure, alive
 
 
-@njit(cache=True, parallel=True)
-def init_arrivals(lo, hi, day, keys, targets, with_history, kh, stage, flags, dtype, n,
-                  last, lam, nu, pdrop, need_end, due, rate_trait, spend_trait, drop_trait,
-                  need_trait, has_need, share_cum, dem_tab, par, hist):
+@njit(cache=True)
+def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
+               hist):
     """Draw traits (and, for the day-0 base, history) of customers [lo, hi)."""
-    for i in prange(lo, hi):
+    kh, stage, flags, dtype, n, last, lam, nu, pdrop = (S[0], S[2], S[3], S[4], S[5], S[6],
+                                                        S[7], S[8], S[9])
+    need_end, due = S[10], S[11]
+    dem_tab, par = M[1], M[3]
+    rate_trait, spend_trait, drop_trait, need_trait = traits
+    for i in range(lo, hi):
         k = kh[i]
         u_type = uniform64(mix(k ^ keys[T_TYPE]))
         kind = 0
@@ -106,6 +110,18 @@ def init_arrivals(lo, hi, day, keys, targets, with_history, kh, stage, flags, dt
                 d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
             due[i] = d
         stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
+
+
+@njit(cache=True, parallel=True)
+def init_parallel(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
+                  share_cum, hist):
+    """`init_range` over fixed chunks in parallel (for the large day-0 base)."""
+    n_chunks = (hi - lo + fk.CHUNK - 1) // fk.CHUNK
+    for c in prange(n_chunks):
+        a = lo + c * fk.CHUNK
+        b = min(a + fk.CHUNK, hi)
+        init_range(a, b, day, keys, targets[a - lo:b - lo], with_history, S, M, traits,
+                   has_need, share_cum, hist)
 
 
 @njit(cache=True)

@@ -149,4 +149,4 @@ class Funnel(Module):
 
 def state_tuple(c) -> tuple:
     """The funnel's customer arrays in the order the kernels unpack them."""
-    return tuple(getattr(c, name) for name in fk.STATE_ORDER)
+    return c.view(fk.STATE_ORDER)

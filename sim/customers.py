@@ -29,6 +29,7 @@ class Customers:
     def __init__(self, capacity: int):
         self.capacity = max(int(capacity), 1)
         self.n = 0
+        self._views: dict[tuple, tuple] = {}
         self._specs: dict[str, StateSpec] = {}
         self._arrays: dict[str, np.ndarray] = {}
         self.declare("kh", np.uint64, 0)
@@ -49,6 +50,12 @@ class Customers:
         if arrays is not None and name in arrays:
             return arrays[name]
         raise AttributeError(name)
+
+    def view(self, names: tuple[str, ...]) -> tuple:
+        """The named arrays as a tuple (how kernels take them); cached until they move."""
+        if names not in self._views:
+            self._views[names] = tuple(self._arrays[n] for n in names)
+        return self._views[names]
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -87,6 +94,7 @@ class Customers:
             grown[: self.n] = self._arrays[name][: self.n]
             self._arrays[name] = grown
         self.capacity = capacity
+        self._views.clear()
 
 
 @njit(cache=True)

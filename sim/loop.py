@@ -19,7 +19,7 @@ from sim.calendar import Calendar
 from sim.customers import Customers
 from sim.results import Results
 from sim.streams import mix
-from sim.threads import prefer_passive_wait
+from sim.threads import prefer_short_spin
 
 _SEED_SALT = np.uint64(0x5851F42D4C957F2D)
 PHASES = ("arrive", "prepare", "act", "resolve", "record")
@@ -29,7 +29,7 @@ class Sim:
     """One strategy under one seed: `Sim(modules, days, seed).run()` -> Results."""
 
     def __init__(self, modules, days: int, seed: int, capacity: int = 1024):
-        prefer_passive_wait()
+        prefer_short_spin()
         names = [m.name for m in modules]
         if len(set(names)) != len(names):
             raise ValueError(f"module names must be unique, got {names}")

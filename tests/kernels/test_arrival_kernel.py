@@ -1,6 +1,6 @@
 """Arrival kernels (models/arrival_kernel.py) against their plain-Python references.
 
-`init_arrivals` and `first_purchases` are checked bit for bit against
+`init_range` (and its parallel form) and `first_purchases` are checked bit for bit against
 `kernel_reference.init_arrival` / `book_orders` on the same keys. Then the properties
 the module docstring promises: a base customer's history puts it in its target stage
 (at the end of day -1, where the kernel evaluates it), and the purchase rate and
@@ -71,15 +71,17 @@ def trait_keys():
                     dtype=np.uint64)
 
 
-def run_init(cfg, size, targets, lo=0, hi=None, source=0):
+def run_init(cfg, size, targets, lo=0, hi=None, source=0, parallel=False):
     hi = size if hi is None else hi
     kh = R.mix_np((np.uint64(source) << np.uint64(56)) ^ np.arange(size, dtype=np.uint64))
     A = {name: np.full(size, FILL.get(name, 0), dtype=dt) for name, dt in ARRAYS.items()}
-    ak.init_arrivals(lo, hi, cfg["day"], trait_keys(), targets, cfg["with_history"], kh,
-                     A["stage"], A["flags"], A["dtype"], A["purchases"], A["last"], A["lam"],
-                     A["nu"], A["pdrop"], A["need_end"], A["due"], cfg["rate"], cfg["spend"],
-                     cfg["drop"], cfg["need"], cfg["has_need"], np.cumsum(cfg["shares"]),
-                     DEM_TAB, cfg["par"], cfg["hist"])
+    S = tuple(kh if name == "kh" else A[name] if name in A else np.zeros(size, R.DTYPES[name])
+              for name in R.STATE_ORDER)
+    M = (np.ones((7, 4)), DEM_TAB, np.ones(1), cfg["par"])
+    init = ak.init_parallel if parallel else ak.init_range
+    init(lo, hi, cfg["day"], trait_keys(), targets, cfg["with_history"], S, M,
+         (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
+         np.cumsum(cfg["shares"]), cfg["hist"])
     return kh, A
 
 
@@ -90,14 +92,16 @@ def reference(cfg, k, target):
                           cfg["hist"])
 
 
+@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_init_arrivals_matches_reference(name):
-    """Every array of customers [lo, hi) equals the reference; the rest is untouched."""
+def test_init_arrivals_matches_reference(name, parallel):
+    """Every array of customers [lo, hi) equals the reference; the rest is untouched.
+    The parallel form runs over several fixed chunks."""
     cfg = CONFIGS[name]
-    size, lo, hi = 2600, 50, 2550
+    size, lo, hi = (2 * 16384 + 700, 50, 2 * 16384 + 600) if parallel else (2600, 50, 2550)
     targets = np.arange(hi - lo, dtype=np.int8) % 6 if cfg["with_history"] else \
         np.zeros(hi - lo, dtype=np.int8)
-    kh, A = run_init(cfg, size, targets, lo, hi)
+    kh, A = run_init(cfg, size, targets, lo, hi, parallel=parallel)
     for i in range(size):
         if not lo <= i < hi:
             assert all(A[n][i] == FILL.get(n, 0) for n in ARRAYS)
