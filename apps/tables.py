@@ -3,16 +3,16 @@
 from rich.table import Table
 
 SHOWN = (
-    ("revenue", "Revenue", ",.0f"), ("gross_margin", "Gross margin", ",.0f"),
-    ("crm_cost", "CRM cost", ",.0f"), ("acquisition_cost", "Acquisition", ",.0f"),
-    ("contribution", "Contribution", ",.0f"), ("customer_equity", "Customer equity", ",.0f"),
-    ("ltv_365", "LTV 365d (margin)", ",.0f"), ("purchases", "Purchases", ",.0f"),
-    ("new_customers", "New customers", ",.0f"), ("active_customers_end", "Active at end", ",.0f"),
+    ("revenue", "Revenue", "n"), ("gross_margin", "Gross margin", "n"),
+    ("crm_cost", "CRM cost", "n"), ("acquisition_cost", "Acquisition", "n"),
+    ("contribution", "Contribution", "n"), ("customer_equity", "Customer equity", "n"),
+    ("ltv_365", "LTV 365d (margin)", "n"), ("purchases", "Purchases", "n"),
+    ("new_customers", "New customers", "n"), ("active_customers_end", "Active at end", "n"),
     ("retention_rate", "Annual retention", ".1%"), ("one_time_share", "One-time buyers", ".1%"),
-    ("repeat_rate", "Repeat rate", ".1%"), ("avg_check_new", "Check, first order", ",.0f"),
-    ("avg_check_repeat", "Check, repeat", ",.0f"), ("arppu", "ARPPU", ",.0f"),
-    ("churned_premature", "Churned (premature)", ",.0f"),
-    ("churned_natural", "Churned (natural)", ",.0f"),
+    ("repeat_rate", "Repeat rate", ".1%"), ("avg_check_new", "Check, first order", "n"),
+    ("avg_check_repeat", "Check, repeat", "n"), ("arppu", "ARPPU", "n"),
+    ("churned_premature", "Churned (premature)", "n"),
+    ("churned_natural", "Churned (natural)", "n"),
 )
 
 
@@ -26,22 +26,36 @@ def presets_table(rows: list[dict]) -> Table:
     return t
 
 
+def _num(x: float, fmt: str) -> str:
+    """Compact numbers (12.3M) so many strategies fit side by side."""
+    if fmt != "n":
+        return format(x, fmt)
+    for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
+        if abs(x) >= threshold:
+            return f"{x / size:.3g}{suffix}" if abs(x) < 100 * size else \
+                f"{x / size:,.0f}{suffix}"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3g}"
+
+
 def _cell(stat: dict, fmt: str) -> str:
+    """The mean, and under it half the width of the band (dim)."""
     if stat["mean"] is None:
         return "-"
-    text = format(stat["mean"], fmt)
-    if stat["hi"] != stat["lo"]:
-        text += f"\n[dim]{format(stat['lo'], fmt)} .. {format(stat['hi'], fmt)}[/]"
+    text = _num(stat["mean"], fmt)
+    half = (stat["hi"] - stat["lo"]) / 2
+    if half > 0:
+        text += f"\n[dim]±{_num(half, fmt)}[/]"
     return text
 
 
 def summary_table(doc: dict) -> Table:
     strategies = doc["strategies"]
     t = Table(title=f"{doc['scenario']}: {doc['customers']:,} customers, {doc['days']} days, "
-                    f"{doc['reps']} replications ({doc['currency']}; band {doc['band']})")
-    t.add_column("metric", style="bold")
+                    f"{doc['reps']} replications ({doc['currency']})",
+              caption=f"mean over replications; ± half the {doc['band']} band")
+    t.add_column("metric", style="bold", no_wrap=True)
     for name in strategies:
-        t.add_column(name, justify="right")
+        t.add_column(name.replace("_", " "), justify="right", overflow="fold")
     for key, label, fmt in SHOWN:
         t.add_row(label, *[_cell(strategies[s][key], fmt) for s in strategies])
     return t
