@@ -171,7 +171,7 @@ def count_arrivals(lo, hi, stage, flags, arrival, counts, cohort_size):
         cohort_size[cohort_of(arrival[i])] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
     if par[P_SPEND_KIND] == 0:
         x = par[P_SPEND_CONST]
@@ -191,7 +191,7 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
     return day + max(1, int(interval + 0.5))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_drop,
                 rel_spend, stage_tab, par, acc, coh):
     """Book up to `orders` orders; BG/NBD dropout may follow each repeat order.
@@ -234,7 +234,7 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
     return n, paid_sum, margin_sum, False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def death_column(natural, n):
     if natural:
         return A_DIED_NATURAL
