@@ -83,6 +83,9 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
         if with_history:
             count, last_day, tenure, alive = _history(mix(k ^ keys[T_HIST]), targets[i - lo],
                                                       par, hist)
+            period = int(dem_tab[CONTRACTUAL, 0])
+            if kind == CONTRACTUAL and 0 <= -1 - last_day < par[fk.P_LAPSED_AFTER]:
+                last_day = -1 - (-1 - last_day) % period   # paid within the current period
         x = max(count - 1, 0)
         hr = mix(k ^ keys[T_RATE])
         if int(rate_trait[0]) == GAMMA and count > 0:

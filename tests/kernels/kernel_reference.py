@@ -503,6 +503,9 @@ def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, dr
     count, last_day, tenure, alive = 0, NEVER, 0.0, True
     if with_history:
         count, last_day, tenure, alive = history(mix(k ^ keys[T_HIST]), target, par, hist)
+        period = int(dem_tab[CONTRACTUAL, 0])
+        if kind == CONTRACTUAL and 0 <= -1 - last_day < par[P_LAPSED_AFTER]:
+            last_day = -1 - (-1 - last_day) % period
     x = max(count - 1, 0)
     hr = mix(k ^ keys[T_RATE])
     if int(rate_trait[0]) == TRAIT_GAMMA and count > 0:

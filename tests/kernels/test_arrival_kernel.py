@@ -250,3 +250,18 @@ def test_first_purchases_matches_reference():
     assert np.array_equal(acc, np.array(acc_r))
     assert np.array_equal(coh, coh_r)
     assert acc[R.A_FIRST] == ((A["flags"][lo:hi] & R.ALIVE) != 0).sum()
+
+
+def test_active_contract_customers_of_the_base_paid_within_the_current_period():
+    """A subscriber still active at day 0 has paid within the last billing period, so the
+    next renewal falls within the first period of the run (no false lapses)."""
+    cfg = dict(CONFIGS["short"], shares=np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0]),
+               par=funnel_par(5, 90, 200), hist=np.array([720.0, 1.0, 0.0]))
+    period = int(DEM_TAB[R.CONTRACTUAL, 0])
+    assert period < 90
+    targets = np.repeat(np.array([R.NEW, R.REPEAT, R.LOYAL], dtype=np.int8), 3000)
+    _, A = run_init(cfg, targets.size, targets)
+    idle = -1 - A["last"].astype(np.int64)
+    assert (idle >= 0).all() and (idle < period).all()
+    assert ((A["due"] >= 0) & (A["due"] < period)).all()
+    assert (A["stage"] == targets).all()
