@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from models.comparison import vs_baseline
 from models.metrics import summarize
 from scenarios.build import make_sim
 from scenarios.errors import InputError
@@ -94,7 +95,12 @@ class Job:
         return ensemble.run(on_day)
 
     def document(self, result: EnsembleResult) -> dict:
+        """The JSON document; every strategy but the baseline also gets `vs_baseline`
+        (its paired differences from the baseline, see `models.comparison`)."""
         sc = self.scenario
+        strategies = result.reduce()
+        for name, stats in vs_baseline(result).items():
+            strategies[name]["vs_baseline"] = stats
         return {
             "scenario": sc.name,
             "scenario_id": scenario_id(sc),
@@ -105,7 +111,7 @@ class Job:
             "reps": self.reps,
             "band": BAND,
             "currency": sc.economics.currency,
-            "strategies": result.reduce(),
+            "strategies": strategies,
         }
 
     def write(self, result: EnsembleResult, out: Path, document: dict) -> None:

@@ -13,7 +13,18 @@ SHOWN = (
     ("avg_check_repeat", "Check, repeat", "n"), ("arppu", "ARPPU", "n"),
     ("churned_premature", "Churned (premature)", "n"),
     ("churned_natural", "Churned (natural)", "n"),
+    ("drr", "DRR (costs / revenue)", ".1%"),
+    ("transactions_per_customer", "Orders per buyer, year", ".3g"),
+    ("lifecycle_length", "Lifecycle (days)", "n"), ("ltv_projected", "LTV projected", "n"),
+    ("crm_budget_per_customer", "CRM cost / active / year", "n"),
 )
+# Paired differences from the baseline (the document's `vs_baseline`).
+VS_BASELINE_SHOWN = (
+    ("incremental_revenue", "Δ Revenue vs baseline", "n"),
+    ("incremental_contribution", "Δ Contribution vs baseline", "n"),
+    ("romi", "ROMI", ".0%"), ("payback_month", "Payback month", ".3g"),
+)
+NONE = {"mean": None, "lo": None, "hi": None}
 
 
 def presets_table(rows: list[dict]) -> Table:
@@ -57,5 +68,10 @@ def summary_table(doc: dict) -> Table:
     for name in strategies:
         t.add_column(name.replace("_", " "), justify="right", overflow="fold")
     for key, label, fmt in SHOWN:
-        t.add_row(label, *[_cell(strategies[s][key], fmt) for s in strategies])
+        t.add_row(label, *[_cell(strategies[s].get(key, NONE), fmt) for s in strategies])
+    if any("vs_baseline" in strategies[s] for s in strategies):
+        t.add_section()
+        for key, label, fmt in VS_BASELINE_SHOWN:
+            t.add_row(label, *[_cell(strategies[s].get("vs_baseline", {}).get(key, NONE), fmt)
+                               for s in strategies])
     return t

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from models import kpis
 from models.analytic import clv_multiple
 from models.stages import FIRST_IN_RUN
 
@@ -18,6 +19,7 @@ METRICS = (
     "new_customers", "active_customers_end", "alive_customers_end", "churned_premature",
     "churned_natural", "one_time_share", "repeat_rate", "avg_check_new", "avg_check_repeat",
     "arppu", "discounts", "retention_rate", "ltv_365", "customer_equity",
+    *kpis.KPIS,
 )
 
 
@@ -32,17 +34,10 @@ def _ratio(num: float, den: float) -> float | None:
 def annual_retention(results) -> float | None:
     """Measured share of live buyers who stay alive over a year (last year of the run).
 
-    Daily deaths of buyers over buyer-days alive gives a daily hazard h; retention is
-    (1 - h) ** 365.
+    Daily deaths of buyers over buyer-days at risk gives a daily hazard h; retention is
+    (1 - h) ** 365 (see `models.kpis.buyer_hazard`).
     """
-    days = results.days
-    window = slice(max(0, days - 365), days)
-    deaths = (results["new_churned_premature"][window]
-              + results["new_churned_natural"][window]).sum()
-    buyers = (results["n_alive"][window] - results["n_alive_leads"][window]).sum()
-    if buyers <= 0:
-        return None
-    return float((1.0 - deaths / buyers) ** 365)
+    return kpis.annual_retention(results)
 
 
 def ltv_365(results) -> float | None:
@@ -53,7 +48,7 @@ def ltv_365(results) -> float | None:
     """
     margin = results.matrices["cohort_gross_margin"]
     size = results.matrices["cohort_size"]
-    n_months = margin.shape[1]
+    n_months = kpis.full_months(results.days)     # whole months only
     total, count = 0.0, 0.0
     for row in range(1, margin.shape[0]):
         first = row - 1
@@ -112,6 +107,7 @@ def summarize(sim, discount_rate: float) -> dict[str, float | None]:
         "customer_equity": customer_equity(r, discount_rate),
     }
     out["contribution"] = out["gross_margin"] - out["crm_cost"] - out["acquisition_cost"]
+    out.update(kpis.kpis(sim, discount_rate))
     return {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
             for k, v in ((m, out[m]) for m in METRICS)}
 

@@ -1,0 +1,121 @@
+"""Each strategy against the baseline, replication by replication.
+
+Replication r of every strategy shares its seed with replication r of `baseline`
+(common random numbers), so the paired difference of two runs is the strategy's effect
+with most of the noise cancelled. Per pair of runs:
+
+- incremental_revenue, incremental_gross_margin, incremental_crm_cost: strategy total
+  minus baseline total over the horizon;
+- incremental_contribution: the same for contribution = gross margin - CRM cost -
+  acquisition cost;
+- romi = (incremental gross margin - incremental CRM cost) / incremental CRM cost;
+  None when the strategy spends no more on CRM than the baseline (a free lever or a
+  saving: the ratio means nothing there; read the incremental contribution);
+- payback_month: the first month (1-based cohort month, day d in month d*12//365 + 1)
+  from which the cumulative incremental contribution stays >= 0 to the end of the run;
+  1 when it never goes below 0, None when it ends below 0.
+
+`vs_baseline` reduces the pairs over replications like every other metric ({"mean",
+"lo", "hi"}, lo/hi the 5th/95th percentiles; None when any replication has None). The
+baseline itself gets no entry.
+"""
+
+import numpy as np
+
+BASELINE = "baseline"
+VS_BASELINE = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
+               "incremental_contribution", "romi", "payback_month")
+
+
+def _flow(results, name: str) -> np.ndarray:
+    key = "new_" + name
+    return np.asarray(results[key], dtype=np.float64) if key in results \
+        else np.zeros(results.days)
+
+
+def daily_money(results) -> dict[str, np.ndarray]:
+    """Daily revenue, gross margin, CRM cost, acquisition cost and contribution."""
+    out = {k: _flow(results, k) for k in
+           ("revenue", "gross_margin", "crm_cost", "acquisition_cost")}
+    out["contribution"] = out["gross_margin"] - out["crm_cost"] - out["acquisition_cost"]
+    return out
+
+
+def payback_month(daily_incremental: np.ndarray, tolerance: float = 0.0) -> int | None:
+    """First month from which the cumulative sum stays >= -tolerance (1-based), or None."""
+    d = np.asarray(daily_incremental, dtype=np.float64)
+    if d.size == 0:
+        return None
+    months = np.bincount((np.arange(d.size) * 12) // 365, weights=d)
+    negative = np.flatnonzero(np.cumsum(months) < -tolerance)
+    if negative.size == 0:
+        return 1
+    last = int(negative[-1])
+    return None if last == months.size - 1 else last + 2
+
+
+def romi(incremental_margin: float, incremental_crm_cost: float) -> float | None:
+    """(dGM - dCRM) / dCRM; None unless the strategy spends more on CRM than the baseline."""
+    if not incremental_crm_cost > 0:
+        return None
+    return (incremental_margin - incremental_crm_cost) / incremental_crm_cost
+
+
+def compare(results, baseline) -> dict[str, float | None]:
+    """The VS_BASELINE metrics of one strategy run against the baseline run of its seed."""
+    if results.days != baseline.days:
+        raise ValueError(f"runs of different lengths: {results.days} vs {baseline.days} days")
+    s, b = daily_money(results), daily_money(baseline)
+    inc = {k: s[k] - b[k] for k in s}
+    total = {k: float(v.sum()) for k, v in inc.items()}
+    scale = sum(float(np.abs(b[k]).sum()) for k in ("gross_margin", "crm_cost",
+                                                     "acquisition_cost"))
+    return {
+        "incremental_revenue": total["revenue"],
+        "incremental_gross_margin": total["gross_margin"],
+        "incremental_crm_cost": total["crm_cost"],
+        "incremental_contribution": total["contribution"],
+        "romi": romi(total["gross_margin"], total["crm_cost"]),
+        "payback_month": payback_month(inc["contribution"], tolerance=1e-12 * scale),
+    }
+
+
+def paired(result, baseline: str = BASELINE) -> list[tuple[str, int, dict]]:
+    """(strategy, rep, compare(...)) for every non-baseline run with a baseline twin."""
+    base = {r.rep: r for r in result.runs if r.strategy == baseline}
+    out = []
+    for r in result.runs:
+        if r.strategy == baseline or r.rep not in base:
+            continue
+        if r.seed != base[r.rep].seed:
+            raise ValueError(f"{r.strategy} rep {r.rep}: seed {r.seed} differs from the "
+                             f"baseline's {base[r.rep].seed}; runs are not paired")
+        out.append((r.strategy, r.rep, compare(r.results, base[r.rep].results)))
+    return out
+
+
+def paired_frame(result, baseline: str = BASELINE):
+    """The paired comparisons as a DataFrame: strategy, rep, then VS_BASELINE columns."""
+    import pandas as pd
+
+    return pd.DataFrame([{"strategy": s, "rep": rep, **m}
+                         for s, rep, m in paired(result, baseline)],
+                        columns=["strategy", "rep", *VS_BASELINE])
+
+
+def reduce_values(values: list) -> dict:
+    """{"mean", "lo", "hi"} over replications, lo/hi the p05/p95; all None if any is None."""
+    if not values or any(v is None for v in values):
+        return {"mean": None, "lo": None, "hi": None}
+    v = np.asarray(values, dtype=np.float64)
+    lo, hi = np.percentile(v, [5, 95])
+    return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+def vs_baseline(result, baseline: str = BASELINE) -> dict[str, dict]:
+    """{strategy: {metric: {"mean", "lo", "hi"}}} for every strategy but the baseline."""
+    rows: dict[str, list[dict]] = {}
+    for strategy, _, metrics in paired(result, baseline):
+        rows.setdefault(strategy, []).append(metrics)
+    return {s: {m: reduce_values([row[m] for row in runs]) for m in VS_BASELINE}
+            for s, runs in rows.items()}

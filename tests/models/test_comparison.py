@@ -1,0 +1,206 @@
+"""Strategies against the baseline: exact identities on hand-built runs (payback month,
+ROMI, pairing by replication), and the JSON document and table of a real run."""
+
+import json
+
+import numpy as np
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from apps.cli import app
+from apps.tables import summary_table
+from models import comparison as cmp
+from models.kpis import KPIS
+from sim.ensemble import EnsembleResult, Run
+from sim.results import Results
+
+DAYS = 365
+
+
+def money(days=DAYS, revenue=0.0, gross_margin=0.0, crm_cost=0.0, acquisition_cost=0.0):
+    """Results holding only the daily money flows (scalars or arrays)."""
+    r = Results(days)
+    for name, values in (("revenue", revenue), ("gross_margin", gross_margin),
+                         ("crm_cost", crm_cost), ("acquisition_cost", acquisition_cost)):
+        r.flow(name)[:] = values
+    r.finalize()
+    return r
+
+
+def by_month(monthly, days=DAYS):
+    """A daily series holding each month's amount on the month's first day."""
+    month = np.arange(days) * 12 // 365
+    starts = np.flatnonzero(np.diff(month, prepend=-1))
+    out = np.zeros(days)
+    out[starts[:len(monthly)]] = monthly
+    return out
+
+
+# ---- payback month -----------------------------------------------------------------
+
+
+def test_three_negative_months_then_positive_pay_back_in_month_four():
+    month = np.arange(DAYS) * 12 // 365
+    margin = np.where(month < 3, -10.0, 1000.0)          # every day of months 1-3 loses
+    out = cmp.compare(money(gross_margin=margin, revenue=3 * margin), money())
+    assert out["payback_month"] == 4
+    assert out["incremental_gross_margin"] == pytest.approx(margin.sum())
+    assert out["incremental_revenue"] == pytest.approx(3 * margin.sum())
+
+
+@pytest.mark.parametrize("monthly, expected", [
+    ([-5, -5, -5, 20], 4),
+    ([-5, -5, -5, 6, 6, 6], 6),                # positive from month 4, recovered in 6
+    ([10, -20, 5, 20, -30, 40], 6),            # back below zero in month 5
+    ([1, 2, 3], 1),                            # never below zero
+    ([0] * 12, 1),                             # identical to the baseline
+    ([-5, 10, -6], None),                      # ends below zero
+    ([-1] * 12, None),
+])
+def test_payback_month_is_where_the_cumulative_sum_stays_non_negative(monthly, expected):
+    assert cmp.payback_month(by_month(monthly)) == expected
+    strategy = money(gross_margin=by_month(monthly) + 7.0, crm_cost=1.0)
+    assert cmp.compare(strategy, money(gross_margin=7.0, crm_cost=1.0))["payback_month"] \
+        == expected
+
+
+def test_payback_counts_crm_and_acquisition_costs():
+    gm = by_month([0, 0, 0, 100])
+    crm = by_month([30, 30, 30])
+    acq = by_month([0, 0, 0, 0, 50])                     # month 5 back to -40
+    out = cmp.compare(money(gross_margin=gm, crm_cost=crm, acquisition_cost=acq), money())
+    assert out["incremental_contribution"] == pytest.approx(100 - 90 - 50)
+    assert out["payback_month"] is None
+    out = cmp.compare(money(gross_margin=gm + by_month([0] * 5 + [40]), crm_cost=crm,
+                            acquisition_cost=acq), money())
+    assert out["payback_month"] == 6
+
+
+# ---- ROMI ----------------------------------------------------------------------------
+
+
+def test_romi_is_incremental_margin_less_cost_over_cost():
+    base = money(revenue=100.0, gross_margin=30.0, crm_cost=2.0, acquisition_cost=1.0)
+    strategy = money(revenue=100.0 + 2000 / DAYS, gross_margin=30.0 + 500 / DAYS,
+                     crm_cost=2.0 + 200 / DAYS, acquisition_cost=1.0 + 50 / DAYS)
+    out = cmp.compare(strategy, base)
+    assert out["incremental_revenue"] == pytest.approx(2000)
+    assert out["incremental_gross_margin"] == pytest.approx(500)
+    assert out["incremental_crm_cost"] == pytest.approx(200)
+    assert out["incremental_contribution"] == pytest.approx(500 - 200 - 50)
+    assert out["romi"] == pytest.approx((500 - 200) / 200)
+    assert cmp.romi(0.0, 100.0) == -1.0                  # spends and earns nothing
+    assert cmp.romi(50.0, 100.0) == -0.5
+
+
+def test_romi_is_none_for_free_levers_and_savings():
+    base = money(gross_margin=30.0, crm_cost=2.0)
+    free = cmp.compare(money(gross_margin=31.0, crm_cost=2.0), base)
+    saving = cmp.compare(money(gross_margin=29.0, crm_cost=1.0), base)
+    assert free["romi"] is None and free["incremental_crm_cost"] == 0.0
+    assert saving["romi"] is None and saving["incremental_crm_cost"] < 0
+    assert free["incremental_contribution"] == pytest.approx(DAYS)
+    assert cmp.romi(100.0, 0.0) is None and cmp.romi(100.0, -1.0) is None
+
+
+# ---- pairing and reduction ----------------------------------------------------------
+
+
+def ensemble(levels, effects, romi_free_rep=None):
+    """Runs of baseline and 'plus' whose level differs a lot by replication and whose
+    effect (strategy - baseline, in gross margin) is `effects[rep]`."""
+    runs = []
+    for rep, (level, effect) in enumerate(zip(levels, effects)):
+        extra_cost = 0.0 if rep == romi_free_rep else 10.0
+        runs.append(Run("plus", rep, 100 + rep,
+                        money(gross_margin=(level + effect) / DAYS,
+                              crm_cost=(5.0 + extra_cost) / DAYS), {}))
+        runs.append(Run("baseline", rep, 100 + rep,
+                        money(gross_margin=level / DAYS, crm_cost=5.0 / DAYS), {}))
+    return EnsembleResult(runs[::-1])                   # order must not matter
+
+
+def test_replication_r_is_paired_with_baseline_replication_r():
+    result = ensemble(levels=[1e3, 1e6, 1e4, 1e5], effects=[40.0] * 4)
+    stats = cmp.vs_baseline(result)
+    assert set(stats) == {"plus"}                        # the baseline gets no entry
+    gm = stats["plus"]["incremental_gross_margin"]
+    assert gm["mean"] == pytest.approx(40) and gm["lo"] == pytest.approx(40)
+    assert gm["hi"] == pytest.approx(40)                 # unpaired, the band would be huge
+    assert stats["plus"]["romi"]["mean"] == pytest.approx((40 - 10) / 10)
+    frame = cmp.paired_frame(result)
+    assert sorted(frame["rep"]) == [0, 1, 2, 3]
+    assert list(frame.columns) == ["strategy", "rep", *cmp.VS_BASELINE]
+
+
+def test_reduction_is_mean_and_p05_p95_band_and_none_if_any_replication_is_none():
+    effects = [10.0, 20.0, 70.0, 0.0, 35.0]
+    stats = cmp.vs_baseline(ensemble([1e3] * 5, effects))["plus"]
+    lo, hi = np.percentile(effects, [5, 95])
+    assert stats["incremental_gross_margin"] == pytest.approx(
+        {"mean": np.mean(effects), "lo": lo, "hi": hi})
+    assert stats["incremental_contribution"]["mean"] == pytest.approx(np.mean(effects) - 10)
+    romi = cmp.vs_baseline(ensemble([1e3] * 5, effects, romi_free_rep=2))["plus"]["romi"]
+    assert romi == {"mean": None, "lo": None, "hi": None}
+
+
+def test_unpaired_seeds_are_refused():
+    result = ensemble([1e3, 1e3], [1.0, 1.0])
+    result.runs[0].seed += 1
+    with pytest.raises(ValueError, match="not paired"):
+        cmp.paired(result)
+
+
+# ---- the JSON document and the table -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench_document():
+    result = CliRunner().invoke(app, ["run", "bench_funnel", "--customers", "2000", "--days",
+                                      "400", "--reps", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_json_document_has_kpis_and_vs_baseline(bench_document):
+    strategies = bench_document["strategies"]
+    base = strategies["baseline"]
+    assert "vs_baseline" not in base
+    for name, s in strategies.items():
+        for kpi in KPIS:
+            assert set(s[kpi]) == {"mean", "lo", "hi"}, (name, kpi)
+            if kpi != "survival_rate":               # needs a kernel series (see kpis.py)
+                assert s[kpi]["mean"] is not None, (name, kpi)
+        # means are linear: the identities of single runs hold for them too
+        assert s["churn_rate"]["mean"] + s["retention_rate"]["mean"] == pytest.approx(1)
+        assert s["churn_rate_premature"]["mean"] + s["churn_rate_natural"]["mean"] \
+            == pytest.approx(s["churn_rate"]["mean"])
+        if name == "baseline":
+            continue
+        vs = s["vs_baseline"]
+        assert set(vs) == set(cmp.VS_BASELINE)
+        for metric, key in (("revenue", "incremental_revenue"),
+                            ("gross_margin", "incremental_gross_margin"),
+                            ("crm_cost", "incremental_crm_cost"),
+                            ("contribution", "incremental_contribution")):
+            assert vs[key]["mean"] == pytest.approx(s[metric]["mean"] - base[metric]["mean"],
+                                                    rel=1e-9, abs=1e-6), (name, key)
+            assert vs[key]["lo"] <= vs[key]["mean"] <= vs[key]["hi"]
+    no_campaign = strategies["no_campaign"]["vs_baseline"]
+    assert no_campaign["incremental_crm_cost"]["hi"] <= 0     # it spends nothing more
+    assert no_campaign["romi"]["mean"] is None
+    assert no_campaign["incremental_revenue"]["hi"] < 0       # and loses the campaign's sales
+    assert no_campaign["payback_month"]["mean"] is None       # so it never pays back
+    less_churn = strategies["churn_minus_20"]["vs_baseline"]
+    assert less_churn["incremental_contribution"]["lo"] > 0
+    assert 1 <= less_churn["payback_month"]["mean"] <= 14
+
+
+def test_table_shows_romi_and_payback(bench_document):
+    console = Console(record=True, width=200)
+    console.print(summary_table(bench_document))
+    text = console.export_text()
+    for label in ("ROMI", "Payback month", "Δ Contribution vs baseline", "Lifecycle (days)",
+                  "DRR"):
+        assert label in text
