@@ -5,6 +5,7 @@ import numpy as np
 from models.acquisition import Acquisition, AcquisitionPlan
 from models.behaviour import Behaviour as BehaviourModel
 from models import traits
+from models.channels import Channels, ChannelSpec
 from models.funnel import Funnel
 from models.mechanics import build as build_mechanics
 from models.stages import BUY, DEMAND_TYPES, HAZARD, PRICE, SPEND, STAGES
@@ -100,10 +101,16 @@ def acquisition_plan(sc: Scenario) -> AcquisitionPlan:
     )
 
 
+def channels(sc: Scenario) -> Channels:
+    specs = {name: ChannelSpec(**ch.model_dump()) for name, ch in sc.channels.items()}
+    policy = sc.contact_policy
+    return Channels(specs, policy.fatigue_decay_per_day, policy.max_contacts_per_week)
+
+
 def make_sim(sc: Scenario, seed: int) -> Sim:
     """One ready-to-run simulation of a resolved (single-strategy) scenario."""
     plan = acquisition_plan(sc)
-    modules = [Acquisition(plan), Funnel(behaviour_model(sc)),
+    modules = [Acquisition(plan), Funnel(behaviour_model(sc)), channels(sc),
                *build_mechanics(sc.mechanics)]
     return Sim(modules, sc.horizon_days, seed, capacity=plan.total(sc.horizon_days) + 1)
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from scenarios.errors import InputError
 from scenarios.messages import boolean_problems, describe_errors, nonfinite_problems
+from scenarios.scaling import scale_customers
 from scenarios.schema import Scenario
 
 PRESETS = "scenarios.presets"
@@ -137,6 +138,7 @@ class ScenarioFile:
         self.data, self.lines = parse(text, self.label)
         self.scenario = validate(self.data, self.label, self.lines)
         self._adjust: dict[str, object] = {}
+        self._customers: int | None = None
 
     @property
     def strategy_names(self) -> list[str]:
@@ -145,10 +147,7 @@ class ScenarioFile:
     def adjust(self, customers: int | None = None, days: int | None = None) -> None:
         """Scale the base (and with it the inflow) and set the horizon, from the CLI."""
         if customers is not None:
-            factor = customers / self.scenario.base.customers
-            self._adjust["base.customers"] = customers
-            self._adjust["acquisition.inflow_per_day"] = (
-                self.scenario.acquisition.inflow_per_day * factor)
+            self._customers = customers
         if days is not None:
             self._adjust["horizon_days"] = days
         self.scenario = self.resolve("baseline")
@@ -172,8 +171,11 @@ class ScenarioFile:
                 raise InputError(f"{head}: strategy {strategy!r}: {e.message}") from None
             if at:
                 lines[tuple(path.split("."))] = at
-        return validate(data, self.label, lines,
+        scenario = validate(data, self.label, lines,
                         context=f"strategy {strategy!r}: " if overrides else "")
+        if self._customers is not None:
+            scenario = scale_customers(scenario, self._customers)
+        return scenario
 
 
 def scenario_id(sc: Scenario) -> str:

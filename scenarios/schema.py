@@ -59,7 +59,8 @@ class Acquisition(Strict):
     """The daily inflow of new customers after day 0."""
 
     inflow_per_day: float = Field(0.0, ge=0, description="arrivals per day (per "
-                                  "base.customers; scaled by --customers)")
+                                  "base.customers; scaled by --customers)",
+                                  json_schema_extra={"scales_with_customers": True})
     paid_share: float = Field(1.0, ge=0, le=1, description="share of arrivals that were "
                               "paid for (0-1); the rest are organic")
     cac: float = Field(0.0, ge=0, description="acquisition cost per paid arrival (currency)")
@@ -178,6 +179,35 @@ class Economics(Strict):
     currency: str = Field("RUB", description="label only")
 
 
+class Channel(Strict):
+    """A direct channel: who can be reached, what arrives, what a contact costs."""
+
+    optin_share: float = Field(1.0, ge=0, le=1, description="share of customers reachable "
+                               "(opted in) when they arrive (0-1)")
+    deliverability: float = Field(1.0, ge=0, le=1, description="share of sent messages "
+                                  "that arrive (0-1)")
+    open_rate: float = Field(1.0, ge=0, le=1, description="share of delivered messages "
+                             "that are read (0-1)")
+    cost_per_contact: float = Field(0.0, ge=0, description="currency per message sent")
+    unsubscribe_rate: float = Field(0.0, ge=0, le=1, description="chance that a delivered "
+                                    "message makes an untired customer opt out (0-1); "
+                                    "x(1 + 4 fatigue), x3 when irrelevant")
+    fatigue_step: float = Field(0.05, ge=0, le=1, description="fatigue added by a relevant "
+                                "delivered message (fatigue is 0-1)")
+    irrelevant_fatigue_step: float = Field(0.15, ge=0, le=1, description="fatigue added by "
+                                           "an irrelevant delivered message")
+
+
+class ContactPolicy(Strict):
+    """Rules across all mechanics and channels."""
+
+    fatigue_decay_per_day: float = Field(0.98, gt=0, le=1, description="fatigue multiplier "
+                                         "per day without contact")
+    max_contacts_per_week: float | None = Field(None, gt=0, description="frequency cap "
+                                                "across mechanics (contacts per customer "
+                                                "per week); null: none")
+
+
 class Levers(Strict):
     """The what-if levers of the economic model, applied on top of everything else."""
 
@@ -207,6 +237,10 @@ class Scenario(Strict):
     funnel: Funnel = Field(default_factory=Funnel)
     economics: Economics
     levers: Levers = Field(default_factory=Levers)
+    channels: dict[Literal["email", "sms", "push", "messenger", "call_centre"], Channel] = \
+        Field(default_factory=lambda: {"email": Channel()}, description="direct channels "
+              "the mechanics can use")
+    contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
     mechanics: Mechanics = Field(default_factory=Mechanics)
     strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Strategy()})
 
@@ -215,6 +249,14 @@ class Scenario(Strict):
         if "baseline" not in self.strategies:
             raise ValueError("strategies must include 'baseline' (today's practice)")
         self._history_is_reachable()
+        for name in type(self.mechanics).model_fields:
+            params = getattr(self.mechanics, name)
+            channel = getattr(params, "channel", None)
+            if params is not None and params.enabled and channel is not None \
+                    and channel not in self.channels:
+                raise ValueError(f"mechanics.{name}.channel is {channel!r}, which is not "
+                                 f"among the scenario's channels "
+                                 f"({', '.join(self.channels)}): add it under channels")
         return self
 
     def _history_is_reachable(self) -> None:

@@ -4,8 +4,11 @@ A run is built with `scenarios.build.make_sim`; the funnel's and the e-mail camp
 `step` are wrapped on the instance so that each day the state before the kernel is
 copied, the kernel runs as usual, and the reference is applied to the copy with the
 same keys. Every state array, every per-chunk accumulator row and the daily flows the
-funnel reports must be bit-identical (the campaign's fatigue to float32 rounding, as
-its decay table comes from numpy's power, the reference from Python's pow).
+funnel reports must be bit-identical. The campaign sends through the channel layer
+(`Channels.send` -> `contact_kernel.deliver`); its replay is
+`kernel_reference.contact_chunks` with the send's parameters rebuilt from the scenario
+and the channel module's own decay table (checked against Python's pow), so fatigue
+agrees bit for bit too.
 """
 
 import numpy as np
@@ -49,10 +52,24 @@ ALL_TYPES = {
     "funnel": {"lapsed_after_days": 20, "churned_after_days": 60, "won_back_stage": True},
     "economics": {"gross_margin": 0.3},
     "levers": {"premature_churn_multiplier": 1.2, "extra_purchases_per_year": 2.0},
+    "channels": {"email": {"optin_share": 0.85, "deliverability": 0.95, "open_rate": 0.7,
+                           "cost_per_contact": 0.2, "unsubscribe_rate": 0.01,
+                           "fatigue_step": 0.2, "irrelevant_fatigue_step": 0.3},
+                 "sms": {"optin_share": 0.4}},
+    "contact_policy": {"fatigue_decay_per_day": 0.95},
     "mechanics": {"email_campaign": {"enabled": True, "every_days": 4, "response_rate": 0.3,
-                                     "uplift": 2.0, "fatigue_step": 0.2},
+                                     "uplift": 2.0, "relevance": 0.8, "holdout_share": 0.1,
+                                     "stages": ["potential", "new", "repeat", "loyal",
+                                                "lapsed", "won_back"]},
                   "loyalty_discount": {"enabled": True}},
 }
+
+
+def all_types_capped():
+    """ALL_TYPES under a cap of 1.5 contacts a week (every_days 4 runs into it)."""
+    data = {**ALL_TYPES, "contact_policy": {"fatigue_decay_per_day": 0.95,
+                                            "max_contacts_per_week": 1.5}}
+    return Scenario.model_validate(data)
 
 
 def bench_funnel():
@@ -64,12 +81,13 @@ def bench_funnel():
 class Checker:
     """Wraps the modules' steps of one simulation and checks each day."""
 
-    def __init__(self, sim):
-        self.sim = sim
+    def __init__(self, sim, sc):
+        self.sim, self.sc = sim, sc
         self.funnel = sim.module("funnel")
         self.email = sim.module("email_campaign")
+        self.channels = sim.module("channels")
         self.funnel_days = self.email_days = 0
-        self.buyers = self.responses = 0
+        self.buyers = self.responses = self.capped = 0
         f_step, e_step = self.funnel.step, self.email.step
         self.funnel.step = lambda s, day: self.check_funnel(f_step, s, day)
         self.email.step = lambda s, day: self.check_email(e_step, s, day)
@@ -102,47 +120,79 @@ class Checker:
         self.funnel_days += 1
         self.buyers += total[R.A_BUYERS]
 
+    def send_parameters(self):
+        """(bit, chan, mech, rule) of the campaign's send, from the scenario alone."""
+        p = self.email.params
+        spec = self.sc.channels[p.channel]
+        cap = self.sc.contact_policy.max_contacts_per_week
+        chan = (spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
+                spec.fatigue_step, spec.irrelevant_fatigue_step)
+        mech = (p.response_rate, 1.0 + p.uplift, p.relevance, p.holdout_share,
+                0.0 if cap is None else cap / 7)
+        return (1 << R.CHANNEL_ORDER.index(p.channel), chan, mech,
+                R.rule_tables(stages=tuple(p.stages)))
+
     def check_email(self, step, sim, day):
-        e, c = self.email, sim.customers
+        e, c, r = self.email, sim.customers, sim.results
         sending = e._send_today
         n = c.n
-        names = ("kh", "stage", "flags", "fatigue", "fatigue_day", "boost", "p_hi")
+        names = R.KERNEL_ORDER + R.CONTACT_ORDER
         Q = {name: getattr(c, name)[:n].copy() for name in names}
+        flows = ("new_contacts", "new_responses", "new_unsubscribes", "new_crm_cost",
+                 "new_crm_cost_email", "new_contacts_email_campaign",
+                 "new_crm_cost_email_campaign", "n_reachable_email")
+        before = {k: r[k][day] for k in flows}
         step(sim, day)
         if not sending:
             for name in names:
                 assert np.array_equal(getattr(c, name)[:n], Q[name])
+            for k in flows:
+                assert r[k][day] == before[k], k
             return
-        p = e.params
-        key = R.day_key(int(sim.seed_key), R.decision("email_campaign.response"), day)
-        contacts, responses = R.email_send(n, day, key, Q["kh"], Q["stage"], Q["flags"],
-                                           Q["fatigue"], Q["fatigue_day"], Q["boost"],
-                                           Q["p_hi"], e._targets, p.fatigue_decay,
-                                           p.response_rate, 1.0 + p.uplift, p.fatigue_step)
-        assert sim.results["new_contacts"][day] == contacts
-        assert sim.results["new_responses"][day] == responses
-        np.testing.assert_allclose(c.fatigue[:n], Q["fatigue"], rtol=1e-6, atol=0)
-        for name in ("kh", "stage", "flags", "fatigue_day", "boost", "p_hi"):
-            assert np.array_equal(getattr(c, name)[:n], Q[name]), name
+        bit, chan, mech, rule = self.send_parameters()
+        key = R.day_key(int(sim.seed_key), R.decision("send.email_campaign"), day)
+        hold = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
+        rows = R.contact_chunks(n, day, key, hold, bit, Q, self.channels.decay, chan, mech,
+                                rule)
+        assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
+        for name in names:
+            bad = np.flatnonzero(getattr(c, name)[:n] != Q[name])
+            assert bad.size == 0, (day, name, bad[:5])
+        t = rows.sum(axis=0)
+        cost = self.sc.channels[e.params.channel].cost_per_contact
+        delta = {k: r[k][day] - before[k] for k in flows}
+        assert delta["new_contacts"] == delta["new_contacts_email_campaign"] == t[R.O_SENT]
+        assert delta["new_responses"] == t[R.O_RESPONSES]
+        assert delta["new_unsubscribes"] == t[R.O_UNSUBSCRIBES]
+        assert delta["n_reachable_email"] == -t[R.O_UNSUBSCRIBES]
+        assert (delta["new_crm_cost"] == delta["new_crm_cost_email"]
+                == delta["new_crm_cost_email_campaign"] == t[R.O_SENT] * cost)
         self.email_days += 1
-        self.responses += responses
+        self.responses += t[R.O_RESPONSES]
+        self.capped += t[R.O_CAPPED]
 
 
-@pytest.mark.parametrize("which", ["all_demand_types", "bench_funnel"])
+CASES = ["all_demand_types", "bench_funnel", "all_demand_types_capped"]
+
+
+@pytest.mark.parametrize("which", CASES)
 def test_kernels_agree_with_references_in_a_run(which):
-    sc = Scenario.model_validate(ALL_TYPES) if which == "all_demand_types" else bench_funnel()
+    sc = {"all_demand_types": lambda: Scenario.model_validate(ALL_TYPES),
+          "all_demand_types_capped": all_types_capped, "bench_funnel": bench_funnel}[which]()
     sim = make_sim(sc, seed=3)
     sim.init()
-    email = sim.module("email_campaign")
-    d = email.params.fatigue_decay
-    assert np.allclose(email._decay, [d**k for k in range(email._decay.size)],
-                       rtol=5e-16, atol=0)
-    check = Checker(sim)
+    d = sc.contact_policy.fatigue_decay_per_day
+    table = sim.module("channels").decay
+    assert np.allclose(table, [d**k for k in range(table.size)], rtol=5e-16, atol=0)
+    check = Checker(sim, sc)
     sim.run()
     assert check.funnel_days == sc.horizon_days
     assert check.email_days >= 5 and check.responses > 100
     assert check.buyers > 300
-    if which == "all_demand_types":
+    if which == "all_demand_types_capped":
+        assert check.capped > 100
+    if which != "bench_funnel":
+        assert sim.results["cum_unsubscribes"][-1] > 0
         kinds = np.bincount(sim.customers.dtype[:sim.customers.n], minlength=6)
         assert np.all(kinds > 100)
 

@@ -1,0 +1,154 @@
+"""Channels: who can be reached, how contacts tire customers, and what a send costs.
+
+The Channels module owns the per-customer contact state shared by every mechanic:
+opt-in bits (one per channel, drawn at arrival, lost on unsubscribing), fatigue (one
+level across channels, decaying lazily), and the frequency-cap bucket. Mechanics call
+`send` with their targeting rule; costs, contacts, responses and unsubscribes are
+booked per mechanic and per channel, so ROMI can be computed for each.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from models import contact_kernel as ck
+from models.stages import DEMAND_TYPES, STAGES
+from sim.module import Module
+from sim.streams import day_keys, decision, mix, uniform32
+
+CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
+DECAY_TABLE = 4096
+CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens")
+KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    optin_share: float = 1.0
+    deliverability: float = 1.0
+    open_rate: float = 1.0
+    cost_per_contact: float = 0.0
+    unsubscribe_rate: float = 0.0
+    fatigue_step: float = 0.05
+    irrelevant_fatigue_step: float = 0.15
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which customers a send picks: stages, demand types, days since the last purchase
+    (a set of values; None: any), days until the next need (None: any)."""
+
+    stages: tuple[str, ...]
+    demand_types: tuple[str, ...] = DEMAND_TYPES
+    days_since_last: tuple[int, ...] | None = None
+    days_until_due: tuple[int, ...] | None = None
+
+    def tables(self) -> tuple:
+        stage_mask = np.isin(np.array(STAGES), self.stages)
+        kind_mask = np.isin(np.array(DEMAND_TYPES), self.demand_types)
+        return (stage_mask, kind_mask, _days(self.days_since_last), _days(self.days_until_due))
+
+
+def _days(values) -> np.ndarray:
+    table = np.zeros(ck.RULE_DAYS, dtype=np.bool_)
+    if values is None:
+        table[:] = True
+    else:
+        table[[v for v in values if 0 <= v < ck.RULE_DAYS - 1]] = True
+    return table
+
+
+class Channels(Module):
+    """Contact state of every customer and the one way mechanics send messages."""
+
+    name = "channels"
+    phase = "prepare"
+
+    def __init__(self, specs: dict[str, ChannelSpec], fatigue_decay: float = 0.98,
+                 max_contacts_per_week: float | None = None):
+        unknown = set(specs) - set(CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channels {sorted(unknown)}; known: {CHANNELS}")
+        self.specs = specs
+        self.decay = fatigue_decay ** np.arange(DECAY_TABLE, dtype=np.float64)
+        self.cap_per_day = 0.0 if max_contacts_per_week is None else max_contacts_per_week / 7
+        self._optin_decision = np.array([decision("channels.optin")], dtype=np.uint64)
+
+    def init(self, sim) -> None:
+        c = sim.customers
+        c.declare("optin", np.uint8, 0)
+        c.declare("fatigue", np.float32, 0.0)
+        c.declare("touch_day", np.int32, 0)
+        c.declare("tokens", np.float32, 1e30)
+        self._ready = 0
+        shares = np.zeros(len(CHANNELS), dtype=np.float64)
+        for name, spec in self.specs.items():
+            shares[CHANNELS.index(name)] = spec.optin_share
+        self._shares = shares
+        r = sim.results
+        self._flows = {k: r.flow(k) for k in ("crm_cost", "contacts", "responses",
+                                              "unsubscribes")}
+        self._by_channel = {ch: r.flow("crm_cost_" + ch) for ch in self.specs}
+        self._reachable = {ch: r.stock("reachable_" + ch) for ch in self.specs}
+        self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
+        self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
+
+    def step(self, sim, day: int) -> None:
+        """Give customers who arrived since yesterday their opt-ins."""
+        c = sim.customers
+        if c.n > self._ready:
+            key = day_keys(sim.seed_key, self._optin_decision, 0)[0]
+            _draw_optins(self._ready, c.n, key, c.kh, c.optin, self._shares, self._reach)
+            self._ready = c.n
+        self._record(day)
+
+    def _record(self, day: int) -> None:
+        for ch, series in self._reachable.items():
+            series[day] = self._reach[CHANNELS.index(ch)]
+
+    def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
+             response_rate: float, lift: float, relevance: float = 1.0,
+             holdout: float = 0.0) -> np.ndarray:
+        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*)."""
+        spec = self.specs[channel]
+        c = sim.customers
+        chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
+        if self._out.shape[0] < chunks:
+            self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
+        out = self._out[:chunks]
+        out[:] = 0
+        key = day_keys(sim.seed_key, np.array([decision("send." + mechanic)],
+                                              dtype=np.uint64), day)[0]
+        hold_key = day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
+                                                   dtype=np.uint64), 0)[0]
+        chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
+                         spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
+        mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day],
+                        dtype=np.float64)
+        bit = np.uint8(1 << CHANNELS.index(channel))
+        ck.deliver(c.n, day, key, hold_key, bit, c.view(KERNEL_STATES), c.view(CONTACT_STATES),
+                   self.decay, chan, mech, rule_tables, out)
+        totals = out.sum(axis=0)
+        cost = totals[ck.O_SENT] * spec.cost_per_contact
+        self._flows["crm_cost"][day] += cost
+        self._flows["contacts"][day] += totals[ck.O_SENT]
+        self._flows["responses"][day] += totals[ck.O_RESPONSES]
+        self._flows["unsubscribes"][day] += totals[ck.O_UNSUBSCRIBES]
+        self._by_channel[channel][day] += cost
+        self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
+        self._record(day)
+        return totals
+
+
+@njit(cache=True)
+def _draw_optins(lo, hi, key, kh, optin, shares, reach):
+    """Opt-in bits of customers [lo, hi), one draw per channel; counts go to `reach`."""
+    for i in range(lo, hi):
+        bits = 0
+        h = mix(kh[i] ^ key)
+        for ch in range(shares.size):
+            if uniform32(mix(h + np.uint64(ch + 1))) < shares[ch]:
+                bits |= 1 << ch
+                reach[ch] += 1
+        optin[i] = bits

@@ -1,0 +1,118 @@
+"""The contact kernel: one mechanic's messages through one channel, for every target.
+
+A target is chosen by a rule (CRM stage, demand type, days since the last purchase,
+days until the next need), is not in the mechanic's control group (a stable draw per
+customer and mechanic), and must be reachable (opted in to the channel) and under
+the frequency cap. A sent message costs money; it may not arrive (deliverability),
+may not be noticed (open rate), and may be irrelevant to the customer. Every delivered
+message tires the customer (irrelevant ones more); tired customers respond less and
+unsubscribe more. A response lifts today's purchase probability, counts as exposure to
+an offer, and forces the customer into the funnel's exact pass.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from models.stages import ALIVE, EXPOSED, NEVER
+from sim.streams import mix, nth, uniform32
+
+# Channel parameters (rows of `chan`).
+(CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH) = range(6)
+# Mechanic parameters (rows of `mech`).
+(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, N_MECH) = range(6)
+# Counters returned by `deliver` (rows of `out`).
+(O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
+ N_OUT) = range(8)
+# Rule tables are indexed by min(days, RULE_DAYS - 1).
+RULE_DAYS = 1024
+CHUNK = 16384
+
+
+@njit(cache=True, inline="always")
+def selected(s, kind, last, due, day, stage_mask, kind_mask, since_ok, until_ok):
+    """Does the mechanic's rule pick a customer (stage, demand type, last purchase day,
+    next due day) today?"""
+    if not stage_mask[s] or not kind_mask[kind]:
+        return False
+    since = RULE_DAYS - 1 if last == NEVER else min(day - last, RULE_DAYS - 1)
+    if not since_ok[since]:
+        return False
+    until = due - day
+    if until < 0 or until >= RULE_DAYS:
+        until = RULE_DAYS - 1
+    return until_ok[until]
+
+
+@njit(cache=True)
+def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule, out):
+    """Contact the selected customers of [lo, hi); counters go to `out`."""
+    kh, stage, flags, dtype, last, due, boost, p_hi = S
+    optin, fatigue, touch_day, tokens = C
+    stage_mask, kind_mask, since_ok, until_ok = rule
+    cap = mech[M_CAP_PER_DAY]
+    bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
+    holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
+    deliverability, open_rate, unsubscribe = (chan[CH_DELIVERABILITY], chan[CH_OPEN],
+                                              chan[CH_UNSUBSCRIBE])
+    n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = 0
+    for i in range(lo, hi):
+        if not stage_mask[stage[i]]:
+            continue
+        if not selected(stage[i], dtype[i], last[i], due[i], day, stage_mask, kind_mask,
+                        since_ok, until_ok):
+            continue
+        if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
+            n_hold += 1
+            continue
+        if (optin[i] & bit) == 0:
+            n_unreach += 1
+            continue
+        dt = day - touch_day[i]
+        f = fatigue[i] * (decay[dt] if dt < decay.size else decay[-1] ** (dt / (decay.size - 1)))
+        touch_day[i] = day
+        if cap > 0:
+            tok = min(bucket, tokens[i] + dt * cap)
+            if tok < 1.0:
+                tokens[i] = tok
+                fatigue[i] = f
+                n_capped += 1
+                continue
+            tokens[i] = tok - 1.0
+        n_sent += 1
+        h = mix(kh[i] ^ key)
+        # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
+        if deliverability < 1.0 and uniform32(nth(h, 0)) >= deliverability:
+            fatigue[i] = f
+            continue
+        n_deliv += 1
+        relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
+        respond = (relevant and (open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate)
+                   and uniform32(h) < mech[M_RESPONSE] * (1.0 - f))
+        fatigue[i] = min(1.0, f + (chan[CH_STEP] if relevant else chan[CH_IRRELEVANT_STEP]))
+        if unsubscribe > 0:
+            quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
+            if uniform32(nth(h, 3)) < quit_p:
+                optin[i] &= ~bit
+                n_unsub += 1
+        if respond and (flags[i] & ALIVE) != 0:
+            boost[i] *= mech[M_LIFT]
+            flags[i] |= EXPOSED
+            p_hi[i] = 2.0
+            n_resp += 1
+    out[O_HOLDOUT] += n_hold
+    out[O_UNREACHABLE] += n_unreach
+    out[O_CAPPED] += n_capped
+    out[O_SENT] += n_sent
+    out[O_DELIVERED] += n_deliv
+    out[O_UNSUBSCRIBES] += n_unsub
+    out[O_RESPONSES] += n_resp
+
+
+@njit(cache=True, parallel=True)
+def deliver(n_live, day, key, hold_key, bit, S, C, decay, chan, mech, rule, out):
+    """`deliver_range` over fixed chunks in parallel; counters summed in chunk order."""
+    n_chunks = (n_live + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        lo = c * CHUNK
+        deliver_range(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, S, C, decay, chan,
+                      mech, rule, out[c])

@@ -1,0 +1,62 @@
+"""What every message-sending mechanic shares: a channel, an offer, a control group.
+
+A messaging mechanic decides *who* gets a message *when* (its `rule` and schedule);
+the channel layer does the rest (reachability, delivery, fatigue, caps, costs). An
+offer with an incentive books `offer_cost` for every response (a coupon or discount
+redeemed); `holdout_share` keeps a stable random share of the targets as a control group.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from models.channels import CHANNELS, Rule
+from models.contact_kernel import O_RESPONSES, O_SENT
+from models.mechanics import Mechanic, MechanicParams
+
+
+class MessageParams(MechanicParams):
+    channel: Literal[CHANNELS] = Field("email", description="channel the messages use")
+    response_rate: float = Field(0.05, ge=0, le=1, description="response probability of "
+                                 "an untired reader (0-1)")
+    uplift: float = Field(1.0, ge=0, description="a response multiplies today's purchase "
+                          "probability by 1 + uplift")
+    relevance: float = Field(1.0, ge=0, le=1, description="share of messages relevant to "
+                             "the recipient (0-1); irrelevant ones tire more, never convert")
+    offer_cost: float = Field(0.0, ge=0, description="incentive cost per response "
+                              "(currency): a coupon or discount redeemed")
+    holdout_share: float = Field(0.0, ge=0, lt=1, description="share of targets held out "
+                                 "as a control group (0-1)")
+
+
+class MessageMechanic(Mechanic):
+    """Base of mechanics that send through a channel; subclasses give `rule()`."""
+
+    def rule(self) -> Rule:
+        raise TypeError(f"{type(self).__name__} must define rule()")
+
+    def init(self, sim) -> None:
+        self.channels = sim.module("channels")
+        self._rule = self.rule().tables()
+        r = sim.results
+        self._cost = r.flow("crm_cost_" + self.name)
+        self._contacts = r.flow("contacts_" + self.name)
+        self._responses = r.flow("responses_" + self.name)
+        self._total_cost = r.flow("crm_cost")
+
+    def sends_today(self, day: int) -> bool:
+        return True
+
+    def step(self, sim, day: int) -> None:
+        if not self.sends_today(day):
+            return
+        p = self.params
+        totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
+                                    p.response_rate, 1.0 + p.uplift, p.relevance,
+                                    p.holdout_share)
+        sent, responses = float(totals[O_SENT]), float(totals[O_RESPONSES])
+        offers = responses * p.offer_cost
+        self._contacts[day] += sent
+        self._responses[day] += responses
+        self._cost[day] += sent * self.channels.specs[p.channel].cost_per_contact + offers
+        self._total_cost[day] += offers

@@ -1,0 +1,485 @@
+"""The contact kernel (models/contact_kernel.py) and the Channels module around it.
+
+`kernel_reference.contact_range` is the documented rule of one send written in plain
+Python: selection by the rule tables, holdout, opt-in, frequency-cap bucket, lazy
+fatigue decay, delivery, relevance, reading, response, unsubscribing and fatigue steps.
+The kernel must agree with it exactly on random populations: every state array and
+every counter. The decay table passed to both is built with Python's pow, so the
+products agree bit for bit; past the table (gaps of 4096+ days) the kernel extrapolates
+as table[-1] ** (dt / 4095), equal to decay**dt up to rounding.
+
+Then: `deliver` is `deliver_range` chunk by chunk whatever the thread count; the
+opt-in draw has the configured shares, independently per channel; and through small
+simulations, the bookkeeping of `Channels.send` (reach, caps, holdout, costs).
+"""
+
+import numba
+import numpy as np
+import pytest
+
+import kernel_reference as R
+from helpers import scenario
+from models import channels as chm
+from models import contact_kernel as ck
+from models.channels import CHANNELS, DECAY_TABLE, Rule, _draw_optins
+from models.mechanics.email_campaign import EmailCampaign
+from scenarios.build import make_sim
+from sim.loop import Sim
+
+SEED_KEY = R.mix(4242)
+DAY = 5000
+ALL_RULE = R.rule_tables()
+
+
+def test_layout_matches_reference():
+    assert (ck.CH_DELIVERABILITY, ck.CH_OPEN, ck.CH_UNSUBSCRIBE, ck.CH_STEP,
+            ck.CH_IRRELEVANT_STEP, ck.N_CH) == tuple(range(6))
+    assert (ck.M_RESPONSE, ck.M_LIFT, ck.M_RELEVANCE, ck.M_HOLDOUT, ck.M_CAP_PER_DAY,
+            ck.N_MECH) == tuple(range(6))
+    assert (ck.O_SENT, ck.O_DELIVERED, ck.O_RESPONSES, ck.O_UNSUBSCRIBES, ck.O_UNREACHABLE,
+            ck.O_CAPPED, ck.O_HOLDOUT, ck.N_OUT) == tuple(range(8))
+    assert (ck.RULE_DAYS, ck.CHUNK) == (R.RULE_DAYS, R.CONTACT_CHUNK)
+    assert CHANNELS == R.CHANNEL_ORDER
+    assert chm.KERNEL_STATES == R.KERNEL_ORDER and chm.CONTACT_STATES == R.CONTACT_ORDER
+
+
+# ---------------------------------------------------------------- populations
+
+
+def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
+    """Random customers covering every branch of the rule and of the send."""
+    P = {
+        "kh": np.frombuffer(rng.bytes(8 * size), dtype=np.uint64).copy(),
+        "stage": rng.integers(0, 7, size).astype(np.int8),
+        "flags": (np.where(rng.random(size) < 0.8, R.ALIVE, 0)
+                  | np.where(rng.random(size) < 0.3, R.EXPOSED, 0)).astype(np.uint8),
+        "dtype": rng.integers(0, 6, size).astype(np.int8),
+        "last": np.where(rng.random(size) < 0.15, R.NEVER,
+                         day - np.where(rng.random(size) < 0.05, 0,
+                                        rng.integers(1, 1500, size))).astype(np.int32),
+        "due": np.where(rng.random(size) < 0.3, R.FOREVER,
+                        day + rng.integers(-40, 1300, size)).astype(np.int32),
+        "boost": np.where(rng.random(size) < 0.8, 1.0,
+                          rng.uniform(1, 3, size)).astype(np.float32),
+        "p_hi": rng.random(size).astype(np.float32),
+        "optin": rng.integers(0, 32, size).astype(np.uint8),
+        "fatigue": np.where(rng.random(size) < 0.2, 0.0,
+                            np.where(rng.random(size) < 0.1, 1.0,
+                                     rng.random(size))).astype(np.float32),
+        "touch_day": (day - np.where(rng.random(size) < 0.1, 0,
+                                     rng.integers(0, max_gap, size))).astype(np.int32),
+        "tokens": np.where(rng.random(size) < 0.3, 1e30,
+                           rng.uniform(0, 7 * cap if cap > 0 else 2, size)
+                           ).astype(np.float32),
+    }
+    return P
+
+
+def random_rule(rng):
+    stage = rng.random(7) < 0.75
+    stage[rng.integers(0, 7)] = True
+    kind = rng.random(6) < 0.75
+    kind[rng.integers(0, 6)] = True
+    return (stage, kind, rng.random(R.RULE_DAYS) < 0.8, rng.random(R.RULE_DAYS) < 0.8)
+
+
+def kernel_args(A):
+    return (tuple(A[k] for k in R.KERNEL_ORDER), tuple(A[k] for k in R.CONTACT_ORDER))
+
+
+def pow_table(decay):
+    return np.array([decay**k for k in range(DECAY_TABLE)], dtype=np.float64)
+
+
+def send_key(day, mechanic="email_campaign"):
+    return R.day_key(SEED_KEY, R.decision("send." + mechanic), day)
+
+
+def hold_key(mechanic="email_campaign"):
+    """The mechanic's control-group key, as Channels.send derives it (no day in it)."""
+    return R.day_key(SEED_KEY, R.decision("holdout." + mechanic), 0)
+
+
+def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
+    """deliver_range and the reference on copies of P; (K, Q, kernel out, reference out)."""
+    key = send_key(day)
+    table = pow_table(decay)
+    chan = np.array(chan, dtype=np.float64)
+    mech = np.array(mech, dtype=np.float64)
+    K = {k: v.copy() for k, v in P.items()}
+    Q = {k: v.copy() for k, v in P.items()}
+    out = np.zeros(ck.N_OUT, dtype=np.int64)
+    ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
+                     *kernel_args(K), table, chan, mech, rule, out)
+    ref = R.contact_range(lo, hi, day, key, hold_key(), bit, Q, table, chan, mech, rule,
+                          [0] * R.N_OUT)
+    return K, Q, [int(x) for x in out], ref
+
+
+def picked(P, lo, hi, day, rule):
+    return np.array([R.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
+                                  day, rule) for i in range(lo, hi)])
+
+
+def would_be_capped(P, day, cap):
+    dt = day - P["touch_day"].astype(np.float64)
+    return np.minimum(max(1.0, 7.0 * cap), P["tokens"].astype(np.float64) + dt * cap) < 1.0
+
+
+# name: (bit, decay, chan (deliverability, open, unsubscribe, step, irrelevant step),
+#        mech (response, lift, relevance, holdout, cap per day), random rule?)
+SETS = {
+    "plain": (1, 0.98, (1.0, 1.0, 0.0, 0.05, 0.15), (0.10, 3.0, 1.0, 0.0, 0.0), False),
+    "lossy": (2, 0.98, (0.8, 0.6, 0.02, 0.05, 0.15), (0.3, 2.0, 0.7, 0.1, 0.0), True),
+    "capped": (4, 0.95, (0.9, 0.7, 0.05, 0.1, 0.3), (0.5, 1.5, 0.8, 0.2, 2 / 7), True),
+    "tight_cap": (16, 0.9, (1.0, 1.0, 0.3, 0.4, 0.9), (1.0, 1.0, 0.5, 0.0, 1 / 7), False),
+    "odd_cap": (8, 1.0, (0.5, 0.9, 0.1, 0.0, 1.0), (0.7, 1.25, 0.9, 0.05, 3 / 7), True),
+    "irrelevant": (1, 0.99, (0.95, 1.0, 0.05, 0.2, 0.2), (1.0, 2.0, 0.0, 0.5, 0.0), True),
+}
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_deliver_range_matches_reference_exactly(name):
+    bit, decay, chan, mech, random_r = SETS[name]
+    seed = list(SETS).index(name)
+    rng = np.random.default_rng(100 + seed)
+    size, lo, hi = 9000, 101, 8943
+    cap = mech[R.M_CAP_PER_DAY]
+    P = population(rng, size, cap=cap)
+    rule = random_rule(rng) if random_r else ALL_RULE
+    K, Q, got, ref = run_both(P, lo, hi, DAY, bit, decay, chan, mech, rule)
+    assert got == ref
+    for k in P:
+        assert np.array_equal(K[k], Q[k]), k
+    # customers outside [lo, hi) and the keys are untouched
+    for k in P:
+        assert np.array_equal(K[k][:lo], P[k][:lo]), k
+        assert np.array_equal(K[k][hi:], P[k][hi:]), k
+    assert np.array_equal(K["kh"], P["kh"])
+    # the counters add up: every picked customer is held out, unreachable, capped or sent
+    sel = picked(P, lo, hi, DAY, rule)
+    assert (got[R.O_HOLDOUT] + got[R.O_UNREACHABLE] + got[R.O_CAPPED] + got[R.O_SENT]
+            == sel.sum())
+    assert sel.sum() < hi - lo or not random_r
+    # non-picked customers are untouched
+    idx = np.arange(lo, hi)[~sel]
+    for k in P:
+        assert np.array_equal(K[k][idx], P[k][idx]), k
+    # every stage and demand type was picked and contacted somewhere
+    touched = np.flatnonzero(K["touch_day"] != P["touch_day"])
+    assert touched.size > 0
+    if not random_r:
+        assert set(K["stage"][touched]) == set(range(7))
+        assert set(K["dtype"][touched]) == set(range(6))
+    # the branches the parameters allow were taken
+    assert got[R.O_UNREACHABLE] > 0 and got[R.O_SENT] > 500
+    assert (got[R.O_HOLDOUT] > 0) == (mech[R.M_HOLDOUT] > 0)
+    assert (got[R.O_CAPPED] > 0) == (cap > 0)
+    assert (got[R.O_DELIVERED] < got[R.O_SENT]) == (chan[R.CH_DELIVERABILITY] < 1)
+    assert (got[R.O_UNSUBSCRIBES] > 0) == (chan[R.CH_UNSUBSCRIBE] > 0)
+    assert (got[R.O_RESPONSES] > 0) == (mech[R.M_RELEVANCE] > 0)
+    # unsubscribing clears exactly this channel's bit
+    lost = P["optin"] & ~K["optin"]
+    assert set(np.unique(lost)) <= {0, bit}
+    assert np.count_nonzero(lost) == got[R.O_UNSUBSCRIBES]
+    # a response is an exposure: only alive customers are forced, and flags gain EXPOSED
+    gained = (K["flags"] & R.EXPOSED) & ~P["flags"]
+    assert np.array_equal(K["flags"] & ~np.uint8(R.EXPOSED), P["flags"] & ~np.uint8(R.EXPOSED))
+    assert np.all(K["p_hi"][gained != 0] == 2.0)
+    forced = (K["p_hi"] == 2.0) & (P["p_hi"] != 2.0)
+    assert np.all(K["flags"][forced] & R.ALIVE)
+    assert forced.sum() == got[R.O_RESPONSES]
+
+
+def test_capped_days_keep_decaying_fatigue():
+    bit, decay, chan, mech, _ = SETS["capped"]
+    rng = np.random.default_rng(7)
+    P = population(rng, 4000, cap=mech[R.M_CAP_PER_DAY])
+    K, Q, got, ref = run_both(P, 0, 4000, DAY, bit, decay, chan, mech, ALL_RULE)
+    assert got[R.O_CAPPED] > 0
+    assert np.array_equal(K["fatigue"], Q["fatigue"])
+
+
+def test_selected_is_the_documented_rule():
+    rng = np.random.default_rng(11)
+    P = population(rng, 20_000)
+    day = DAY
+    # edge values of the two day tables
+    P["last"][:6] = [day, day - 1022, day - 1023, day - 1024, R.NEVER, day - 5000]
+    P["due"][:6] = [day, day + 1022, day + 1023, day + 1024, day - 1, R.FOREVER]
+    for rule in (random_rule(rng), ALL_RULE,
+                 R.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023])):
+        got = np.array([ck.selected(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
+                                    day, *rule) for i in range(P["kh"].size)])
+        assert np.array_equal(got, picked(P, 0, P["kh"].size, day, rule))
+
+
+def test_rule_tables_match_reference():
+    cases = [dict(stages=("new", "lapsed")),
+             dict(stages=("loyal",), demand_types=("recurrent", "impulse"),
+                  days_since_last=(0, 5, 1022, 1023, 4000), days_until_due=(3, -1))]
+    for kw in cases:
+        got = Rule(**kw).tables()
+        ref = R.rule_tables(kw["stages"], kw.get("demand_types"), kw.get("days_since_last"),
+                            kw.get("days_until_due"))
+        for g, r in zip(got, ref):
+            assert np.array_equal(g, r)
+
+
+def test_deliver_past_the_decay_table():
+    """Gaps of 4096 to 40,000 days: the extrapolated decay equals decay**dt to rounding,
+    so fatigue agrees to float32 precision and everything else exactly."""
+    rng = np.random.default_rng(3)
+    size, day = 4000, 50_000
+    P = population(rng, size, day)
+    P["touch_day"][:] = day - rng.integers(DECAY_TABLE, 40_000, size)
+    for decay in (0.9999, 0.999):
+        K, Q, got, ref = run_both(P, 0, size, day, 1, decay, (0.9, 0.8, 0.05, 0.05, 0.15),
+                                  (0.5, 3.0, 0.8, 0.0, 0.0), ALL_RULE)
+        assert got == ref and got[R.O_RESPONSES] > 100
+        np.testing.assert_allclose(K["fatigue"], Q["fatigue"], rtol=1e-6, atol=0)
+        for k in P:
+            if k != "fatigue":
+                assert np.array_equal(K[k], Q[k]), k
+
+
+@pytest.mark.parametrize("deliverability,open_rate,relevance", [(1.0, 1.0, 1.0),
+                                                                (0.9, 0.5, 0.8)])
+def test_response_rate_without_fatigue(deliverability, open_rate, relevance):
+    """Untired, alive, reachable targets respond with probability deliverability x
+    relevance x open_rate x response_rate: within 4 standard errors (fixed keys)."""
+    rng = np.random.default_rng(8)
+    size, rate = 100_000, 0.1
+    P = population(rng, size)
+    P["fatigue"][:] = 0.0
+    P["flags"][:] = R.ALIVE
+    P["optin"][:] = 1
+    K, Q, got, ref = run_both(P, 0, size, DAY, 1, 0.98,
+                              (deliverability, open_rate, 0.0, 0.05, 0.15),
+                              (rate, 3.0, relevance, 0.0, 0.0), ALL_RULE)
+    assert got == ref and got[R.O_SENT] == size
+    p = deliverability * open_rate * relevance * rate
+    se = np.sqrt(p * (1 - p) / size)
+    assert abs(got[R.O_RESPONSES] / size - p) < 4 * se
+    if deliverability == 1.0 and relevance == 1.0:
+        assert np.all(K["fatigue"] == np.float32(0.05))
+
+
+# ---------------------------------------------------------------- deliver (parallel)
+
+
+def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
+    rng = np.random.default_rng(21)
+    size = 3 * ck.CHUNK + 2500
+    n_live = size - 300
+    P = population(rng, size, cap=2 / 7)
+    key = np.uint64(send_key(DAY))
+    table = pow_table(0.98)
+    chan = np.array([0.9, 0.7, 0.05, 0.1, 0.3])
+    mech = np.array([0.5, 2.0, 0.8, 0.1, 2 / 7])
+    rule = random_rule(rng)
+    chunks = (n_live + ck.CHUNK - 1) // ck.CHUNK
+    E = {k: v.copy() for k, v in P.items()}
+    expect = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
+    for c in range(chunks):
+        ck.deliver_range(c * ck.CHUNK, min((c + 1) * ck.CHUNK, n_live), DAY, key,
+                         np.uint64(hold_key()), np.uint8(4), *kernel_args(E), table, chan,
+                         mech, rule, expect[c])
+    assert np.all(expect[:, ck.O_SENT] > 50)
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            K = {k: v.copy() for k, v in P.items()}
+            out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
+            ck.deliver(n_live, DAY, key, np.uint64(hold_key()), np.uint8(4), *kernel_args(K),
+                       table, chan, mech, rule, out)
+            assert np.array_equal(out, expect), threads
+            for k in P:
+                assert np.array_equal(K[k], E[k]), (threads, k)
+                assert np.array_equal(K[k][n_live:], P[k][n_live:]), (threads, k)
+    finally:
+        numba.set_num_threads(before)
+
+
+# ---------------------------------------------------------------- opt-in draw
+
+
+def test_draw_optins_shares_independence_and_reach():
+    rng = np.random.default_rng(5)
+    n = 200_000
+    kh = np.frombuffer(rng.bytes(8 * n), dtype=np.uint64).copy()
+    shares = np.array([0.7, 0.3, 0.0, 1.0, 0.55])
+    key = np.uint64(R.day_key(SEED_KEY, R.decision("channels.optin"), 0))
+    optin = np.full(n, 255, dtype=np.uint8)
+    reach = np.zeros(len(CHANNELS), dtype=np.int64)
+    cut = 123_457      # two calls (two days' arrivals) accumulate into `reach`
+    _draw_optins(0, cut, key, kh, optin, shares, reach)
+    _draw_optins(cut, n, key, kh, optin, shares, reach)
+    bits = np.array([(optin >> c) & 1 for c in range(len(CHANNELS))], dtype=np.float64)
+    assert np.all(optin < 32)
+    assert np.array_equal(reach, bits.sum(axis=1).astype(np.int64))
+    for c, s in enumerate(shares):
+        se = np.sqrt(s * (1 - s) / n)
+        assert abs(bits[c].mean() - s) <= 4 * se, (c, bits[c].mean())
+    free = [c for c, s in enumerate(shares) if 0 < s < 1]
+    corr = np.corrcoef(bits[free])
+    off = corr[~np.eye(len(free), dtype=bool)]
+    assert np.all(np.abs(off) < 4 / np.sqrt(n)), corr
+    # the draw itself is the reference's, customer by customer
+    for i in range(0, n, 97):
+        assert optin[i] == R.optin_bits(kh[i], key, shares)
+
+
+# ---------------------------------------------------------------- Channels.send in a run
+
+
+class SecondCampaign(EmailCampaign):
+    """A second regular campaign, booked under its own name."""
+
+    name = "email_campaign_b"
+
+
+def sim_with(sc, second=None, seed=1):
+    """The scenario's simulation, with a second campaign (params) if given."""
+    sim = make_sim(sc, seed)
+    if second is None:
+        return sim
+    modules = sim.modules + [SecondCampaign(type(sc.mechanics.email_campaign)(**second))]
+    return Sim(modules, sim.days, seed, capacity=sim.customers.capacity)
+
+
+def campaign(**kw):
+    return {"email_campaign": {"enabled": True, **kw}}
+
+
+def test_unsubscribes_lower_the_reachable_stock_exactly():
+    sc = scenario(horizon_days=40,
+                  channels={"email": {"optin_share": 0.7, "unsubscribe_rate": 0.05,
+                                      "fatigue_step": 0.3, "deliverability": 0.9},
+                            "sms": {"optin_share": 0.5}},
+                  mechanics=campaign(every_days=2, relevance=0.6))
+    sim = make_sim(sc, 1)
+    r = sim.run()
+    c, n = sim.customers, sim.customers.n
+    reach, unsub = r["n_reachable_email"], r["new_unsubscribes"]
+    assert r["cum_unsubscribes"][-1] > 100
+    assert np.array_equal(np.diff(reach), -unsub[1:])
+    assert reach[-1] == np.count_nonzero(c.optin[:n] & 1)
+    assert reach[0] + unsub[0] == pytest.approx(0.7 * n, abs=4 * np.sqrt(0.21 * n))
+    # the other channel's reach is untouched by e-mail unsubscribes
+    assert np.all(r["n_reachable_sms"] == np.count_nonzero(c.optin[:n] & 2))
+
+
+def test_reachable_stock_with_arrivals_is_a_recount():
+    sc = scenario(horizon_days=30, acquisition={"inflow_per_day": 40},
+                  channels={"email": {"optin_share": 0.6, "unsubscribe_rate": 0.1}},
+                  mechanics=campaign(every_days=3))
+    sim = make_sim(sc, 2)
+    counts = []
+    ch = sim.module("channels")
+    step = ch.step
+
+    def recount(s, day):
+        step(s, day)
+        counts.append(np.count_nonzero(s.customers.optin[:s.customers.n] & 1))
+
+    ch.step = recount
+    # the campaign sends after channels.step: the stock is the recount after the send
+    email = sim.module("email_campaign")
+    e_step = email.step
+
+    def after_send(s, day):
+        e_step(s, day)
+        counts[-1] = np.count_nonzero(s.customers.optin[:s.customers.n] & 1)
+
+    email.step = after_send
+    r = sim.run()
+    assert r["cum_unsubscribes"][-1] > 50
+    assert np.array_equal(r["n_reachable_email"], np.array(counts, dtype=np.float64))
+
+
+@pytest.mark.parametrize("cap", [None, 1.0])
+def test_weekly_cap_halves_two_campaigns_on_the_same_day(cap):
+    """Two weekly campaigns on the same day to everyone: without a cap each customer
+    gets both (2n contacts a campaign day); with a cap of 1 a week, exactly one (the
+    first campaign's), every week, as the bucket refills 1/7 a day up to 1."""
+    sc = scenario(horizon_days=29, contact_policy={"max_contacts_per_week": cap},
+                  mechanics=campaign(every_days=7))
+    sim = sim_with(sc, second={"enabled": True, "every_days": 7})
+    r = sim.run()
+    n = sim.customers.n
+    days = np.arange(0, 29, 7)
+    quiet = np.setdiff1d(np.arange(29), days)
+    a, b = r["new_contacts_email_campaign"], r["new_contacts_email_campaign_b"]
+    assert np.all(r["new_contacts"][quiet] == 0)
+    assert np.all(a[days] == n)
+    assert np.all(b[days] == (n if cap is None else 0))
+    assert np.array_equal(r["new_contacts"], a + b)
+    assert r["cum_contacts"][-1] == (2 if cap is None else 1) * n * days.size
+
+
+def test_cap_below_one_a_week_still_allows_contacts():
+    sc = scenario(horizon_days=60, contact_policy={"max_contacts_per_week": 0.5},
+                  mechanics=campaign(every_days=7))
+    sim = make_sim(sc, 1)
+    r = sim.run()
+    # one contact per customer every two weeks: about 4 over 60 days
+    assert r["cum_contacts"][-1] >= 3 * sim.customers.n
+
+
+def test_holdout_share_is_not_contacted():
+    """One campaign day: the held-out share of the targets is within 4 SE of the
+    configured share and gets nothing (no touch, no fatigue)."""
+    h = 0.25
+    sc = scenario(horizon_days=10, base={"customers": 20_000},
+                  mechanics=campaign(every_days=100, start_day=3, holdout_share=h))
+    sim = make_sim(sc, 4)
+    r = sim.run()
+    c, n = sim.customers, sim.customers.n
+    untouched = (c.touch_day[:n] == 0) & (c.fatigue[:n] == 0)
+    se = np.sqrt(h * (1 - h) / n)
+    assert abs(untouched.mean() - h) < 4 * se
+    assert r["new_contacts"][3] == n - untouched.sum() == r["cum_contacts"][-1]
+    key = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
+    held = np.array([R.held_out(k, key, h) for k in c.kh[:n]])
+    assert np.array_equal(held, untouched)
+
+
+def test_holdout_group_is_stable_across_campaigns():
+    h = 0.25
+    sc = scenario(horizon_days=56, base={"customers": 20_000},
+                  mechanics=campaign(every_days=7, holdout_share=h))
+    sim = make_sim(sc, 4)
+    sim.run()
+    c, n = sim.customers, sim.customers.n
+    never = (c.touch_day[:n] == 0) & (c.fatigue[:n] == 0)
+    assert abs(never.mean() - h) < 4 * np.sqrt(h * (1 - h) / n)
+
+
+def test_costs_are_contacts_times_cost_and_add_up():
+    """Two campaigns on two channels: crm_cost = contacts x cost per contact, and the
+    per-channel and per-mechanic cost flows both add up to it, day by day."""
+    sc = scenario(horizon_days=30, acquisition={"inflow_per_day": 20},
+                  channels={"email": {"optin_share": 0.8, "deliverability": 0.5,
+                                      "cost_per_contact": 0.3},
+                            "sms": {"optin_share": 0.4, "cost_per_contact": 2.5},
+                            "push": {"cost_per_contact": 1.0}},
+                  mechanics=campaign(every_days=7, holdout_share=0.1))
+    sim = sim_with(sc, second={"enabled": True, "every_days": 3, "start_day": 1,
+                               "channel": "sms", "stages": ["potential", "new"]})
+    r = sim.run()
+    a, b = r["new_contacts_email_campaign"], r["new_contacts_email_campaign_b"]
+    assert a.sum() > 1000 and b.sum() > 1000
+    assert np.array_equal(r["new_contacts"], a + b)
+    assert np.array_equal(r["new_crm_cost_email"], a * 0.3)
+    assert np.array_equal(r["new_crm_cost_sms"], b * 2.5)
+    assert np.all(r["new_crm_cost_push"] == 0)
+    assert np.array_equal(r["new_crm_cost_email_campaign"], r["new_crm_cost_email"])
+    assert np.array_equal(r["new_crm_cost_email_campaign_b"], r["new_crm_cost_sms"])
+    assert np.array_equal(r["new_crm_cost"], r["new_crm_cost_email"] + r["new_crm_cost_sms"])
+    np.testing.assert_allclose(r["cum_crm_cost"][-1], 0.3 * a.sum() + 2.5 * b.sum(),
+                               rtol=1e-12)
+    # the e-mail campaign reaches the opted-in non-held-out targets, delivered or not
+    reach0 = r["n_reachable_email"][0]
+    assert 0.85 * reach0 < a[0] < 0.95 * reach0
