@@ -10,7 +10,6 @@ unsubscribe more. A response lifts today's purchase probability, counts as expos
 an offer, and forces the customer into the funnel's exact pass.
 """
 
-import numpy as np
 from numba import njit, prange
 
 from models.stages import ALIVE, EXPOSED, NEVER

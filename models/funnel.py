@@ -41,7 +41,7 @@ FLOWS = {
     "revenue_first": fk.A_REVENUE_FIRST, "repeat_purchases": fk.A_REPEAT_ORDERS,
     "revenue_repeat": fk.A_REVENUE_REPEAT, "churned_premature": fk.A_DIED_PREMATURE,
     "churned_natural": fk.A_DIED_NATURAL, "leads_lost": fk.A_LEADS_LOST,
-    "won_back": fk.A_WON_BACK,
+    "won_back": fk.A_WON_BACK, "returning_buyers": fk.A_RETURNING,
 }
 
 KEYS = ("event", "orders", "spend", "drop", "due", "cancel")

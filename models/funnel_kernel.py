@@ -19,9 +19,8 @@ from numba import njit, prange
 
 from models.stages import (
     ALIVE, BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
-    FOREVER,
-    HAZARD, IMPULSE, LAPSED, LOYAL, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT, SITUATIONAL,
-    SPEND, WON_BACK,
+    FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT,
+    SITUATIONAL, SPEND, WON_BACK,
 )
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
@@ -43,7 +42,7 @@ D_A, D_B = 0, 1
 # Per-chunk accumulators.
 (A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
  A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, N_ACC) = range(14)
+ A_WON_BACK, A_RETURNING, N_ACC) = range(15)
 
 # Cohort bins: revenue, margin, distinct buyers in the month.
 C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
@@ -202,6 +201,8 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
     keep = 1.0 - par[P_GROSS_MARGIN]
     if last < 0 or month_of(last) != month_of(day):
         coh[cohort, C_BUYERS] += 1.0
+        if last != NEVER and month_of(last) == month_of(day) - 1:
+            acc[A_RETURNING] += 1.0   # bought last month too: survives month to month
     acc[A_BUYERS] += 1.0
     paid_sum = 0.0
     margin_sum = 0.0
@@ -236,9 +237,10 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
 
 @njit(cache=True, inline="always")
 def death_column(natural, n):
-    if natural:
-        return A_DIED_NATURAL
-    return A_DIED_PREMATURE if n > 0 else A_LEADS_LOST
+    """Leads lost are counted apart from customers' churn, whatever the cause."""
+    if n == 0:
+        return A_LEADS_LOST
+    return A_DIED_NATURAL if natural else A_DIED_PREMATURE
 
 
 @njit(cache=True)

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
-from scenarios.loader import ScenarioFile, preset_names
+from scenarios.loader import ScenarioFile
 
 runner = CliRunner()
 REQUIRED = ("revenue", "gross_margin", "crm_cost", "acquisition_cost", "contribution",

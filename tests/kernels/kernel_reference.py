@@ -149,7 +149,7 @@ FOREVER = 2**31 - 1
  P_SPEND_MULT, P_WON_BACK, N_PAR) = range(14)
 (A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
  A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, N_ACC) = range(14)
+ A_WON_BACK, A_RETURNING, N_ACC) = range(15)
 C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
 K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, N_KEYS = range(7)
 D_A, D_B = 0, 1
@@ -281,6 +281,8 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
     keep = 1.0 - float(par[P_GROSS_MARGIN])
     if last < 0 or month_of(last) != month_of(day):
         coh[cohort, C_BUYERS] += 1.0
+        if last != NEVER and month_of(last) == month_of(day) - 1:
+            acc[A_RETURNING] += 1.0   # bought last month too: survives month to month
     acc[A_BUYERS] += 1.0
     paid_sum = 0.0
     margin_sum = 0.0
@@ -397,10 +399,10 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
                 if dropped:
                     flags &= ~ALIVE
         if died:
-            if natural:
-                acc[A_DIED_NATURAL] += 1.0
+            if n_now == 0:
+                acc[A_LEADS_LOST] += 1.0
             else:
-                acc[A_DIED_PREMATURE if n_now > 0 else A_LEADS_LOST] += 1.0
+                acc[A_DIED_NATURAL if natural else A_DIED_PREMATURE] += 1.0
             flags &= ~ALIVE
             if natural:
                 flags |= DIED_NATURAL
