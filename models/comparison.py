@@ -8,9 +8,13 @@ with most of the noise cancelled. Per pair of runs:
   minus baseline total over the horizon;
 - incremental_contribution: the same for contribution = gross margin - CRM cost -
   acquisition cost;
-- romi = (incremental gross margin - incremental CRM cost) / incremental CRM cost;
-  None when the strategy spends no more on CRM than the baseline (a free lever or a
-  saving: the ratio means nothing there; read the incremental contribution);
+- incremental_discounts: price given away (discounts, loyalty rewards); gross margin is
+  already net of it;
+- romi = (incremental gross margin - incremental CRM cost) / investment, where the
+  investment is the incremental CRM cost plus the incremental discounts (a discount
+  programme is marketing spend even though it never shows as a CRM bill); None when
+  the investment is at most 1% of the baseline's CRM cost and discounts (a free lever,
+  or a saving: the ratio means nothing there; read the incremental contribution);
 - payback_month: the first month (1-based cohort month, day d in month d*12//365 + 1)
   from which the cumulative incremental contribution stays >= 0 to the end of the run;
   1 when it never goes below 0, None when it ends below 0.
@@ -24,7 +28,8 @@ import numpy as np
 
 BASELINE = "baseline"
 VS_BASELINE = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
-               "incremental_contribution", "romi", "payback_month")
+               "incremental_discounts", "incremental_contribution", "romi", "payback_month")
+FREE_LEVER = 0.01   # investment below this share of the baseline's spend: no ROMI
 
 
 def _flow(results, name: str) -> np.ndarray:
@@ -34,9 +39,9 @@ def _flow(results, name: str) -> np.ndarray:
 
 
 def daily_money(results) -> dict[str, np.ndarray]:
-    """Daily revenue, gross margin, CRM cost, acquisition cost and contribution."""
+    """Daily revenue, gross margin, CRM cost, acquisition cost, discounts, contribution."""
     out = {k: _flow(results, k) for k in
-           ("revenue", "gross_margin", "crm_cost", "acquisition_cost")}
+           ("revenue", "gross_margin", "crm_cost", "acquisition_cost", "discounts")}
     out["contribution"] = out["gross_margin"] - out["crm_cost"] - out["acquisition_cost"]
     return out
 
@@ -54,11 +59,14 @@ def payback_month(daily_incremental: np.ndarray, tolerance: float = 0.0) -> int 
     return None if last == months.size - 1 else last + 2
 
 
-def romi(incremental_margin: float, incremental_crm_cost: float) -> float | None:
-    """(dGM - dCRM) / dCRM; None unless the strategy spends more on CRM than the baseline."""
-    if not incremental_crm_cost > 0:
+def romi(incremental_margin: float, incremental_crm_cost: float,
+         incremental_discounts: float = 0.0, baseline_spend: float = 0.0) -> float | None:
+    """(dGM - dCRM) / (dCRM + dDiscounts); None unless that investment exceeds
+    FREE_LEVER of the baseline's own CRM cost and discounts."""
+    investment = incremental_crm_cost + incremental_discounts
+    if not investment > FREE_LEVER * max(baseline_spend, 0.0):
         return None
-    return (incremental_margin - incremental_crm_cost) / incremental_crm_cost
+    return (incremental_margin - incremental_crm_cost) / investment
 
 
 def compare(results, baseline) -> dict[str, float | None]:
@@ -74,8 +82,10 @@ def compare(results, baseline) -> dict[str, float | None]:
         "incremental_revenue": total["revenue"],
         "incremental_gross_margin": total["gross_margin"],
         "incremental_crm_cost": total["crm_cost"],
+        "incremental_discounts": total["discounts"],
         "incremental_contribution": total["contribution"],
-        "romi": romi(total["gross_margin"], total["crm_cost"]),
+        "romi": romi(total["gross_margin"], total["crm_cost"], total["discounts"],
+                     float(b["crm_cost"].sum() + b["discounts"].sum())),
         "payback_month": payback_month(inc["contribution"], tolerance=1e-12 * scale),
     }
 

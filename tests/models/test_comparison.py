@@ -18,11 +18,13 @@ from sim.results import Results
 DAYS = 365
 
 
-def money(days=DAYS, revenue=0.0, gross_margin=0.0, crm_cost=0.0, acquisition_cost=0.0):
+def money(days=DAYS, revenue=0.0, gross_margin=0.0, crm_cost=0.0, acquisition_cost=0.0,
+          discounts=0.0):
     """Results holding only the daily money flows (scalars or arrays)."""
     r = Results(days)
     for name, values in (("revenue", revenue), ("gross_margin", gross_margin),
-                         ("crm_cost", crm_cost), ("acquisition_cost", acquisition_cost)):
+                         ("crm_cost", crm_cost), ("acquisition_cost", acquisition_cost),
+                         ("discounts", discounts)):
         r.flow(name)[:] = values
     r.finalize()
     return r
@@ -102,6 +104,20 @@ def test_romi_is_none_for_free_levers_and_savings():
     assert saving["romi"] is None and saving["incremental_crm_cost"] < 0
     assert free["incremental_contribution"] == pytest.approx(DAYS)
     assert cmp.romi(100.0, 0.0) is None and cmp.romi(100.0, -1.0) is None
+    # a lever that only nudges CRM spend (1% or less of the baseline's) is still free
+    assert cmp.romi(100.0, 0.5, 0.0, baseline_spend=100.0) is None
+    assert cmp.romi(100.0, 2.0, 0.0, baseline_spend=100.0) == pytest.approx(49.0)
+
+
+def test_discounts_are_part_of_the_investment():
+    """A discount programme costs no CRM bill but gives price away: its ROMI divides by
+    the discounts too, and a programme that gives away more margin than it brings back
+    has ROMI below zero."""
+    base = money(gross_margin=30.0, crm_cost=1.0, discounts=0.0)
+    programme = money(gross_margin=30.0 - 300 / DAYS, crm_cost=1.0, discounts=500 / DAYS)
+    out = cmp.compare(programme, base)
+    assert out["incremental_discounts"] == pytest.approx(500)
+    assert out["romi"] == pytest.approx(-300 / 500)
 
 
 # ---- pairing and reduction ----------------------------------------------------------
