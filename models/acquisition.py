@@ -95,10 +95,16 @@ class Acquisition(Module):
 
     def _create(self, sim, source, count, arrival, day, targets, with_history,
                 buying) -> None:
+        sl = sim.customers.add(source, day, count)
+        sim.customers.arrival[sl] = arrival
+        self.populate(sim, sl, day, targets, with_history, buying)
+
+    def populate(self, sim, sl: slice, day: int, targets=None, with_history=False,
+                 buying=False) -> None:
+        """Traits (and history or a first purchase) of customers just added in `sl`;
+        other modules that bring customers (referral) use it too."""
         c, f = sim.customers, self.funnel
         b = f.behaviour
-        sl = c.add(source, day, count)
-        c.arrival[sl] = arrival
         tkeys = day_keys(sim.seed_key, self._trait, 0)
         if targets is None:
             targets = np.zeros(sl.stop - sl.start, dtype=np.int8)

@@ -85,6 +85,18 @@ class Customers:
         self.n = hi
         return slice(lo, hi)
 
+    def add_keyed(self, keys: np.ndarray, day: int) -> slice:
+        """Append customers with the given stable keys (e.g. derived from a referrer's
+        key and referral number), arriving on `day`."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        if self.n + keys.size > self.capacity:
+            self._grow(self.n + keys.size)
+        lo, hi = self.n, self.n + keys.size
+        _mixed_keys(self._arrays["kh"], lo, keys)
+        self._arrays["arrival"][lo:hi] = day
+        self.n = hi
+        return slice(lo, hi)
+
     def _grow(self, needed: int) -> None:
         capacity = self.capacity
         while capacity < needed:
@@ -102,3 +114,9 @@ def _scheduled_keys(kh, lo, hi, source, day):
     base = (np.uint64(source) << np.uint64(56)) ^ (np.uint64(day) << np.uint64(32))
     for i in range(lo, hi):
         kh[i] = mix(base ^ np.uint64(i - lo))
+
+
+@njit(cache=True)
+def _mixed_keys(kh, lo, keys):
+    for j in range(keys.size):
+        kh[lo + j] = mix(keys[j])
