@@ -10,6 +10,7 @@ booked per mechanic and per channel, so ROMI can be computed for each.
 from dataclasses import dataclass
 
 import numpy as np
+import simpy
 from numba import njit
 
 from models import contact_kernel as ck
@@ -32,6 +33,12 @@ class ChannelSpec:
     unsubscribe_rate: float = 0.0
     fatigue_step: float = 0.05
     irrelevant_fatigue_step: float = 0.15
+    seats: int | None = None             # limited capacity (call centre): seats x calls
+    calls_per_seat_per_day: float = 0.0
+
+    @property
+    def daily_capacity(self) -> float | None:
+        return None if self.seats is None else self.seats * self.calls_per_seat_per_day
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,30 @@ class Channels(Module):
         self._flows = {k: r.flow(k) for k in ("crm_cost", "contacts", "responses",
                                               "unsubscribes")}
         self._by_channel = {ch: r.flow("crm_cost_" + ch) for ch in self.specs}
+        self._dropped = r.flow("calls_dropped") if any(
+            spec.daily_capacity is not None for spec in self.specs.values()) else None
+        self._shifts = {ch: self._open_shifts(sim, spec.daily_capacity)
+                        for ch, spec in self.specs.items() if spec.daily_capacity is not None}
         self._reachable = {ch: r.stock("reachable_" + ch) for ch in self.specs}
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
+
+    @staticmethod
+    def _open_shifts(sim, daily: float) -> simpy.Container:
+        """The day's calls a channel with seats can make: refilled each morning (a simpy
+        process); unused capacity does not carry over."""
+        capacity = simpy.Container(sim.calendar.env, capacity=max(daily, 1e-9), init=0)
+
+        def shift(env):
+            while True:
+                if capacity.level > 0:
+                    capacity.get(capacity.level)
+                if daily > 0:
+                    capacity.put(daily)
+                yield env.timeout(1)
+
+        sim.calendar.process(shift(sim.calendar.env))
+        return capacity
 
     def step(self, sim, day: int) -> None:
         """Give customers who arrived since yesterday their opt-ins."""
@@ -106,6 +134,17 @@ class Channels(Module):
     def _record(self, day: int) -> None:
         for ch, series in self._reachable.items():
             series[day] = self._reach[CHANNELS.index(ch)]
+
+    @staticmethod
+    def _wanted(sim, day, hold_key, bit, mech, rule_tables, out) -> float:
+        """How many calls today's targets would need (before capacity and caps)."""
+        c = sim.customers
+        counts = out[:, 0]
+        ck.count_reachable(c.n, day, hold_key, bit, c.view(KERNEL_STATES), c.optin, mech,
+                           rule_tables, counts)
+        wanted = float(counts.sum())
+        out[:] = 0
+        return wanted
 
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
@@ -124,11 +163,19 @@ class Channels(Module):
                                                    dtype=np.uint64), 0)[0]
         chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                          spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
-        mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day],
-                        dtype=np.float64)
         bit = np.uint8(1 << CHANNELS.index(channel))
-        ck.deliver(c.n, day, key, hold_key, bit, c.view(KERNEL_STATES), c.view(CONTACT_STATES),
-                   self.decay, chan, mech, rule_tables, out)
+        mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0, 0.0],
+                        dtype=np.float64)
+        args = (day, key, hold_key, bit, c.view(KERNEL_STATES), c.view(CONTACT_STATES),
+                self.decay, chan, mech, rule_tables)
+        shifts = self._shifts.get(channel)
+        if shifts is None:
+            ck.deliver(c.n, *args, out)
+        else:   # limited capacity: one serial pass picks exactly what the seats can call
+            wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)
+            if wanted > shifts.level:
+                mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
+            ck.deliver_range(0, c.n, *args, out[0])
         totals = out.sum(axis=0)
         cost = totals[ck.O_SENT] * spec.cost_per_contact
         self._flows["crm_cost"][day] += cost
@@ -136,6 +183,10 @@ class Channels(Module):
         self._flows["responses"][day] += totals[ck.O_RESPONSES]
         self._flows["unsubscribes"][day] += totals[ck.O_UNSUBSCRIBES]
         self._by_channel[channel][day] += cost
+        if shifts is not None:
+            self._dropped[day] += totals[ck.O_DROPPED]
+            if totals[ck.O_SENT] > 0:
+                shifts.get(float(totals[ck.O_SENT]))
         self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
         self._record(day)
         return totals

@@ -2,10 +2,11 @@
 
 A target is chosen by a rule (CRM stage, demand type, days since the last purchase,
 days until the next need), is not in the mechanic's control group (a stable draw per
-customer and mechanic), and must be reachable (opted in to the channel) and under
-the frequency cap. A sent message costs money; it may not arrive (deliverability),
-may not be noticed (open rate), and may be irrelevant to the customer. Every delivered
-message tires the customer (irrelevant ones more); tired customers respond less and
+customer and mechanic), and must be reachable (opted in to the channel), within the
+channel's capacity today (a channel with limited capacity, the call centre, reaches
+exactly as many as it can, a uniform random subset) and under the frequency cap. A sent message costs money;
+it may not arrive (deliverability), may not be noticed (open rate), and may be
+irrelevant to the customer. Every delivered message tires the customer (irrelevant ones more); tired customers respond less and
 unsubscribe more. A response lifts today's purchase probability, counts as exposure to
 an offer, and forces the customer into the funnel's exact pass.
 """
@@ -13,15 +14,16 @@ an offer, and forces the customer into the funnel's exact pass.
 from numba import njit, prange
 
 from models.stages import ALIVE, EXPOSED, NEVER
-from sim.streams import mix, nth, uniform32
+from sim.streams import mix, nth, uniform32, uniform64
 
 # Channel parameters (rows of `chan`).
 (CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH) = range(6)
 # Mechanic parameters (rows of `mech`).
-(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, N_MECH) = range(6)
+(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
+ N_MECH) = range(8)
 # Counters returned by `deliver` (rows of `out`).
 (O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- N_OUT) = range(8)
+ O_DROPPED, N_OUT) = range(9)
 # Rule tables are indexed by min(days, RULE_DAYS - 1).
 RULE_DAYS = 1024
 CHUNK = 16384
@@ -51,9 +53,13 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     cap = mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
     holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
+    # Limited capacity: of `wanted` would-be calls, exactly `quota` are made, a uniform
+    # random subset chosen in one serial pass (selection sampling, Knuth's Algorithm S).
+    quota, wanted = mech[M_QUOTA], mech[M_WANTED]
+    seen = 0.0
     deliverability, open_rate, unsubscribe = (chan[CH_DELIVERABILITY], chan[CH_OPEN],
                                               chan[CH_UNSUBSCRIBE])
-    n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = 0
+    n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
     for i in range(lo, hi):
         if not stage_mask[stage[i]]:
             continue
@@ -66,6 +72,14 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
         if (optin[i] & bit) == 0:
             n_unreach += 1
             continue
+        h = mix(kh[i] ^ key)
+        if wanted > 0:
+            chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
+            seen += 1.0
+            if not chosen:
+                n_drop += 1     # beyond the channel's capacity today
+                continue
+            quota -= 1.0
         dt = day - touch_day[i]
         f = fatigue[i] * (decay[dt] if dt < decay.size else decay[-1] ** (dt / (decay.size - 1)))
         touch_day[i] = day
@@ -78,7 +92,6 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
                 continue
             tokens[i] = tok - 1.0
         n_sent += 1
-        h = mix(kh[i] ^ key)
         # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
         if deliverability < 1.0 and uniform32(nth(h, 0)) >= deliverability:
             fatigue[i] = f
@@ -105,6 +118,29 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     out[O_DELIVERED] += n_deliv
     out[O_UNSUBSCRIBES] += n_unsub
     out[O_RESPONSES] += n_resp
+    out[O_DROPPED] += n_drop
+
+
+@njit(cache=True, parallel=True)
+def count_reachable(n_live, day, hold_key, bit, S, optin, mech, rule, out):
+    """Per chunk: targets the rule picks, outside the control group, opted in (the calls a
+    capacity-limited channel would have to make today)."""
+    kh, stage, dtype, last, due = S[0], S[1], S[3], S[4], S[5]
+    stage_mask, kind_mask, since_ok, until_ok = rule
+    holdout = mech[M_HOLDOUT]
+    n_chunks = (n_live + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        m = 0
+        for i in range(c * CHUNK, min((c + 1) * CHUNK, n_live)):
+            if not stage_mask[stage[i]] or (optin[i] & bit) == 0:
+                continue
+            if not selected(stage[i], dtype[i], last[i], due[i], day, stage_mask, kind_mask,
+                            since_ok, until_ok):
+                continue
+            if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
+                continue
+            m += 1
+        out[c] = m
 
 
 @njit(cache=True, parallel=True)

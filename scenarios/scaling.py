@@ -14,7 +14,7 @@ def _scale(model: BaseModel, data: dict, factor: float) -> None:
         value = getattr(model, name)
         extra = field.json_schema_extra
         if isinstance(extra, dict) and extra.get("scales_with_customers") and value is not None:
-            data[name] = value * factor
+            data[name] = round(value * factor) if isinstance(value, int) else value * factor
         elif isinstance(value, BaseModel):
             _scale(value, data[name], factor)
         elif isinstance(value, dict):

@@ -179,6 +179,9 @@ class Economics(Strict):
     currency: str = Field("RUB", description="label only")
 
 
+SCALES = {"scales_with_customers": True}
+
+
 class Channel(Strict):
     """A direct channel: who can be reached, what arrives, what a contact costs."""
 
@@ -196,6 +199,10 @@ class Channel(Strict):
                                 "delivered message (fatigue is 0-1)")
     irrelevant_fatigue_step: float = Field(0.15, ge=0, le=1, description="fatigue added by "
                                            "an irrelevant delivered message")
+    seats: int | None = Field(None, ge=0, description="limited capacity (the call centre): "
+                              "operators; null: unlimited", json_schema_extra=SCALES)
+    calls_per_seat_per_day: float = Field(60.0, ge=0, description="calls one seat makes a "
+                                          "day; calls beyond seats x this are dropped")
 
 
 class ContactPolicy(Strict):

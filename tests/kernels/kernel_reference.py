@@ -544,9 +544,9 @@ def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, dr
 CHANNEL_ORDER = ("email", "sms", "push", "messenger", "call_centre")   # opt-in bit order
 # Rows of chan / mech / out and the rule tables' length: the contact kernel's interface.
 CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH = range(6)
-M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, N_MECH = range(6)
+M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, N_MECH = range(8)
 (O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- N_OUT) = range(8)
+ O_DROPPED, N_OUT) = range(9)
 RULE_DAYS = 1024
 CONTACT_CHUNK = 16384
 KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
@@ -626,6 +626,8 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
     """
     key, bit = int(key), int(bit)
     cap = float(mech[M_CAP_PER_DAY])
+    mech = list(mech) + [0.0] * (N_MECH - len(mech))     # no capacity limit by default
+    quota, wanted, seen = float(mech[M_QUOTA]), float(mech[M_WANTED]), 0.0
     for i in range(lo, hi):
         if not rule_picks(S["stage"][i], S["dtype"][i], S["last"][i], S["due"][i], day,
                           rule):
@@ -637,6 +639,13 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
         if int(S["optin"][i]) & bit == 0:
             out[O_UNREACHABLE] += 1
             continue
+        if wanted > 0:     # selection sampling: exactly `quota` of `wanted` calls are made
+            chosen = uniform64(nth(mix(kh ^ key), 4)) * (wanted - seen) < quota
+            seen += 1.0
+            if not chosen:
+                out[O_DROPPED] += 1
+                continue
+            quota -= 1.0
         dt = day - int(S["touch_day"][i])
         f = float(S["fatigue"][i]) * decay_factor(decay, dt)
         S["touch_day"][i] = day

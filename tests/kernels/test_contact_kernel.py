@@ -35,9 +35,11 @@ def test_layout_matches_reference():
     assert (ck.CH_DELIVERABILITY, ck.CH_OPEN, ck.CH_UNSUBSCRIBE, ck.CH_STEP,
             ck.CH_IRRELEVANT_STEP, ck.N_CH) == tuple(range(6))
     assert (ck.M_RESPONSE, ck.M_LIFT, ck.M_RELEVANCE, ck.M_HOLDOUT, ck.M_CAP_PER_DAY,
-            ck.N_MECH) == tuple(range(6))
+            ck.M_QUOTA, ck.M_WANTED, ck.N_MECH) == tuple(range(8)) == (
+            R.M_RESPONSE, R.M_LIFT, R.M_RELEVANCE, R.M_HOLDOUT, R.M_CAP_PER_DAY, R.M_QUOTA,
+            R.M_WANTED, R.N_MECH)
     assert (ck.O_SENT, ck.O_DELIVERED, ck.O_RESPONSES, ck.O_UNSUBSCRIBES, ck.O_UNREACHABLE,
-            ck.O_CAPPED, ck.O_HOLDOUT, ck.N_OUT) == tuple(range(8))
+            ck.O_CAPPED, ck.O_HOLDOUT, ck.O_DROPPED, ck.N_OUT) == tuple(range(9))
     assert (ck.RULE_DAYS, ck.CHUNK) == (R.RULE_DAYS, R.CONTACT_CHUNK)
     assert CHANNELS == R.CHANNEL_ORDER
     assert chm.KERNEL_STATES == R.KERNEL_ORDER and chm.CONTACT_STATES == R.CONTACT_ORDER
@@ -105,7 +107,7 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
     key = send_key(day)
     table = pow_table(decay)
     chan = np.array(chan, dtype=np.float64)
-    mech = np.array(mech, dtype=np.float64)
+    mech = np.array(list(mech) + [0.0] * (R.N_MECH - len(mech)), dtype=np.float64)
     K = {k: v.copy() for k, v in P.items()}
     Q = {k: v.copy() for k, v in P.items()}
     out = np.zeros(ck.N_OUT, dtype=np.int64)
@@ -276,7 +278,7 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
     key = np.uint64(send_key(DAY))
     table = pow_table(0.98)
     chan = np.array([0.9, 0.7, 0.05, 0.1, 0.3])
-    mech = np.array([0.5, 2.0, 0.8, 0.1, 2 / 7])
+    mech = np.array([0.5, 2.0, 0.8, 0.1, 2 / 7, 0.0, 0.0])
     rule = random_rule(rng)
     chunks = (n_live + ck.CHUNK - 1) // ck.CHUNK
     E = {k: v.copy() for k, v in P.items()}
@@ -483,3 +485,69 @@ def test_costs_are_contacts_times_cost_and_add_up():
     # the e-mail campaign reaches the opted-in non-held-out targets, delivered or not
     reach0 = r["n_reachable_email"][0]
     assert 0.85 * reach0 < a[0] < 0.95 * reach0
+
+
+# ---- limited capacity (call centre) ------------------------------------------------
+
+
+def eligible_count(P, lo, hi, day, bit, holdout, rule):
+    """Would-be calls: picked by the rule, outside the control group, opted in."""
+    return sum(1 for i in range(lo, hi)
+               if R.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i], day,
+                               rule)
+               and not R.held_out(P["kh"][i], hold_key(), holdout)
+               and int(P["optin"][i]) & bit)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_capacity_makes_exactly_the_quota_of_calls(share):
+    """Selection sampling: of `wanted` would-be calls exactly `quota` are made (no caps),
+    the rest are dropped, and the kernel agrees with the reference bit for bit."""
+    rng = np.random.default_rng(int(share * 10) + 3)
+    P = population(rng, 6000, cap=0.0)
+    bit, holdout = 2, 0.2
+    wanted = eligible_count(P, 0, 6000, DAY, bit, holdout, ALL_RULE)
+    quota = float(int(share * wanted))
+    mech = [0.3, 2.0, 1.0, holdout, 0.0, quota, float(wanted)]
+    K, Q, got, ref = run_both(P, 0, 6000, DAY, bit, 0.98, (1.0, 1.0, 0.0, 0.05, 0.15), mech,
+                              ALL_RULE)
+    assert got == ref
+    for name in P:
+        assert np.array_equal(K[name], Q[name]), name
+    assert got[R.O_SENT] == quota
+    assert got[R.O_DROPPED] == wanted - quota
+
+
+def test_count_reachable_counts_the_would_be_calls():
+    rng = np.random.default_rng(17)
+    P = population(rng, 2 * ck.CHUNK + 500, cap=0.0)
+    n, bit, holdout = 2 * ck.CHUNK + 400, 1, 0.15
+    mech = np.array([0.3, 2.0, 1.0, holdout, 0.0, 0.0, 0.0])
+    counts = np.zeros(3, dtype=np.int64)
+    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), kernel_args(P)[0],
+                       P["optin"], mech, ALL_RULE, counts)
+    expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE)
+                for lo in range(0, n, ck.CHUNK)]
+    assert counts.tolist() == expected
+
+
+def test_call_centre_never_exceeds_its_seats():
+    """A win-back by phone with 4 seats x 20 calls: never more than 80 calls a day, the
+    calls it could not make are reported as dropped, and each call costs its price."""
+    seats, per_seat, price = 4, 20, 40.0
+    sc = scenario(horizon_days=120,
+                  base={"customers": 6000, "history": {"new": 0.3, "repeat": 0.4,
+                                                       "loyal": 0.3}},
+                  channels={"email": {}, "call_centre": {"cost_per_contact": price,
+                                                         "seats": seats,
+                                                         "calls_per_seat_per_day": per_seat}},
+                  funnel={"lapsed_after_days": 45},
+                  mechanics={"win_back": {"enabled": True, "channel": "call_centre",
+                                          "days_since_last_purchase": [50, 60, 70, 80]}})
+    sim = make_sim(sc, 2)
+    r = sim.run()
+    assert r["new_contacts"].max() == seats * per_seat
+    assert r["cum_calls_dropped"][-1] > 0
+    assert r["cum_crm_cost_call_centre"][-1] == pytest.approx(price * r["cum_contacts"][-1])
+    busy = r["new_calls_dropped"] > 0
+    assert (r["new_contacts"][busy] == seats * per_seat).all()

@@ -128,7 +128,7 @@ class Checker:
         chan = (spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                 spec.fatigue_step, spec.irrelevant_fatigue_step)
         mech = (p.response_rate, 1.0 + p.uplift, p.relevance, p.holdout_share,
-                0.0 if cap is None else cap / 7)
+                0.0 if cap is None else cap / 7, 0.0, 0.0)
         return (1 << R.CHANNEL_ORDER.index(p.channel), chan, mech,
                 R.rule_tables(stages=tuple(p.stages)))
 
