@@ -127,9 +127,15 @@ def bench(
     days: int = typer.Option(365, help="days simulated"),
     out: Optional[Path] = typer.Option(None, help="also write the JSON to this file"),
     reference: bool = typer.Option(True, help="also time the plain-numpy reference"),
+    job: Optional[str] = typer.Option(None, help="instead, time a whole job of this preset "
+                                      "(all strategies; --job-customers, --job-years, "
+                                      "--job-reps)"),
+    job_customers: int = typer.Option(100_000, help="customers of the timed job"),
+    job_years: float = typer.Option(3.0, help="years of the timed job"),
+    job_reps: int = typer.Option(10, help="replications of the timed job"),
 ) -> None:
-    """Time the engine on the bench_funnel model and print JSON."""
-    from apps.bench.run import run_benchmark
+    """Time the engine on the bench_funnel model (or a whole job) and print JSON."""
+    from apps.bench.run import job_benchmark, run_benchmark
 
     try:
         counts = [int(s) for s in sizes.split(",")]
@@ -143,7 +149,14 @@ def bench(
         if out.is_dir():
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
         _prepare_folder(out.parent)
-    report = run_benchmark(counts, days, reference)
+    if job is not None:
+        if not 1 <= job_reps <= 1000 or not 0 < job_years <= 100 or job_customers < 1:
+            fail(f"--job-reps 1..1000, --job-years (0, 100], --job-customers >= 1 (got "
+                 f"{job_reps}, {job_years}, {job_customers})")
+        with user_errors():
+            report = job_benchmark(job, job_customers, job_years, job_reps)
+    else:
+        report = run_benchmark(counts, days, reference)
     text = json.dumps(report, indent=2)
     if out is not None:
         try:

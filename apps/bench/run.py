@@ -131,3 +131,46 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
                                        / row["numpy_reference"]["customer_days_per_s"])
         report["runs"].append(row)
     return report
+
+
+def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
+    """Time a whole job (every strategy x replications) and each strategy's throughput.
+
+    Throughput is customer-days per second (customers existing each day, summed); the
+    bare bench_funnel engine is timed in the same process at the same size, so the
+    ratio says what the preset's mechanics cost.
+    """
+    from apps.job import Job
+
+    days = max(1, round(years * 365))
+    Job.prepare(preset, 2000, 30, 1, SEED, "all").run()   # load the cached kernels first
+    job = Job.prepare(preset, customers, days, reps, SEED, "all")
+    per_strategy: dict[str, list] = {s: [0.0, 0.0] for s in job.strategies}
+    t0 = time.perf_counter()
+    result = job.run(_strategy_timer(per_strategy))
+    wall = time.perf_counter() - t0
+    for run in result.runs:
+        per_strategy[run.strategy][1] += float(run.results["n_customers"].sum())
+    bare = engine_run(customers, 365)
+    throughput = {s: work / seconds for s, (seconds, work) in per_strategy.items()}
+    return {
+        "job": {"scenario": preset, "customers": customers, "days": days, "reps": reps,
+                "strategies": job.strategies},
+        "wall_s": round(wall, 3),
+        "customer_days_per_s_by_strategy": throughput,
+        "bench_funnel_customer_days_per_s": bare["customer_days_per_s"],
+        "slowest_strategy_vs_bench_funnel": min(throughput.values())
+        / bare["customer_days_per_s"],
+    }
+
+
+def _strategy_timer(per_strategy: dict):
+    """An on_day hook that adds the time between calls to the running strategy."""
+    state = {"t": time.perf_counter()}
+
+    def on_day(strategy, rep, day):
+        now = time.perf_counter()
+        per_strategy[strategy][0] += now - state["t"]
+        state["t"] = now
+
+    return on_day

@@ -91,3 +91,16 @@ def test_schema_exports_fields_with_units():
     assert "per day" in text and "currency" in text and "days" in text
     assert "email_campaign" in text and "loyalty_discount" in text
     assert set(schema["required"]) >= {"name", "base", "behaviour", "economics"}
+
+
+def test_bench_job_times_every_strategy():
+    result = runner.invoke(app, ["bench", "--job", "bench_funnel", "--job-customers", "2000",
+                                 "--job-years", "0.1", "--job-reps", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["customer_days_per_s_by_strategy"]) == {
+        "baseline", "no_campaign", "no_loyalty", "churn_minus_20"}
+    assert all(v > 0 for v in report["customer_days_per_s_by_strategy"].values())
+    assert report["slowest_strategy_vs_bench_funnel"] == pytest.approx(
+        min(report["customer_days_per_s_by_strategy"].values())
+        / report["bench_funnel_customer_days_per_s"])
