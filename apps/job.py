@@ -124,6 +124,7 @@ class Job:
         cohorts.to_parquet(out / "cohorts.parquet", index=False)
         runs = result.summaries()
         runs.to_parquet(out / "runs.parquet", index=False)
+        segment_frame(result).to_parquet(out / "segments.parquet", index=False)
         (out / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
 
 
@@ -140,3 +141,17 @@ def cohort_frame(result: EnsembleResult):
     sizes = result.matrices("cohort_size")[["strategy", "rep", "col", "value"]].rename(
         columns={"col": "cohort", "value": "cohort_size"})
     return out.merge(sizes, on=["strategy", "rep", "cohort"], how="left")
+
+
+def segment_frame(result: EnsembleResult):
+    """RFM segments by month: strategy, rep, month, segment, customers, revenue."""
+    import pandas as pd
+
+    from models.segments import SEGMENTS
+
+    frames = []
+    for name, column in (("rfm_segments", "customers"), ("rfm_segment_revenue", "revenue")):
+        m = result.matrices(name).rename(columns={"row": "month", "value": column})
+        m["segment"] = pd.Categorical.from_codes(m.pop("col"), SEGMENTS)
+        frames.append(m)
+    return frames[0].merge(frames[1], on=["strategy", "rep", "month", "segment"])

@@ -8,6 +8,7 @@ from models import traits
 from models.channels import Channels, ChannelSpec
 from models.funnel import Funnel
 from models.mechanics import build as build_mechanics
+from models.segments import RFM
 from models.stages import BUY, DEMAND_TYPES, HAZARD, PRICE, SPEND, STAGES
 from scenarios.schema import Scenario
 from scenarios.traits import GammaGammaSpend, encode, encode_number
@@ -111,6 +112,6 @@ def make_sim(sc: Scenario, seed: int) -> Sim:
     """One ready-to-run simulation of a resolved (single-strategy) scenario."""
     plan = acquisition_plan(sc)
     modules = [Acquisition(plan), Funnel(behaviour_model(sc)), channels(sc),
-               *build_mechanics(sc.mechanics)]
+               *build_mechanics(sc.mechanics), RFM()]
     return Sim(modules, sc.horizon_days, seed, capacity=plan.total(sc.horizon_days) + 1)
 

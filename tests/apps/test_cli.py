@@ -71,6 +71,9 @@ def test_run_json_document_and_out_files(tmp_path):
             "cohort_size"} <= set(cohorts)
     total = cohorts[(cohorts.strategy == "baseline") & (cohorts.rep == 0)]["revenue"].sum()
     assert total == pytest.approx(one["new_revenue"].sum())
+    segments = pd.read_parquet(out / "segments.parquet")
+    assert {"strategy", "rep", "month", "segment", "customers", "revenue"} <= set(segments)
+    assert "champions" in set(segments["segment"].astype(str))
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 4 and set(REQUIRED) <= set(runs)
 

@@ -1,0 +1,36 @@
+"""RFM snapshots: every buyer is counted once a month in the grid and in a segment,
+and the segments mean what their names say."""
+
+import numpy as np
+
+from helpers import run, scenario
+from models.segments import SEGMENTS
+
+
+def test_monthly_snapshots_count_every_buyer_once():
+    sim, r, _ = run(scenario(horizon_days=200, base={"customers": 4000,
+                                                     "history": {"new": 0.5, "loyal": 0.5}},
+                             behaviour={"purchase_rate": {"gamma": {"shape": 1, "rate": 40}},
+                                        "spend": 50.0}), seed=4)
+    grid, segments = r.matrices["rfm_grid"], r.matrices["rfm_segments"]
+    assert grid.shape[0] == segments.shape[0] == 7           # months 0..6 of 200 days
+    np.testing.assert_array_equal(grid.sum(axis=(1, 2)), segments.sum(axis=1))
+    # the last snapshot (first day of month 6) sees every customer who had bought by then
+    assert segments[-1].sum() <= sim.customers.n
+    assert segments[0].sum() == 4000                        # the whole base has bought
+    # money per segment adds up to the buyers' revenue so far (non-negative, finite)
+    assert np.isfinite(r.matrices["rfm_segment_revenue"]).all()
+
+
+def test_champions_buy_more_recently_and_more_often_than_the_lost():
+    sim, r, _ = run(scenario(horizon_days=400, base={"customers": 6000,
+                                                     "history": {"new": 0.4, "repeat": 0.3,
+                                                                 "loyal": 0.3}},
+                             behaviour={"purchase_rate": {"gamma": {"shape": 0.8, "rate": 30}},
+                                        "dropout": {"beta": {"a": 1, "b": 5}},
+                                        "spend": 50.0}), seed=6)
+    seg = r.matrices["rfm_segments"][-1]
+    revenue = r.matrices["rfm_segment_revenue"][-1]
+    champions, lost = SEGMENTS.index("champions"), SEGMENTS.index("lost")
+    assert seg[champions] > 0 and seg[lost] > 0
+    assert revenue[champions] / seg[champions] > revenue[lost] / seg[lost]
