@@ -140,8 +140,8 @@ class Channels(Module):
         """How many calls today's targets would need (before capacity and caps)."""
         c = sim.customers
         counts = out[:, 0]
-        ck.count_reachable(c.n, day, hold_key, bit, c.view(KERNEL_STATES), c.optin, mech,
-                           rule_tables, counts)
+        ck.count_reachable(c.n, day, hold_key, bit, c.view(KERNEL_STATES),
+                           c.view(CONTACT_STATES), mech, rule_tables, counts)
         wanted = float(counts.sum())
         out[:] = 0
         return wanted

@@ -2,13 +2,15 @@
 
 A target is chosen by a rule (CRM stage, demand type, days since the last purchase,
 days until the next need), is not in the mechanic's control group (a stable draw per
-customer and mechanic), and must be reachable (opted in to the channel), within the
-channel's capacity today (a channel with limited capacity, the call centre, reaches
-exactly as many as it can, a uniform random subset) and under the frequency cap. A sent message costs money;
-it may not arrive (deliverability), may not be noticed (open rate), and may be
-irrelevant to the customer. Every delivered message tires the customer (irrelevant ones more); tired customers respond less and
-unsubscribe more. A response lifts today's purchase probability, counts as exposure to
-an offer, and forces the customer into the funnel's exact pass.
+customer and mechanic), must be reachable (opted in to the channel) and under the
+frequency cap, and within the channel's capacity today (a channel with limited
+capacity, the call centre, reaches exactly as many as it can, a uniform random subset;
+the others are dropped and nothing happens to them). A sent message costs money; it may
+not arrive (deliverability), may not be noticed (open rate), and may be irrelevant to
+the customer. Every delivered message tires the customer (irrelevant ones more); tired
+customers respond less and unsubscribe more. A response lifts today's purchase
+probability, counts as exposure to an offer, and forces the customer into the funnel's
+exact pass.
 """
 
 from numba import njit, prange
@@ -73,23 +75,24 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
             n_unreach += 1
             continue
         h = mix(kh[i] ^ key)
+        dt = day - touch_day[i]
+        f = fatigue[i] * (decay[dt] if dt < decay.size else decay[-1] ** (dt / (decay.size - 1)))
+        tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
+        if tok < 1.0:
+            tokens[i] = tok
+            fatigue[i] = f
+            touch_day[i] = day
+            n_capped += 1
+            continue
         if wanted > 0:
             chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
             seen += 1.0
             if not chosen:
-                n_drop += 1     # beyond the channel's capacity today
+                n_drop += 1     # beyond the channel's capacity today: nothing changes
                 continue
             quota -= 1.0
-        dt = day - touch_day[i]
-        f = fatigue[i] * (decay[dt] if dt < decay.size else decay[-1] ** (dt / (decay.size - 1)))
         touch_day[i] = day
         if cap > 0:
-            tok = min(bucket, tokens[i] + dt * cap)
-            if tok < 1.0:
-                tokens[i] = tok
-                fatigue[i] = f
-                n_capped += 1
-                continue
             tokens[i] = tok - 1.0
         n_sent += 1
         # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
@@ -122,12 +125,14 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
 
 
 @njit(cache=True, parallel=True)
-def count_reachable(n_live, day, hold_key, bit, S, optin, mech, rule, out):
-    """Per chunk: targets the rule picks, outside the control group, opted in (the calls a
-    capacity-limited channel would have to make today)."""
+def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
+    """Per chunk: targets the rule picks, outside the control group, opted in and under
+    the frequency cap (the calls a capacity-limited channel would have to make today)."""
     kh, stage, dtype, last, due = S[0], S[1], S[3], S[4], S[5]
+    optin, touch_day, tokens = C[0], C[2], C[3]
     stage_mask, kind_mask, since_ok, until_ok = rule
-    holdout = mech[M_HOLDOUT]
+    holdout, cap = mech[M_HOLDOUT], mech[M_CAP_PER_DAY]
+    bucket = max(1.0, 7.0 * cap)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         m = 0
@@ -138,6 +143,8 @@ def count_reachable(n_live, day, hold_key, bit, S, optin, mech, rule, out):
                             since_ok, until_ok):
                 continue
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
+                continue
+            if cap > 0 and min(bucket, tokens[i] + (day - touch_day[i]) * cap) < 1.0:
                 continue
             m += 1
         out[c] = m

@@ -1,8 +1,9 @@
 """Customer-experience improvement: better product and service lower premature churn.
 
 A fixed budget a year buys a lower daily premature-churn hazard in the chosen stages
-(and a lower dropout after repeat purchases). It cannot touch natural churn: a need
-that has ended stays ended. The budget is booked as CRM cost every day.
+(the stage hazards; BG/NBD dropout after purchases is moved by the premature-churn
+lever, not here). It cannot touch natural churn: a need that has ended stays ended.
+The budget is booked as CRM cost every day.
 """
 
 from typing import Literal

@@ -2,8 +2,8 @@
 
 A messaging mechanic decides *who* gets a message *when* (its `rule` and schedule);
 the channel layer does the rest (reachability, delivery, fatigue, caps, costs). An
-offer with an incentive books `offer_cost` for every response (a coupon or discount
-redeemed); `holdout_share` keeps a stable random share of the targets as a control group.
+offer with an incentive books `offer_cost` for every response (the coupon's value
+times the share of responders who redeem it); `holdout_share` keeps a stable random share of the targets as a control group.
 """
 
 from typing import Literal
@@ -24,7 +24,8 @@ class MessageParams(MechanicParams):
     relevance: float = Field(1.0, ge=0, le=1, description="share of messages relevant to "
                              "the recipient (0-1); irrelevant ones tire more, never convert")
     offer_cost: float = Field(0.0, ge=0, description="incentive cost per response "
-                              "(currency): a coupon or discount redeemed")
+                              "(currency): the coupon's value times the share of "
+                              "responders who redeem it")
     holdout_share: float = Field(0.0, ge=0, lt=1, description="share of targets held out "
                                  "as a control group (0-1)")
 

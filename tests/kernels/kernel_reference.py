@@ -639,6 +639,15 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
         if int(S["optin"][i]) & bit == 0:
             out[O_UNREACHABLE] += 1
             continue
+        dt = day - int(S["touch_day"][i])
+        f = float(S["fatigue"][i]) * decay_factor(decay, dt)
+        tok = min(max(1.0, 7.0 * cap), float(S["tokens"][i]) + dt * cap) if cap > 0 else 1.0
+        if tok < 1.0:
+            S["tokens"][i] = F32(tok)
+            S["fatigue"][i] = F32(f)
+            S["touch_day"][i] = day
+            out[O_CAPPED] += 1
+            continue
         if wanted > 0:     # selection sampling: exactly `quota` of `wanted` calls are made
             chosen = uniform64(nth(mix(kh ^ key), 4)) * (wanted - seen) < quota
             seen += 1.0
@@ -646,16 +655,8 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
                 out[O_DROPPED] += 1
                 continue
             quota -= 1.0
-        dt = day - int(S["touch_day"][i])
-        f = float(S["fatigue"][i]) * decay_factor(decay, dt)
         S["touch_day"][i] = day
         if cap > 0:
-            tok = min(max(1.0, 7.0 * cap), float(S["tokens"][i]) + dt * cap)
-            if tok < 1.0:
-                S["tokens"][i] = F32(tok)
-                S["fatigue"][i] = F32(f)
-                out[O_CAPPED] += 1
-                continue
             S["tokens"][i] = F32(tok - 1.0)
         out[O_SENT] += 1
         h = mix(kh ^ key)

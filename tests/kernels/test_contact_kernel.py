@@ -490,13 +490,17 @@ def test_costs_are_contacts_times_cost_and_add_up():
 # ---- limited capacity (call centre) ------------------------------------------------
 
 
-def eligible_count(P, lo, hi, day, bit, holdout, rule):
-    """Would-be calls: picked by the rule, outside the control group, opted in."""
+def eligible_count(P, lo, hi, day, bit, holdout, rule, cap=0.0):
+    """Would-be calls: picked by the rule, outside the control group, opted in, and with
+    a token of the frequency cap."""
+    def has_token(i):
+        dt = day - int(P["touch_day"][i])
+        return cap <= 0 or min(max(1.0, 7.0 * cap), float(P["tokens"][i]) + dt * cap) >= 1.0
     return sum(1 for i in range(lo, hi)
                if R.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i], day,
                                rule)
                and not R.held_out(P["kh"][i], hold_key(), holdout)
-               and int(P["optin"][i]) & bit)
+               and int(P["optin"][i]) & bit and has_token(i))
 
 
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
@@ -518,15 +522,16 @@ def test_capacity_makes_exactly_the_quota_of_calls(share):
     assert got[R.O_DROPPED] == wanted - quota
 
 
-def test_count_reachable_counts_the_would_be_calls():
+@pytest.mark.parametrize("cap", [0.0, 1 / 7])
+def test_count_reachable_counts_the_would_be_calls(cap):
     rng = np.random.default_rng(17)
-    P = population(rng, 2 * ck.CHUNK + 500, cap=0.0)
+    P = population(rng, 2 * ck.CHUNK + 500, cap=cap)
     n, bit, holdout = 2 * ck.CHUNK + 400, 1, 0.15
-    mech = np.array([0.3, 2.0, 1.0, holdout, 0.0, 0.0, 0.0])
+    mech = np.array([0.3, 2.0, 1.0, holdout, cap, 0.0, 0.0])
     counts = np.zeros(3, dtype=np.int64)
-    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), kernel_args(P)[0],
-                       P["optin"], mech, ALL_RULE, counts)
-    expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE)
+    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P), mech,
+                       ALL_RULE, counts)
+    expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE, cap)
                 for lo in range(0, n, ck.CHUNK)]
     assert counts.tolist() == expected
 
@@ -551,3 +556,19 @@ def test_call_centre_never_exceeds_its_seats():
     assert r["cum_crm_cost_call_centre"][-1] == pytest.approx(price * r["cum_contacts"][-1])
     busy = r["new_calls_dropped"] > 0
     assert (r["new_contacts"][busy] == seats * per_seat).all()
+
+
+def test_capacity_is_not_wasted_on_capped_customers():
+    """With a weekly cap, customers without a token do not take a seat: every day that
+    drops calls makes exactly the seats' worth of calls."""
+    sc = scenario(horizon_days=30, base={"customers": 2000},
+                  channels={"email": {}, "call_centre": {"seats": 10,
+                                                         "calls_per_seat_per_day": 50}},
+                  contact_policy={"max_contacts_per_week": 1},
+                  mechanics={"email_campaign": {"enabled": True, "channel": "call_centre",
+                                                "every_days": 1, "stages": ["potential"]}})
+    r = make_sim(sc, 3).run()
+    busy = r["new_calls_dropped"] > 0
+    assert busy.sum() >= 3
+    assert (r["new_contacts"][busy] == 500).all()
+    assert r["new_contacts"].max() == 500
