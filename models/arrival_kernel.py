@@ -115,14 +115,17 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
         stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
 
 
+PARALLEL_CHUNK = 1024
+
+
 @njit(cache=True, parallel=True)
 def init_parallel(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
                   share_cum, hist):
-    """`init_range` over fixed chunks in parallel (for the large day-0 base)."""
-    n_chunks = (hi - lo + fk.CHUNK - 1) // fk.CHUNK
+    """`init_range` over fixed chunks in parallel (every customer's draws are its own)."""
+    n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
     for c in prange(n_chunks):
-        a = lo + c * fk.CHUNK
-        b = min(a + fk.CHUNK, hi)
+        a = lo + c * PARALLEL_CHUNK
+        b = min(a + PARALLEL_CHUNK, hi)
         init_range(a, b, day, keys, targets[a - lo:b - lo], with_history, S, M, traits,
                    has_need, share_cum, hist)
 

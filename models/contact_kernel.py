@@ -13,6 +13,7 @@ probability, counts as exposure to an offer, and forces the customer into the fu
 exact pass.
 """
 
+import numpy as np
 from numba import njit, prange
 
 from models.stages import ALIVE, EXPOSED, NEVER
@@ -32,18 +33,15 @@ CHUNK = 16384
 
 
 @njit(cache=True, inline="always")
-def selected(s, kind, last, due, day, stage_mask, kind_mask, since_ok, until_ok):
-    """Does the mechanic's rule pick a customer (stage, demand type, last purchase day,
-    next due day) today?"""
-    if not stage_mask[s] or not kind_mask[kind]:
-        return False
+def rule_days(last, due, day):
+    """(days since the last purchase, days until the next need), clamped to the rule
+    tables: NEVER, a past due day and anything beyond the tables map to the last entry.
+    Scalars only: array arguments to an inlined helper would cost reference counting."""
     since = RULE_DAYS - 1 if last == NEVER else min(day - last, RULE_DAYS - 1)
-    if not since_ok[since]:
-        return False
     until = due - day
     if until < 0 or until >= RULE_DAYS:
         until = RULE_DAYS - 1
-    return until_ok[until]
+    return since, until
 
 
 @njit(cache=True)
@@ -52,6 +50,9 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     kh, stage, flags, dtype, last, due, boost, p_hi = S
     optin, fatigue, touch_day, tokens = C
     stage_mask, kind_mask, since_ok, until_ok = rule
+    # Rules that pick every demand type or any day skip reading those arrays.
+    any_kind = kind_mask.all()
+    any_day = since_ok.all() and until_ok.all()
     cap = mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
     holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
@@ -61,13 +62,19 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     seen = 0.0
     deliverability, open_rate, unsubscribe = (chan[CH_DELIVERABILITY], chan[CH_OPEN],
                                               chan[CH_UNSUBSCRIBE])
+    step, irrelevant_step = chan[CH_STEP], chan[CH_IRRELEVANT_STEP]
+    response, lift = mech[M_RESPONSE], np.float32(mech[M_LIFT])
+    table_size = decay.size
     n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
     for i in range(lo, hi):
         if not stage_mask[stage[i]]:
             continue
-        if not selected(stage[i], dtype[i], last[i], due[i], day, stage_mask, kind_mask,
-                        since_ok, until_ok):
+        if not (any_kind or kind_mask[dtype[i]]):
             continue
+        if not any_day:
+            since, until = rule_days(last[i], due[i], day)
+            if not since_ok[since] or not until_ok[until]:
+                continue
         if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
             n_hold += 1
             continue
@@ -76,7 +83,7 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
             continue
         h = mix(kh[i] ^ key)
         dt = day - touch_day[i]
-        f = fatigue[i] * (decay[dt] if dt < decay.size else decay[-1] ** (dt / (decay.size - 1)))
+        f = fatigue[i] * (decay[dt] if dt < table_size else decay[-1] ** (dt / (table_size - 1)))
         tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
         if tok < 1.0:
             tokens[i] = tok
@@ -102,15 +109,15 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
         n_deliv += 1
         relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
         respond = (relevant and (open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate)
-                   and uniform32(h) < mech[M_RESPONSE] * (1.0 - f))
-        fatigue[i] = min(1.0, f + (chan[CH_STEP] if relevant else chan[CH_IRRELEVANT_STEP]))
+                   and uniform32(h) < response * (1.0 - f))
+        fatigue[i] = min(1.0, f + (step if relevant else irrelevant_step))
         if unsubscribe > 0:
             quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
             if uniform32(nth(h, 3)) < quit_p:
                 optin[i] &= ~bit
                 n_unsub += 1
         if respond and (flags[i] & ALIVE) != 0:
-            boost[i] *= mech[M_LIFT]
+            boost[i] *= lift
             flags[i] |= EXPOSED
             p_hi[i] = 2.0
             n_resp += 1
@@ -137,10 +144,10 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
     for c in prange(n_chunks):
         m = 0
         for i in range(c * CHUNK, min((c + 1) * CHUNK, n_live)):
-            if not stage_mask[stage[i]] or (optin[i] & bit) == 0:
+            if not stage_mask[stage[i]] or not kind_mask[dtype[i]] or (optin[i] & bit) == 0:
                 continue
-            if not selected(stage[i], dtype[i], last[i], due[i], day, stage_mask, kind_mask,
-                            since_ok, until_ok):
+            since, until = rule_days(last[i], due[i], day)
+            if not since_ok[since] or not until_ok[until]:
                 continue
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
                 continue

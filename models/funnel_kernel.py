@@ -152,7 +152,7 @@ def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day, 
 
 @njit(cache=True)
 def refresh_range(lo, hi, day, S, M):
-    """Recompute cached bounds and timers of customers [lo, hi)."""
+    """Recompute cached bounds and timers of customers [lo, hi) (each its own)."""
     stage, flags, dtype, n, last, lam = S[2], S[3], S[4], S[5], S[6], S[7]
     need_end, due, t_next, p_hi, rel_buy, rel_churn = S[10], S[11], S[12], S[13], S[14], S[15]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
