@@ -103,6 +103,7 @@ class Channels(Module):
                         for ch, spec in self.specs.items() if spec.daily_capacity is not None}
         self._reachable = {ch: r.stock("reachable_" + ch) for ch in self.specs}
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
+        self._send_constants: dict[tuple, tuple] = {}
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
 
     @staticmethod
@@ -135,6 +136,23 @@ class Channels(Module):
         for ch, series in self._reachable.items():
             series[day] = self._reach[CHANNELS.index(ch)]
 
+    def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout):
+        """Per (mechanic, channel): stream ids and parameter vectors, built once."""
+        cache = self._send_constants
+        entry = cache.get((mechanic, channel))
+        if entry is None:
+            spec = self.specs[channel]
+            send_id = np.array([decision("send." + mechanic)], dtype=np.uint64)
+            hold_key = day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
+                                                       dtype=np.uint64), 0)[0]
+            chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
+                             spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
+            mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
+                             0.0], dtype=np.float64)
+            bit = np.uint8(1 << CHANNELS.index(channel))
+            entry = cache[(mechanic, channel)] = (send_id, hold_key, chan, mech, bit)
+        return entry
+
     @staticmethod
     def _wanted(sim, day, hold_key, bit, mech, rule_tables, out) -> float:
         """How many calls today's targets would need (before capacity and caps)."""
@@ -157,19 +175,17 @@ class Channels(Module):
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
         out = self._out[:chunks]
         out[:] = 0
-        key = day_keys(sim.seed_key, np.array([decision("send." + mechanic)],
-                                              dtype=np.uint64), day)[0]
-        hold_key = day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
-                                                   dtype=np.uint64), 0)[0]
-        chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
-                         spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
-        bit = np.uint8(1 << CHANNELS.index(channel))
-        mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0, 0.0],
-                        dtype=np.float64)
+        send_id, hold_key, chan, mech, bit = self._constants(sim, mechanic, channel,
+                                                            response_rate, lift, relevance,
+                                                            holdout)
+        key = day_keys(sim.seed_key, send_id, day)[0]
         args = (day, key, hold_key, bit, c.view(KERNEL_STATES), c.view(CONTACT_STATES),
                 self.decay, chan, mech, rule_tables)
         shifts = self._shifts.get(channel)
-        if shifts is None:
+        mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
+        if shifts is None and chunks == 1:
+            ck.deliver_range(0, c.n, *args, out[0])   # one chunk: no threads to wake
+        elif shifts is None:
             ck.deliver(c.n, *args, out)
         else:   # limited capacity: one serial pass picks exactly what the seats can call
             wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)

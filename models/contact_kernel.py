@@ -37,11 +37,9 @@ def rule_days(last, due, day):
     """(days since the last purchase, days until the next need), clamped to the rule
     tables: NEVER, a past due day and anything beyond the tables map to the last entry.
     Scalars only: array arguments to an inlined helper would cost reference counting."""
-    since = RULE_DAYS - 1 if last == NEVER else min(day - last, RULE_DAYS - 1)
-    until = due - day
-    if until < 0 or until >= RULE_DAYS:
-        until = RULE_DAYS - 1
-    return since, until
+    since = min(np.int64(day) - np.int64(last), RULE_DAYS - 1)   # NEVER: far in the past
+    until = min(np.uint64(np.int64(due) - np.int64(day)), np.uint64(RULE_DAYS - 1))
+    return since, np.int64(until)        # a past due day wraps to a huge unsigned: clamped
 
 
 @njit(cache=True)
@@ -50,9 +48,6 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     kh, stage, flags, dtype, last, due, boost, p_hi = S
     optin, fatigue, touch_day, tokens = C
     stage_mask, kind_mask, since_ok, until_ok = rule
-    # Rules that pick every demand type or any day skip reading those arrays.
-    any_kind = kind_mask.all()
-    any_day = since_ok.all() and until_ok.all()
     cap = mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
     holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
@@ -67,14 +62,11 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     table_size = decay.size
     n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
     for i in range(lo, hi):
-        if not stage_mask[stage[i]]:
+        # The rule, evaluated without early exits: one predictable branch per customer.
+        since, until = rule_days(last[i], due[i], day)
+        if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
+                & until_ok[until]):
             continue
-        if not (any_kind or kind_mask[dtype[i]]):
-            continue
-        if not any_day:
-            since, until = rule_days(last[i], due[i], day)
-            if not since_ok[since] or not until_ok[until]:
-                continue
         if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
             n_hold += 1
             continue
@@ -144,10 +136,9 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
     for c in prange(n_chunks):
         m = 0
         for i in range(c * CHUNK, min((c + 1) * CHUNK, n_live)):
-            if not stage_mask[stage[i]] or not kind_mask[dtype[i]] or (optin[i] & bit) == 0:
-                continue
             since, until = rule_days(last[i], due[i], day)
-            if not since_ok[since] or not until_ok[until]:
+            if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
+                    & until_ok[until]) or (optin[i] & bit) == 0:
                 continue
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
                 continue
