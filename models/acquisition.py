@@ -110,7 +110,7 @@ class Acquisition(Module):
         hist = np.array([self.plan.history_days, self.plan.lapsed_alive_share,
                          self.plan.churned_alive_share], dtype=np.float64)
         need = b.need_lifetime if b.need_lifetime is not None else np.zeros(3)
-        init = ak.init_parallel if sl.stop - sl.start > 2 * ak.PARALLEL_CHUNK else ak.init_range
+        init = ak.init_parallel if sl.stop - sl.start > 16 * ak.PARALLEL_CHUNK else ak.init_range
         init(sl.start, sl.stop, day, tkeys, targets, with_history, state_tuple(c), f.model(),
              (b.purchase_rate, b.spend_rate, b.dropout, need), b.need_lifetime is not None,
              np.cumsum(b.demand_share), hist)

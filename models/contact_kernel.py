@@ -61,12 +61,18 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
     response, lift = mech[M_RESPONSE], np.float32(mech[M_LIFT])
     table_size = decay.size
     n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
+    stage_only = kind_mask.all() and since_ok.all() and until_ok.all()
     for i in range(lo, hi):
-        # The rule, evaluated without early exits: one predictable branch per customer.
-        since, until = rule_days(last[i], due[i], day)
-        if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
-                & until_ok[until]):
-            continue
+        # The rule, evaluated without early exits: one predictable branch per customer;
+        # a rule on stages alone (a regular campaign) reads nothing else.
+        if stage_only:
+            if not stage_mask[stage[i]]:
+                continue
+        else:
+            since, until = rule_days(last[i], due[i], day)
+            if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
+                    & until_ok[until]):
+                continue
         if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
             n_hold += 1
             continue

@@ -84,22 +84,22 @@ def _sample(n, step, day, last, purchases):
 
 
 @njit(cache=True, inline="always")
-def _quintile(x, edges):
-    q = 0
-    while q < 4 and x > edges[q]:
-        q += 1
-    return q
+def _quintile(x, e0, e1, e2, e3):
+    """0-4: how many quintile edges x exceeds (no branches)."""
+    return (x > e0) + (x > e1) + (x > e2) + (x > e3)
 
 
 @njit(cache=True, parallel=True)
 def _score(n, day, last, purchases, revenue, r_edges, f_edges, grid, money):
     """Count buyers per (R, F) cell, per fixed chunk (sums in chunk order)."""
     n_chunks = (n + CHUNK - 1) // CHUNK
+    r0, r1, r2, r3 = r_edges[0], r_edges[1], r_edges[2], r_edges[3]
+    f0, f1, f2, f3 = f_edges[0], f_edges[1], f_edges[2], f_edges[3]
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
-            if purchases[i] == 0 or last[i] == NEVER:
+            if purchases[i] == 0:
                 continue
-            r = 4 - _quintile(day - last[i], r_edges)     # recent: high score
-            f = _quintile(purchases[i], f_edges)
+            r = 4 - _quintile(day - last[i], r0, r1, r2, r3)     # recent: high score
+            f = _quintile(purchases[i], f0, f1, f2, f3)
             grid[c, r, f] += 1
             money[c, r, f] += revenue[i]
