@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import pytest
 
+import contact_reference as CR
 import kernel_reference as R
 from helpers import scenario
 from models import channels as chm
@@ -28,7 +29,7 @@ from sim.loop import Sim
 
 SEED_KEY = R.mix(4242)
 DAY = 5000
-ALL_RULE = R.rule_tables()
+ALL_RULE = CR.rule_tables()
 
 
 def test_layout_matches_reference():
@@ -36,13 +37,13 @@ def test_layout_matches_reference():
             ck.CH_IRRELEVANT_STEP, ck.N_CH) == tuple(range(6))
     assert (ck.M_RESPONSE, ck.M_LIFT, ck.M_RELEVANCE, ck.M_HOLDOUT, ck.M_CAP_PER_DAY,
             ck.M_QUOTA, ck.M_WANTED, ck.N_MECH) == tuple(range(8)) == (
-            R.M_RESPONSE, R.M_LIFT, R.M_RELEVANCE, R.M_HOLDOUT, R.M_CAP_PER_DAY, R.M_QUOTA,
-            R.M_WANTED, R.N_MECH)
+            CR.M_RESPONSE, CR.M_LIFT, CR.M_RELEVANCE, CR.M_HOLDOUT, CR.M_CAP_PER_DAY, CR.M_QUOTA,
+            CR.M_WANTED, CR.N_MECH)
     assert (ck.O_SENT, ck.O_DELIVERED, ck.O_RESPONSES, ck.O_UNSUBSCRIBES, ck.O_UNREACHABLE,
             ck.O_CAPPED, ck.O_HOLDOUT, ck.O_DROPPED, ck.N_OUT) == tuple(range(9))
-    assert (ck.RULE_DAYS, ck.CHUNK) == (R.RULE_DAYS, R.CONTACT_CHUNK)
-    assert CHANNELS == R.CHANNEL_ORDER
-    assert chm.KERNEL_STATES == R.KERNEL_ORDER and chm.CONTACT_STATES == R.CONTACT_ORDER
+    assert (ck.RULE_DAYS, ck.CHUNK) == (CR.RULE_DAYS, CR.CONTACT_CHUNK)
+    assert CHANNELS == CR.CHANNEL_ORDER
+    assert chm.KERNEL_STATES == CR.KERNEL_ORDER and chm.CONTACT_STATES == CR.CONTACT_ORDER
 
 
 # ---------------------------------------------------------------- populations
@@ -82,11 +83,11 @@ def random_rule(rng):
     stage[rng.integers(0, 7)] = True
     kind = rng.random(6) < 0.75
     kind[rng.integers(0, 6)] = True
-    return (stage, kind, rng.random(R.RULE_DAYS) < 0.8, rng.random(R.RULE_DAYS) < 0.8)
+    return (stage, kind, rng.random(CR.RULE_DAYS) < 0.8, rng.random(CR.RULE_DAYS) < 0.8)
 
 
 def kernel_args(A):
-    return (tuple(A[k] for k in R.KERNEL_ORDER), tuple(A[k] for k in R.CONTACT_ORDER))
+    return (tuple(A[k] for k in CR.KERNEL_ORDER), tuple(A[k] for k in CR.CONTACT_ORDER))
 
 
 def pow_table(decay):
@@ -107,19 +108,19 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
     key = send_key(day)
     table = pow_table(decay)
     chan = np.array(chan, dtype=np.float64)
-    mech = np.array(list(mech) + [0.0] * (R.N_MECH - len(mech)), dtype=np.float64)
+    mech = np.array(list(mech) + [0.0] * (CR.N_MECH - len(mech)), dtype=np.float64)
     K = {k: v.copy() for k, v in P.items()}
     Q = {k: v.copy() for k, v in P.items()}
     out = np.zeros(ck.N_OUT, dtype=np.int64)
     ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
                      *kernel_args(K), table, chan, mech, rule, out)
-    ref = R.contact_range(lo, hi, day, key, hold_key(), bit, Q, table, chan, mech, rule,
-                          [0] * R.N_OUT)
+    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, Q, table, chan, mech, rule,
+                          [0] * CR.N_OUT)
     return K, Q, [int(x) for x in out], ref
 
 
 def picked(P, lo, hi, day, rule):
-    return np.array([R.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
+    return np.array([CR.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
                                   day, rule) for i in range(lo, hi)])
 
 
@@ -146,7 +147,7 @@ def test_deliver_range_matches_reference_exactly(name):
     seed = list(SETS).index(name)
     rng = np.random.default_rng(100 + seed)
     size, lo, hi = 9000, 101, 8943
-    cap = mech[R.M_CAP_PER_DAY]
+    cap = mech[CR.M_CAP_PER_DAY]
     P = population(rng, size, cap=cap)
     rule = random_rule(rng) if random_r else ALL_RULE
     K, Q, got, ref = run_both(P, lo, hi, DAY, bit, decay, chan, mech, rule)
@@ -160,7 +161,7 @@ def test_deliver_range_matches_reference_exactly(name):
     assert np.array_equal(K["kh"], P["kh"])
     # the counters add up: every picked customer is held out, unreachable, capped or sent
     sel = picked(P, lo, hi, DAY, rule)
-    assert (got[R.O_HOLDOUT] + got[R.O_UNREACHABLE] + got[R.O_CAPPED] + got[R.O_SENT]
+    assert (got[CR.O_HOLDOUT] + got[CR.O_UNREACHABLE] + got[CR.O_CAPPED] + got[CR.O_SENT]
             == sel.sum())
     assert sel.sum() < hi - lo or not random_r
     # non-picked customers are untouched
@@ -174,31 +175,31 @@ def test_deliver_range_matches_reference_exactly(name):
         assert set(K["stage"][touched]) == set(range(7))
         assert set(K["dtype"][touched]) == set(range(6))
     # the branches the parameters allow were taken
-    assert got[R.O_UNREACHABLE] > 0 and got[R.O_SENT] > 500
-    assert (got[R.O_HOLDOUT] > 0) == (mech[R.M_HOLDOUT] > 0)
-    assert (got[R.O_CAPPED] > 0) == (cap > 0)
-    assert (got[R.O_DELIVERED] < got[R.O_SENT]) == (chan[R.CH_DELIVERABILITY] < 1)
-    assert (got[R.O_UNSUBSCRIBES] > 0) == (chan[R.CH_UNSUBSCRIBE] > 0)
-    assert (got[R.O_RESPONSES] > 0) == (mech[R.M_RELEVANCE] > 0)
+    assert got[CR.O_UNREACHABLE] > 0 and got[CR.O_SENT] > 500
+    assert (got[CR.O_HOLDOUT] > 0) == (mech[CR.M_HOLDOUT] > 0)
+    assert (got[CR.O_CAPPED] > 0) == (cap > 0)
+    assert (got[CR.O_DELIVERED] < got[CR.O_SENT]) == (chan[CR.CH_DELIVERABILITY] < 1)
+    assert (got[CR.O_UNSUBSCRIBES] > 0) == (chan[CR.CH_UNSUBSCRIBE] > 0)
+    assert (got[CR.O_RESPONSES] > 0) == (mech[CR.M_RELEVANCE] > 0)
     # unsubscribing clears exactly this channel's bit
     lost = P["optin"] & ~K["optin"]
     assert set(np.unique(lost)) <= {0, bit}
-    assert np.count_nonzero(lost) == got[R.O_UNSUBSCRIBES]
+    assert np.count_nonzero(lost) == got[CR.O_UNSUBSCRIBES]
     # a response is an exposure: only alive customers are forced, and flags gain EXPOSED
     gained = (K["flags"] & R.EXPOSED) & ~P["flags"]
     assert np.array_equal(K["flags"] & ~np.uint8(R.EXPOSED), P["flags"] & ~np.uint8(R.EXPOSED))
     assert np.all(K["p_hi"][gained != 0] == 2.0)
     forced = (K["p_hi"] == 2.0) & (P["p_hi"] != 2.0)
     assert np.all(K["flags"][forced] & R.ALIVE)
-    assert forced.sum() == got[R.O_RESPONSES]
+    assert forced.sum() == got[CR.O_RESPONSES]
 
 
 def test_capped_days_keep_decaying_fatigue():
     bit, decay, chan, mech, _ = SETS["capped"]
     rng = np.random.default_rng(7)
-    P = population(rng, 4000, cap=mech[R.M_CAP_PER_DAY])
+    P = population(rng, 4000, cap=mech[CR.M_CAP_PER_DAY])
     K, Q, got, ref = run_both(P, 0, 4000, DAY, bit, decay, chan, mech, ALL_RULE)
-    assert got[R.O_CAPPED] > 0
+    assert got[CR.O_CAPPED] > 0
     assert np.array_equal(K["fatigue"], Q["fatigue"])
 
 
@@ -217,7 +218,7 @@ def test_the_rule_is_the_documented_rule():
     P["last"][:6] = [day, day - 1022, day - 1023, day - 1024, R.NEVER, day - 5000]
     P["due"][:6] = [day, day + 1022, day + 1023, day + 1024, day - 1, R.FOREVER]
     for rule in (random_rule(rng), ALL_RULE,
-                 R.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023])):
+                 CR.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023])):
         got = np.array([kernel_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
                                      day, rule) for i in range(P["kh"].size)])
         assert np.array_equal(got, picked(P, 0, P["kh"].size, day, rule))
@@ -229,7 +230,7 @@ def test_rule_tables_match_reference():
                   days_since_last=(0, 5, 1022, 1023, 4000), days_until_due=(3, -1))]
     for kw in cases:
         got = Rule(**kw).tables()
-        ref = R.rule_tables(kw["stages"], kw.get("demand_types"), kw.get("days_since_last"),
+        ref = CR.rule_tables(kw["stages"], kw.get("demand_types"), kw.get("days_since_last"),
                             kw.get("days_until_due"))
         for g, r in zip(got, ref):
             assert np.array_equal(g, r)
@@ -245,7 +246,7 @@ def test_deliver_past_the_decay_table():
     for decay in (0.9999, 0.999):
         K, Q, got, ref = run_both(P, 0, size, day, 1, decay, (0.9, 0.8, 0.05, 0.05, 0.15),
                                   (0.5, 3.0, 0.8, 0.0, 0.0), ALL_RULE)
-        assert got == ref and got[R.O_RESPONSES] > 100
+        assert got == ref and got[CR.O_RESPONSES] > 100
         np.testing.assert_allclose(K["fatigue"], Q["fatigue"], rtol=1e-6, atol=0)
         for k in P:
             if k != "fatigue":
@@ -266,10 +267,10 @@ def test_response_rate_without_fatigue(deliverability, open_rate, relevance):
     K, Q, got, ref = run_both(P, 0, size, DAY, 1, 0.98,
                               (deliverability, open_rate, 0.0, 0.05, 0.15),
                               (rate, 3.0, relevance, 0.0, 0.0), ALL_RULE)
-    assert got == ref and got[R.O_SENT] == size
+    assert got == ref and got[CR.O_SENT] == size
     p = deliverability * open_rate * relevance * rate
     se = np.sqrt(p * (1 - p) / size)
-    assert abs(got[R.O_RESPONSES] / size - p) < 4 * se
+    assert abs(got[CR.O_RESPONSES] / size - p) < 4 * se
     if deliverability == 1.0 and relevance == 1.0:
         assert np.all(K["fatigue"] == np.float32(0.05))
 
@@ -337,7 +338,7 @@ def test_draw_optins_shares_independence_and_reach():
     assert np.all(np.abs(off) < 4 / np.sqrt(n)), corr
     # the draw itself is the reference's, customer by customer
     for i in range(0, n, 97):
-        assert optin[i] == R.optin_bits(kh[i], key, shares)
+        assert optin[i] == CR.optin_bits(kh[i], key, shares)
 
 
 # ---------------------------------------------------------------- Channels.send in a run
@@ -451,7 +452,7 @@ def test_holdout_share_is_not_contacted():
     assert abs(untouched.mean() - h) < 4 * se
     assert r["new_contacts"][3] == n - untouched.sum() == r["cum_contacts"][-1]
     key = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
-    held = np.array([R.held_out(k, key, h) for k in c.kh[:n]])
+    held = np.array([CR.held_out(k, key, h) for k in c.kh[:n]])
     assert np.array_equal(held, untouched)
 
 
@@ -504,9 +505,9 @@ def eligible_count(P, lo, hi, day, bit, holdout, rule, cap=0.0):
         dt = day - int(P["touch_day"][i])
         return cap <= 0 or min(max(1.0, 7.0 * cap), float(P["tokens"][i]) + dt * cap) >= 1.0
     return sum(1 for i in range(lo, hi)
-               if R.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i], day,
+               if CR.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i], day,
                                rule)
-               and not R.held_out(P["kh"][i], hold_key(), holdout)
+               and not CR.held_out(P["kh"][i], hold_key(), holdout)
                and int(P["optin"][i]) & bit and has_token(i))
 
 
@@ -525,8 +526,8 @@ def test_capacity_makes_exactly_the_quota_of_calls(share):
     assert got == ref
     for name in P:
         assert np.array_equal(K[name], Q[name]), name
-    assert got[R.O_SENT] == quota
-    assert got[R.O_DROPPED] == wanted - quota
+    assert got[CR.O_SENT] == quota
+    assert got[CR.O_DROPPED] == wanted - quota
 
 
 @pytest.mark.parametrize("cap", [0.0, 1 / 7])

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import funnel_states as FS
+import contact_reference as CR
 import kernel_reference as R
 from models import funnel_kernel as fk
 from scenarios.build import make_sim
@@ -129,14 +130,14 @@ class Checker:
                 spec.fatigue_step, spec.irrelevant_fatigue_step)
         mech = (p.response_rate, 1.0 + p.uplift, p.relevance, p.holdout_share,
                 0.0 if cap is None else cap / 7, 0.0, 0.0)
-        return (1 << R.CHANNEL_ORDER.index(p.channel), chan, mech,
-                R.rule_tables(stages=tuple(p.stages)))
+        return (1 << CR.CHANNEL_ORDER.index(p.channel), chan, mech,
+                CR.rule_tables(stages=tuple(p.stages)))
 
     def check_email(self, step, sim, day):
         e, c, r = self.email, sim.customers, sim.results
         sending = e._send_today
         n = c.n
-        names = R.KERNEL_ORDER + R.CONTACT_ORDER
+        names = CR.KERNEL_ORDER + CR.CONTACT_ORDER
         Q = {name: getattr(c, name)[:n].copy() for name in names}
         flows = ("new_contacts", "new_responses", "new_unsubscribes", "new_crm_cost",
                  "new_crm_cost_email", "new_contacts_email_campaign",
@@ -152,7 +153,7 @@ class Checker:
         bit, chan, mech, rule = self.send_parameters()
         key = R.day_key(int(sim.seed_key), R.decision("send.email_campaign"), day)
         hold = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
-        rows = R.contact_chunks(n, day, key, hold, bit, Q, self.channels.decay, chan, mech,
+        rows = CR.contact_chunks(n, day, key, hold, bit, Q, self.channels.decay, chan, mech,
                                 rule)
         assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
         for name in names:
@@ -161,15 +162,15 @@ class Checker:
         t = rows.sum(axis=0)
         cost = self.sc.channels[e.params.channel].cost_per_contact
         delta = {k: r[k][day] - before[k] for k in flows}
-        assert delta["new_contacts"] == delta["new_contacts_email_campaign"] == t[R.O_SENT]
-        assert delta["new_responses"] == t[R.O_RESPONSES]
-        assert delta["new_unsubscribes"] == t[R.O_UNSUBSCRIBES]
-        assert delta["n_reachable_email"] == -t[R.O_UNSUBSCRIBES]
+        assert delta["new_contacts"] == delta["new_contacts_email_campaign"] == t[CR.O_SENT]
+        assert delta["new_responses"] == t[CR.O_RESPONSES]
+        assert delta["new_unsubscribes"] == t[CR.O_UNSUBSCRIBES]
+        assert delta["n_reachable_email"] == -t[CR.O_UNSUBSCRIBES]
         assert (delta["new_crm_cost"] == delta["new_crm_cost_email"]
-                == delta["new_crm_cost_email_campaign"] == t[R.O_SENT] * cost)
+                == delta["new_crm_cost_email_campaign"] == t[CR.O_SENT] * cost)
         self.email_days += 1
-        self.responses += t[R.O_RESPONSES]
-        self.capped += t[R.O_CAPPED]
+        self.responses += t[CR.O_RESPONSES]
+        self.capped += t[CR.O_CAPPED]
 
 
 CASES = ["all_demand_types", "bench_funnel", "all_demand_types_capped"]

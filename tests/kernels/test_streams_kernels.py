@@ -72,8 +72,8 @@ EDGES = [0, 1, 2, 3, (1 << 63) - 1, 1 << 63, (1 << 64) - 2, (1 << 64) - 1, R.GOL
 
 
 def python_ints(n=3000):
-    rng = np.random.default_rng(5)
-    return EDGES + [int(x) for x in np.frombuffer(rng.bytes(8 * n), dtype=np.uint64)]
+    """Edge values plus n well-spread 64-bit ints (the reference mixer of 1..n)."""
+    return EDGES + [R.mix(k) for k in range(1, n + 1)]
 
 
 # ------------------------------------------------------------------ bit-identical
