@@ -20,7 +20,8 @@ from sim.streams import day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
-CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens")
+CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens", "targeted")
+MAX_MECHANICS = 8     # one bit each in `targeted`
 KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
 
 
@@ -88,6 +89,8 @@ class Channels(Module):
         c.declare("fatigue", np.float32, 0.0)
         c.declare("touch_day", np.int32, 0)
         c.declare("tokens", np.float32, 1e30)
+        c.declare("targeted", np.uint8, 0)     # bit m: eligible for messaging mechanic m
+        self.mechanic_bits: dict[str, int] = {}
         self._ready = 0
         shares = np.zeros(len(CHANNELS), dtype=np.float64)
         for name, spec in self.specs.items():
@@ -136,6 +139,19 @@ class Channels(Module):
         for ch, series in self._reachable.items():
             series[day] = self._reach[CHANNELS.index(ch)]
 
+    def holdout_key(self, sim, mechanic: str) -> np.uint64:
+        """The stable key of `mechanic`'s control group (the same on every send)."""
+        return day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
+                                               dtype=np.uint64), 0)[0]
+
+    def mechanic_bit(self, mechanic: str) -> int:
+        """The bit of `targeted` that marks the customers `mechanic` picked."""
+        if mechanic not in self.mechanic_bits:
+            if len(self.mechanic_bits) == MAX_MECHANICS:
+                raise ValueError(f"at most {MAX_MECHANICS} messaging mechanics per scenario")
+            self.mechanic_bits[mechanic] = 1 << len(self.mechanic_bits)
+        return self.mechanic_bits[mechanic]
+
     def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout):
         """Per (mechanic, channel): stream ids and parameter vectors, built once."""
         cache = self._send_constants
@@ -143,8 +159,7 @@ class Channels(Module):
         if entry is None:
             spec = self.specs[channel]
             send_id = np.array([decision("send." + mechanic)], dtype=np.uint64)
-            hold_key = day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
-                                                       dtype=np.uint64), 0)[0]
+            hold_key = self.holdout_key(sim, mechanic)
             chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                              spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
             mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
@@ -179,8 +194,9 @@ class Channels(Module):
                                                             response_rate, lift, relevance,
                                                             holdout)
         key = day_keys(sim.seed_key, send_id, day)[0]
-        args = (day, key, hold_key, bit, c.view(KERNEL_STATES), c.view(CONTACT_STATES),
-                self.decay, chan, mech, rule_tables)
+        args = (day, key, hold_key, bit, np.uint8(self.mechanic_bit(mechanic)),
+                c.view(KERNEL_STATES), c.view(CONTACT_STATES), self.decay, chan, mech,
+                rule_tables)
         shifts = self._shifts.get(channel)
         mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
         if shifts is None and chunks == 1:

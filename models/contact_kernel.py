@@ -43,10 +43,11 @@ def rule_days(last, due, day):
 
 
 @njit(cache=True)
-def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule, out):
+def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule,
+                  out):
     """Contact the selected customers of [lo, hi); counters go to `out`."""
     kh, stage, flags, dtype, last, due, boost, p_hi = S
-    optin, fatigue, touch_day, tokens = C
+    optin, fatigue, touch_day, tokens, targeted = C
     stage_mask, kind_mask, since_ok, until_ok = rule
     cap = mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
@@ -73,6 +74,8 @@ def deliver_range(lo, hi, day, key, hold_key, bit, S, C, decay, chan, mech, rule
             if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
                     & until_ok[until]):
                 continue
+        if (targeted[i] & mbit) == 0:
+            targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
         if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
             n_hold += 1
             continue
@@ -155,10 +158,10 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 
 
 @njit(cache=True, parallel=True)
-def deliver(n_live, day, key, hold_key, bit, S, C, decay, chan, mech, rule, out):
+def deliver(n_live, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, out):
     """`deliver_range` over fixed chunks in parallel; counters summed in chunk order."""
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
-        deliver_range(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, S, C, decay, chan,
-                      mech, rule, out[c])
+        deliver_range(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, decay,
+                      chan, mech, rule, out[c])

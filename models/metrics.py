@@ -12,6 +12,7 @@ import numpy as np
 
 from models import kpis
 from models.analytic import clv_multiple
+from models.uplift import measured_uplift
 from models.stages import FIRST_IN_RUN
 
 METRICS = (
@@ -108,6 +109,23 @@ def summarize(sim, discount_rate: float) -> dict[str, float | None]:
     }
     out["contribution"] = out["gross_margin"] - out["crm_cost"] - out["acquisition_cost"]
     out.update(kpis.kpis(sim, discount_rate))
+    names = list(METRICS)
+    for name, value in control_group_uplifts(sim).items():
+        out[name] = value
+        names.append(name)
     return {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-            for k, v in ((m, out[m]) for m in METRICS)}
+            for k, v in ((m, out[m]) for m in names)}
+
+
+def control_group_uplifts(sim) -> dict[str, float | None]:
+    """`uplift_<mechanic>` (revenue per treated minus per held-out customer) and its 90%
+    interval `_lo`/`_hi`, for every mechanic that keeps a control group."""
+    out = {}
+    for m in sim.modules:
+        holdout = getattr(getattr(m, "params", None), "holdout_share", 0.0)
+        if holdout > 0:
+            u = measured_uplift(sim, m.name, holdout)
+            for suffix, key in (("", "uplift"), ("_lo", "lo"), ("_hi", "hi")):
+                out[f"uplift_{m.name}{suffix}"] = None if u is None else u[key]
+    return out
 

@@ -38,6 +38,7 @@ class MessageMechanic(Mechanic):
 
     def init(self, sim) -> None:
         self.channels = sim.module("channels")
+        self.channels.mechanic_bit(self.name)
         self._rule = self.rule().tables()
         r = sim.results
         self._cost = r.flow("crm_cost_" + self.name)

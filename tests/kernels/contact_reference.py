@@ -18,9 +18,9 @@ M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, N_
 RULE_DAYS = 1024
 CONTACT_CHUNK = 16384
 KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
-CONTACT_ORDER = ("optin", "fatigue", "touch_day", "tokens")
+CONTACT_ORDER = ("optin", "fatigue", "touch_day", "tokens", "targeted")
 CONTACT_DTYPES = {"optin": np.uint8, "fatigue": np.float32, "touch_day": np.int32,
-                  "tokens": np.float32}
+                  "tokens": np.float32, "targeted": np.uint8}
 
 
 def rule_picks(stage, kind, last, due, day, rule) -> bool:
@@ -70,7 +70,7 @@ def decay_factor(table, dt) -> float:
     return float(table[dt]) if dt < n else float(table[-1]) ** (dt / (n - 1))
 
 
-def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, out):
+def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule, out):
     """One send of one mechanic through one channel to customers [lo, hi), in place on
     the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER); counters are added to `out`.
 
@@ -101,6 +101,7 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
                           rule):
             continue
         kh = int(S["kh"][i])
+        S["targeted"][i] = np.uint8(int(S["targeted"][i]) | int(mbit))   # picked: eligible
         if held_out(kh, hold_key, float(mech[M_HOLDOUT])):
             out[O_HOLDOUT] += 1
             continue
@@ -149,13 +150,13 @@ def contact_range(lo, hi, day, key, hold_key, bit, S, decay, chan, mech, rule, o
     return out
 
 
-def contact_chunks(n_live, day, key, hold_key, bit, S, decay, chan, mech, rule):
+def contact_chunks(n_live, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule):
     """`contact_range` over the kernel's chunks; one counter row per chunk."""
     rows = []
     for lo in range(0, n_live, CONTACT_CHUNK):
         out = [0] * N_OUT
-        contact_range(lo, min(lo + CONTACT_CHUNK, n_live), day, key, hold_key, bit, S, decay, chan,
-                      mech, rule, out)
+        contact_range(lo, min(lo + CONTACT_CHUNK, n_live), day, key, hold_key, bit, mbit, S,
+                      decay, chan, mech, rule, out)
         rows.append(out)
     return np.array(rows, dtype=np.int64).reshape(-1, N_OUT)
 

@@ -28,6 +28,7 @@ from scenarios.build import make_sim
 from sim.loop import Sim
 
 SEED_KEY = R.mix(4242)
+MBIT = 4      # the mechanic's bit in `targeted`
 DAY = 5000
 ALL_RULE = CR.rule_tables()
 
@@ -75,6 +76,7 @@ def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
                            rng.uniform(0, 7 * cap if cap > 0 else 2, size)
                            ).astype(np.float32),
     }
+    P["targeted"] = (P["kh"] >> np.uint64(56)).astype(np.uint8)   # no draw: keeps the rng
     return P
 
 
@@ -113,8 +115,9 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
     Q = {k: v.copy() for k, v in P.items()}
     out = np.zeros(ck.N_OUT, dtype=np.int64)
     ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
+                     np.uint8(MBIT),
                      *kernel_args(K), table, chan, mech, rule, out)
-    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, Q, table, chan, mech, rule,
+    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, MBIT, Q, table, chan, mech, rule,
                           [0] * CR.N_OUT)
     return K, Q, [int(x) for x in out], ref
 
@@ -293,8 +296,8 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
     expect = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
     for c in range(chunks):
         ck.deliver_range(c * ck.CHUNK, min((c + 1) * ck.CHUNK, n_live), DAY, key,
-                         np.uint64(hold_key()), np.uint8(4), *kernel_args(E), table, chan,
-                         mech, rule, expect[c])
+                         np.uint64(hold_key()), np.uint8(4), np.uint8(MBIT), *kernel_args(E),
+                         table, chan, mech, rule, expect[c])
     assert np.all(expect[:, ck.O_SENT] > 50)
     before = numba.get_num_threads()
     try:
@@ -302,7 +305,8 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
             numba.set_num_threads(threads)
             K = {k: v.copy() for k, v in P.items()}
             out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
-            ck.deliver(n_live, DAY, key, np.uint64(hold_key()), np.uint8(4), *kernel_args(K),
+            ck.deliver(n_live, DAY, key, np.uint64(hold_key()), np.uint8(4), np.uint8(MBIT),
+                       *kernel_args(K),
                        table, chan, mech, rule, out)
             assert np.array_equal(out, expect), threads
             for k in P:
