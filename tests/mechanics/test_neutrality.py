@@ -18,11 +18,13 @@ from models.mechanics import discover
 MECHANICS = sorted(discover())
 ZERO = {"response_rate": 0.0, "uplift": 0.0, "offer_cost": 0.0, "budget_per_year": 0.0,
         "discount": 0.0, "churn_multiplier": 1.0, "probability_per_purchase": 0.0,
-        "reward_per_conversion": 0.0}
+        "reward_per_conversion": 0.0, "conversion_multiplier": 1.0, "price_share": 1.0,
+        "cost_per_year": 0.0}
 # A strong setting of each field, for the "switched off" test: it must not matter.
 STRONG = {"response_rate": 0.5, "uplift": 4.0, "offer_cost": 100.0, "budget_per_year": 1e6,
           "discount": 0.2, "churn_multiplier": 0.3, "probability_per_purchase": 0.3,
-          "reward_per_conversion": 50.0}
+          "reward_per_conversion": 50.0, "conversion_multiplier": 3.0, "price_share": 0.5,
+          "cost_per_year": 1e5}
 FREE_EMAIL = {"optin_share": 0.8, "deliverability": 0.95, "open_rate": 0.5,
               "cost_per_contact": 0.0, "unsubscribe_rate": 0.01}
 
