@@ -89,7 +89,7 @@ class Channels(Module):
         c.declare("fatigue", np.float32, 0.0)
         c.declare("touch_day", np.int32, 0)
         c.declare("tokens", np.float32, 1e30)
-        c.declare("targeted", np.uint8, 0)     # bit m: eligible for messaging mechanic m
+        c.declare("targeted", np.uint8, 0)     # bit m: eligible for mechanic m (with holdout)
         self.mechanic_bits: dict[str, int] = {}
         self._ready = 0
         shares = np.zeros(len(CHANNELS), dtype=np.float64)
@@ -194,7 +194,8 @@ class Channels(Module):
                                                             response_rate, lift, relevance,
                                                             holdout)
         key = day_keys(sim.seed_key, send_id, day)[0]
-        args = (day, key, hold_key, bit, np.uint8(self.mechanic_bit(mechanic)),
+        mbit = self.mechanic_bit(mechanic) if holdout > 0 else 0   # only control groups
+        args = (day, key, hold_key, bit, np.uint8(mbit),
                 c.view(KERNEL_STATES), c.view(CONTACT_STATES), self.decay, chan, mech,
                 rule_tables)
         shifts = self._shifts.get(channel)

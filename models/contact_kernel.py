@@ -74,7 +74,7 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech
             if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
                     & until_ok[until]):
                 continue
-        if (targeted[i] & mbit) == 0:
+        if mbit != 0 and (targeted[i] & mbit) == 0:
             targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
         if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
             n_hold += 1

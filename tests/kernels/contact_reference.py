@@ -102,6 +102,7 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
             continue
         kh = int(S["kh"][i])
         S["targeted"][i] = np.uint8(int(S["targeted"][i]) | int(mbit))   # picked: eligible
+        # (a mechanic without a control group passes mbit 0: nothing is marked)
         if held_out(kh, hold_key, float(mech[M_HOLDOUT])):
             out[O_HOLDOUT] += 1
             continue

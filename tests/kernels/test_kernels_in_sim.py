@@ -153,7 +153,8 @@ class Checker:
         bit, chan, mech, rule = self.send_parameters()
         key = R.day_key(int(sim.seed_key), R.decision("send.email_campaign"), day)
         hold = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
-        mbit = self.channels.mechanic_bits["email_campaign"]
+        mbit = self.channels.mechanic_bits["email_campaign"] if e.params.holdout_share > 0 \
+            else 0
         rows = CR.contact_chunks(n, day, key, hold, bit, mbit, Q, self.channels.decay, chan, mech,
                                 rule)
         assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
