@@ -60,8 +60,8 @@ def peak_bytes(customers: int, days: int) -> int:
     return peak
 
 
-def engine_run(customers: int, days: int) -> dict:
-    sc = _bench_scenario(customers, days)
+def _timed_run(sc) -> tuple:
+    """(sim, results, wall seconds, day-loop seconds) of one run."""
     t0 = time.perf_counter()
     sim = make_sim(sc, SEED)
     sim.init()
@@ -73,8 +73,16 @@ def engine_run(customers: int, days: int) -> dict:
 
     results = sim.run(on_day)
     t1 = time.perf_counter()
+    return sim, results, t1 - t0, t1 - t_loop["start"]
+
+
+def engine_run(customers: int, days: int, repeats: int = 3) -> dict:
+    """Best of `repeats` identical runs (same seed, same work): the machine is shared,
+    and the fastest run is the one least disturbed by others."""
+    sc = _bench_scenario(customers, days)
+    runs = [_timed_run(sc) for _ in range(repeats)]
+    sim, results, wall, loop_s = min(runs, key=lambda r: r[2])
     work = customer_days(customers, days)
-    loop_s = t1 - t_loop["start"]
     loop_work = work - customers - customers // 365  # day 0 counts as build time
     funnel = sim.module("funnel")
     alive = funnel.counts[1]
@@ -85,8 +93,10 @@ def engine_run(customers: int, days: int) -> dict:
         "customers_initial": customers,
         "customers_created": int(created),
         "customer_days": int(work),
-        "wall_s": round(t1 - t0, 4),
-        "customer_days_per_s": work / (t1 - t0),
+        "repeats": repeats,
+        "wall_s": round(wall, 4),
+        "wall_s_all_repeats": [round(r[2], 4) for r in runs],
+        "customer_days_per_s": work / wall,
         "day_loop_s": round(loop_s, 4),
         "day_loop_customer_days_per_s": loop_work / loop_s,
         "peak_bytes_per_customer": peak_bytes(customers, days) / created,
@@ -122,7 +132,7 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
         "compile": compile_times(),
         "runs": [],
     }
-    engine_run(2000, 7)  # load the cached kernels before timing
+    engine_run(2000, 7, repeats=1)  # load the cached kernels before timing
     for n in sizes:
         row = {"engine": engine_run(n, days)}
         if reference:
@@ -151,7 +161,7 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     wall = time.perf_counter() - t0
     for run in result.runs:
         per_strategy[run.strategy][1] += float(run.results["n_customers"].sum())
-    bare = engine_run(customers, 365)
+    bare = engine_run(customers, 365, repeats=1)
     throughput = {s: work / seconds for s, (seconds, work) in per_strategy.items()}
     return {
         "job": {"scenario": preset, "customers": customers, "days": days, "reps": reps,
