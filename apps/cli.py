@@ -69,7 +69,7 @@ def run(
     """Simulate SCENARIO's strategies and compare them."""
     from apps.job import Job
     from apps.progress import progress_hook
-    from apps.tables import summary_table
+    from apps.tables import summary_tables
 
     horizon = _horizon(days, years)
     if customers is not None and customers < 1:
@@ -94,7 +94,9 @@ def run(
     if as_json:
         print(json.dumps(document, indent=2))
     else:
-        Console().print(summary_table(document))
+        console = Console()
+        for table in summary_tables(document, console.width):
+            console.print(table)
         if out is not None:
             Console().print(f"results written to {out}/")
 

@@ -59,8 +59,21 @@ def _cell(stat: dict, fmt: str) -> str:
     return text
 
 
-def summary_table(doc: dict) -> Table:
-    strategies = doc["strategies"]
+STRATEGY_WIDTH = 13   # characters a strategy column needs (number, band, borders)
+
+
+def summary_tables(doc: dict, width: int) -> list[Table]:
+    """The strategies side by side, in as many tables as a `width`-wide terminal needs
+    (the baseline is repeated in each, so every table compares against it)."""
+    names = list(doc["strategies"])
+    per_table = max(1, (width - 24) // STRATEGY_WIDTH - 1)
+    others = [n for n in names if n != "baseline"]
+    groups = [others[i:i + per_table] for i in range(0, len(others), per_table)] or [[]]
+    return [summary_table(doc, ["baseline", *group]) for group in groups]
+
+
+def summary_table(doc: dict, names: list[str] | None = None) -> Table:
+    strategies = {n: doc["strategies"][n] for n in (names or doc["strategies"])}
     t = Table(title=f"{doc['scenario']}: {doc['customers']:,} customers, {doc['days']} days, "
                     f"{doc['reps']} replications ({doc['currency']})",
               caption=f"mean over replications; ± half the {doc['band']} band")

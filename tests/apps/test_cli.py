@@ -107,3 +107,21 @@ def test_bench_job_times_every_strategy():
     assert report["slowest_strategy_vs_bench_funnel"] == pytest.approx(
         min(report["customer_days_per_s_by_strategy"].values())
         / report["bench_funnel_customer_days_per_s"])
+
+
+def test_many_strategies_are_split_into_tables_that_fit():
+    from rich.console import Console
+
+    from apps.tables import summary_tables
+    result = runner.invoke(app, ["run", "baby_food", "--customers", "500", "--days", "60",
+                                 "--reps", "1", "--json"])
+    doc = json.loads(result.output)
+    tables = summary_tables(doc, 80)
+    assert len(tables) > 1
+    shown = [col.header for t in tables for col in t.columns[1:]]
+    assert all(t.columns[1].header == "baseline" for t in tables)
+    assert {s.replace("_", " ") for s in doc["strategies"]} == set(shown)
+    console = Console(width=80, record=True)
+    for t in tables:
+        console.print(t)
+    assert max(len(line) for line in console.export_text().splitlines()) <= 80
