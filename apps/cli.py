@@ -83,8 +83,13 @@ def run(
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies)
     show = not as_json and job.customer_days() > PROGRESS_ABOVE
-    with progress_hook(job, show) as hook:
-        result = job.run(hook)
+    try:
+        with progress_hook(job, show) as hook:
+            result = job.run(hook)
+    except MemoryError:
+        fail("the simulated base outgrew the memory of this machine (customers kept "
+             "arriving, e.g. through referral): use fewer --customers or --days, or a "
+             "lower referral probability")
     document = job.document(result)
     if out is not None:
         try:
