@@ -16,7 +16,7 @@ exact pass.
 import numpy as np
 from numba import njit, prange
 
-from models.stages import ALIVE, EXPOSED, NEVER
+from models.stages import ALIVE, EXPOSED
 from sim.streams import mix, nth, uniform32, uniform64
 
 # Channel parameters (rows of `chan`).

@@ -31,6 +31,16 @@ class Mechanic(Module):
     def __init__(self, params):
         self.params = params
 
+    def init(self, sim) -> None:
+        """Register this mechanic's cost flow; subclasses call it first."""
+        r = sim.results
+        self._own_cost, self._all_cost = r.flow("crm_cost_" + self.name), r.flow("crm_cost")
+
+    def book_cost(self, day: int, amount: float) -> None:
+        """A CRM cost of this mechanic: its own flow and the total."""
+        self._own_cost[day] += amount
+        self._all_cost[day] += amount
+
 
 def register(cls):
     """Class decorator: make a mechanic available to scenarios under `cls.name`."""

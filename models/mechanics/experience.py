@@ -33,13 +33,11 @@ class Experience(Mechanic):
     Params = ExperienceParams
 
     def init(self, sim) -> None:
+        super().init(sim)
         table = sim.module("funnel").behaviour.stage_tab
         for stage in self.params.stages:
             table[STAGES.index(stage), HAZARD] *= self.params.churn_multiplier
         self._daily = self.params.budget_per_year / 365.0
-        r = sim.results
-        self._cost, self._total = r.flow("crm_cost_" + self.name), r.flow("crm_cost")
 
     def step(self, sim, day: int) -> None:
-        self._cost[day] += self._daily
-        self._total[day] += self._daily
+        self.book_cost(day, self._daily)

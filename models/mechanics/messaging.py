@@ -37,14 +37,13 @@ class MessageMechanic(Mechanic):
         raise TypeError(f"{type(self).__name__} must define rule()")
 
     def init(self, sim) -> None:
+        super().init(sim)
         self.channels = sim.module("channels")
         self.channels.mechanic_bit(self.name)
         self._rule = self.rule().tables()
         r = sim.results
-        self._cost = r.flow("crm_cost_" + self.name)
         self._contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
-        self._total_cost = r.flow("crm_cost")
 
     def sends_today(self, day: int) -> bool:
         return True
@@ -60,5 +59,6 @@ class MessageMechanic(Mechanic):
         offers = responses * p.offer_cost
         self._contacts[day] += sent
         self._responses[day] += responses
-        self._cost[day] += sent * self.channels.specs[p.channel].cost_per_contact + offers
-        self._total_cost[day] += offers
+        # contacts are already in the total (the channel booked them): only here for us
+        self._own_cost[day] += sent * self.channels.specs[p.channel].cost_per_contact
+        self.book_cost(day, offers)

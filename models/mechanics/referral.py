@@ -45,6 +45,7 @@ class Referral(Mechanic):
     Params = ReferralParams
 
     def init(self, sim) -> None:
+        super().init(sim)
         sim.customers.declare("referrals", np.uint16, 0)
         self.acquisition = sim.module("acquisition")
         self.funnel = sim.module("funnel")
@@ -54,7 +55,6 @@ class Referral(Mechanic):
         r = sim.results
         self._referred = r.flow("referrals")
         self._converted = r.flow("referral_conversions")
-        self._cost, self._total = r.flow("crm_cost_" + self.name), r.flow("crm_cost")
 
     def step(self, sim, day: int) -> None:
         self._reward(sim, day)
@@ -85,8 +85,7 @@ class Referral(Mechanic):
         if converted:
             cost = converted * self.params.reward_per_conversion
             self._converted[day] += converted
-            self._cost[day] += cost
-            self._total[day] += cost
+            self.book_cost(day, cost)
         self._pending = self._pending[~bought & alive]
 
 

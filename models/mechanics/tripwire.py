@@ -32,14 +32,12 @@ class Tripwire(Mechanic):
     Params = TripwireParams
 
     def init(self, sim) -> None:
+        super().init(sim)
         table = sim.module("funnel").behaviour.stage_tab
         table[POTENTIAL, BUY] *= self.params.conversion_multiplier
         table[POTENTIAL, PRICE] *= self.params.price_share
         self._daily = self.params.cost_per_year / 365.0
-        r = sim.results
-        self._cost, self._total = r.flow("crm_cost_" + self.name), r.flow("crm_cost")
 
     def step(self, sim, day: int) -> None:
         if self._daily:
-            self._cost[day] += self._daily
-            self._total[day] += self._daily
+            self.book_cost(day, self._daily)
