@@ -58,16 +58,8 @@ class Customers:
         return self._views[names]
 
     @property
-    def states(self) -> tuple[str, ...]:
-        return tuple(self._specs)
-
-    @property
     def bytes_per_customer(self) -> int:
         return sum(spec.dtype.itemsize for spec in self._specs.values())
-
-    @property
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self._arrays.values())
 
     def add(self, source: int, day: int, count: int) -> slice:
         """Append `count` scheduled customers of `source` arriving on `day`.
