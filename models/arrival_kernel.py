@@ -13,8 +13,8 @@ from numba import njit, prange
 
 from models import funnel_kernel as fk
 from models.stages import (
-    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, RECURRENT,
-    REPEAT,
+    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
+    RECURRENT, REPEAT,
 )
 from models.traits import BETA, GAMMA, draw
 from sim.streams import beta, gamma, mix, nth, uniform64
@@ -136,13 +136,16 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]
     due, rel_spend, revenue = S[11], S[16], S[18]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
+    price = stage_tab[POTENTIAL, PRICE] * par[fk.P_PROMO_PRICE]   # arrivals buy anyway
     for i in range(lo, hi):
         if (flags[i] & ALIVE) == 0:
             continue
         kind = dtype[i]
-        n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0, 1, day, POTENTIAL,
+        n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0,
+                                          mix(kh[i] ^ dks[fk.K_ITEMS]), 1, day, POTENTIAL,
                                           kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
-                                          0.0, rel_spend[i], stage_tab, par, acc, coh)
+                                          0.0, rel_spend[i], price, True, stage_tab, par,
+                                          acc, coh)
         last[i] = day
         revenue[i] += np.float32(paid)
         stage[i] = NEW

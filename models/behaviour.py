@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models import funnel_kernel as fk
-from models.stages import DEMAND_TYPES, FOREVER, STAGES
+from models.stages import DEMAND_TYPES, FOREVER, N_STAGE_COLS, STAGES
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Behaviour:
     dropout: np.ndarray                # trait, probability after each repeat purchase
     spend_rate: np.ndarray             # trait: Gamma-Gamma nu (unused for a fixed check)
     need_lifetime: np.ndarray | None   # trait, days; None: the need never ends
-    stage_tab: np.ndarray              # (stage, BUY/HAZARD/SPEND/PRICE)
+    stage_tab: np.ndarray              # (stage, BUY/HAZARD/SPEND/PRICE/XSELL/UPSELL)
     dem_tab: np.ndarray                # (demand type, parameter)
     demand_share: np.ndarray           # share of arriving customers by demand type
     season: np.ndarray                 # purchase intensity of situational demand, per day
@@ -36,11 +36,12 @@ class Behaviour:
     spend_fixed: float = 0.0
     churn_mult: float = 1.0            # premature churn lever
     spend_mult: float = 1.0            # check lever
+    items_per_order: float = 1.0       # mean items in the core basket (1 + Poisson extra)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.stage_tab.shape != (len(STAGES), 4):
-            raise ValueError(f"stage table must be {len(STAGES)}x4")
+        if self.stage_tab.shape != (len(STAGES), N_STAGE_COLS):
+            raise ValueError(f"stage table must be {len(STAGES)}x{N_STAGE_COLS}")
         if self.dem_tab.shape[0] != len(DEMAND_TYPES):
             raise ValueError(f"demand table needs {len(DEMAND_TYPES)} rows")
 
@@ -60,4 +61,9 @@ class Behaviour:
         p[fk.P_CHURN_MULT] = self.churn_mult
         p[fk.P_SPEND_MULT] = self.spend_mult
         p[fk.P_WON_BACK] = 1.0 if self.won_back_stage else 0.0
+        p[fk.P_ITEMS_EXTRA] = self.items_per_order - 1.0
+        # levers that mechanics move: neutral until one does
+        for row in (fk.P_LEAD_BUY, fk.P_LEAD_BUY_MAX, fk.P_PROMO_PRICE, fk.P_OFFER_PRICE,
+                    fk.P_CART_INTENT):
+            p[row] = 1.0
         return p

@@ -33,6 +33,7 @@ STATES = {
     "rel_spend": (np.float32, 1.0),
     "boost": (np.float32, 1.0),
     "revenue": (np.float32, 0.0),
+    "offer_end": (np.int32, 0),       # a personal offer holds while day < offer_end
 }
 
 FLOWS = {
@@ -41,10 +42,14 @@ FLOWS = {
     "revenue_first": fk.A_REVENUE_FIRST, "repeat_purchases": fk.A_REPEAT_ORDERS,
     "revenue_repeat": fk.A_REVENUE_REPEAT, "churned_premature": fk.A_DIED_PREMATURE,
     "churned_natural": fk.A_DIED_NATURAL, "leads_lost": fk.A_LEADS_LOST,
-    "won_back": fk.A_WON_BACK, "returning_buyers": fk.A_RETURNING,
+    "won_back": fk.A_WON_BACK, "returning_buyers": fk.A_RETURNING, "items": fk.A_ITEMS,
+    "addon_revenue": fk.A_ADDON_REVENUE, "abandoned_carts": fk.A_CARTS,
+    "offer_buyers": fk.A_OFFER_BUYERS, "offer_buyers_anyway": fk.A_OFFER_BUYERS_ANYWAY,
+    "offer_discounts": fk.A_OFFER_DISCOUNT,
+    "offer_discounts_anyway": fk.A_OFFER_DISCOUNT_ANYWAY,
 }
 
-KEYS = ("event", "orders", "spend", "drop", "due", "cancel")
+KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
 
 
 class Funnel(Module):

@@ -10,6 +10,15 @@ rule applied to everyone would give. Bounds use the largest seasonal intensity, 
 they hold every day; a module that lifts today's odds (a campaign response) raises
 `boost` and forces the customer into the exact pass by setting `p_hi` above 1.
 
+Offers: a customer holding a personal offer (`offer_end` after today) pays the offer's
+price and, if they would not have bought, buys with the offer's response probability;
+a blanket promo does the same for everyone while it runs. Because the same uniform
+decides, the kernel knows which offer buyers would have bought anyway and books the
+discount they got apart: the cost of discounting people who needed no stimulus.
+Leads' buy rate has its own multiplier (reviews raise it), bounded by its ceiling.
+An impulse buyer whose uniform falls between the purchase and the cart intent
+(purchase probability times `P_CART_INTENT`) abandoned a cart: the `CART` flag is set.
+
 Chunks have a fixed size, sums are kept per chunk and added in chunk order, so totals
 are bit-identical whatever the thread count.
 """
@@ -18,23 +27,25 @@ import numpy as np
 from numba import njit, prange
 
 from models.stages import (
-    ALIVE, BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
-    FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT,
-    SITUATIONAL, SPEND, WON_BACK,
+    ALIVE, BUY, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED,
+    FIRST_IN_RUN, FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
+    RECURRENT, REPEAT, SITUATIONAL, SPEND, UPSELL, WON_BACK, XSELL,
 )
-from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
+from sim.streams import gamma, mix, nth, poisson, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
 
 # Customer arrays, in the order of the tuple `S` the kernels take.
 STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
                "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue")
+               "rel_spend", "boost", "revenue", "offer_end")
 
 # Scalar parameters (rows of the float64 vector `par`).
 (P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
  P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, P_WON_BACK, N_PAR) = range(14)
+ P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
+ P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
+ P_UPSELL_MARGIN, N_PAR) = range(25)
 
 # Demand table columns (one row per demand type).
 D_A, D_B = 0, 1
@@ -42,13 +53,14 @@ D_A, D_B = 0, 1
 # Per-chunk accumulators.
 (A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
  A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, A_RETURNING, N_ACC) = range(15)
+ A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
+ A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, N_ACC) = range(22)
 
 # Cohort bins: revenue, margin, distinct buyers in the month.
 C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
 
 # Per-day stream keys (rows of `dks`).
-K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, N_KEYS = range(7)
+K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS, N_KEYS = range(8)
 
 
 @njit(cache=True, inline="always")
@@ -96,10 +108,13 @@ def hazard(s, rel_churn, stage_tab, par):
 
 
 @njit(cache=True, inline="always")
-def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, stage_tab, dem_tab, par):
+def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy, stage_tab,
+                 dem_tab, par):
     """Daily purchase intensity of the Poisson-like demand types (and of leads)."""
     rate = (lam + par[P_RATE_ADD]) * stage_tab[s, BUY] * rel_buy
-    if n > 0:
+    if n == 0:
+        rate *= lead_buy
+    else:
         if kind == SITUATIONAL:
             rate *= season_factor
         elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
@@ -109,7 +124,7 @@ def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, stage_tab, 
 
 @njit(cache=True, inline="always")
 def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
-                    stage_tab, dem_tab, par):
+                    lead_buy, stage_tab, dem_tab, par):
     """Probability of buying on `day` before today's boost (0 off the due day)."""
     if n > 0 and kind == RECURRENT:
         if due != day:
@@ -117,8 +132,8 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
         return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy)
     if n > 0 and kind == CONTRACTUAL:
         return 1.0 if due == day else 0.0
-    rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, stage_tab,
-                        dem_tab, par)
+    rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy,
+                        stage_tab, dem_tab, par)
     q = 1.0 - np.exp(-rate)
     if kind == IMPULSE and not exposed:
         q *= dem_tab[IMPULSE, D_A]
@@ -126,8 +141,28 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
 
 
 @njit(cache=True, inline="always")
-def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day, stage_tab,
-          dem_tab, par):
+def offer_response(kind, n, on_offer, par):
+    """Share of would-be non-buyers that today's promo and personal offer convert
+    (contract holders renew on their own schedule: offers do not move them)."""
+    if n > 0 and kind == CONTRACTUAL:
+        return 0.0
+    miss = 1.0 - par[P_PROMO_RESPONSE]
+    if on_offer:
+        miss *= 1.0 - par[P_OFFER_RESPONSE]
+    return 1.0 - miss
+
+
+@njit(cache=True, inline="always")
+def cart_intent(kind, q, par):
+    """Probability of starting a cart: impulse buyers leave some unbought."""
+    if kind == IMPULSE:
+        return min(1.0, q * par[P_CART_INTENT])
+    return q
+
+
+@njit(cache=True, inline="always")
+def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, offer_end, day,
+          stage_tab, dem_tab, par):
     """(next timer day, upper bound of any day's event probability) of one customer."""
     t = np.int64(FOREVER)
     if n > 0:
@@ -143,9 +178,14 @@ def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day, 
     window = dem_tab[COMPLEMENTARY, D_B]
     if n > 0 and kind == COMPLEMENTARY and day - last < window:
         t = min(t, np.int64(last) + np.int64(window))
+    on_offer = offer_end > day + 1
+    if on_offer:
+        t = min(t, np.int64(offer_end))
     h = hazard(s, rel_churn, stage_tab, par)
     q = buy_probability(s, kind, n, last, -1, lam, rel_buy, False, day, par[P_SEASON_MAX],
-                        stage_tab, dem_tab, par)
+                        par[P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
+    r = offer_response(kind, n, on_offer, par)
+    q = cart_intent(kind, q + (1.0 - q) * r, par)
     p = h + (1.0 - h) * q
     return np.int32(t), np.float32(p) + np.float32(1e-7)
 
@@ -155,11 +195,12 @@ def refresh_range(lo, hi, day, S, M):
     """Recompute cached bounds and timers of customers [lo, hi) (each its own)."""
     stage, flags, dtype, n, last, lam = S[2], S[3], S[4], S[5], S[6], S[7]
     need_end, due, t_next, p_hi, rel_buy, rel_churn = S[10], S[11], S[12], S[13], S[14], S[15]
+    offer_end = S[19]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     for i in range(lo, hi):
         t_next[i], p_hi[i] = bound(stage[i], (flags[i] & ALIVE) != 0, dtype[i], n[i], last[i],
-                                   need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i], day,
-                                   stage_tab, dem_tab, par)
+                                   need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i],
+                                   offer_end[i], day, stage_tab, dem_tab, par)
 
 
 @njit(cache=True)
@@ -191,13 +232,31 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
 
 
 @njit(cache=True, inline="always")
-def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_drop,
-                rel_spend, stage_tab, par, acc, coh):
-    """Book up to `orders` orders; BG/NBD dropout may follow each repeat order.
+def order_addons(h_items, j, x, s, stage_tab, par):
+    """(items, up-sold value, cross-sold value) of order j with core check x: the core
+    basket's extra items, the trade-up share of the check, the cross-sold items."""
+    items = 1
+    if par[P_ITEMS_EXTRA] > 0:
+        items += poisson(nth(h_items, 2 * j), par[P_ITEMS_EXTRA])
+    up = x * stage_tab[s, UPSELL]
+    xs = 0.0
+    if stage_tab[s, XSELL] > 0:
+        k = poisson(nth(h_items, 2 * j + 1), stage_tab[s, XSELL])
+        items += k
+        xs = k * par[P_XSELL_PRICE]
+    return items, up, xs
+
+
+@njit(cache=True, inline="always")
+def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
+                rel_spend, price, anyway, stage_tab, par, acc, coh):
+    """Book up to `orders` orders at `price` (share of list); BG/NBD dropout may follow
+    each repeat order. Price below the stage's is an offer's: its discount is booked
+    apart, and apart again when the buyer would have bought `anyway`.
 
     Returns (purchases after, revenue, margin, died).
     """
-    price = stage_tab[s, PRICE]
+    list_price = stage_tab[s, PRICE]
     keep = 1.0 - par[P_GROSS_MARGIN]
     if last < 0 or month_of(last) != month_of(day):
         coh[cohort, C_BUYERS] += 1.0
@@ -208,11 +267,24 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
     margin_sum = 0.0
     for j in range(orders):
         x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
-        paid = x * price
+        items, up, xs = order_addons(h_items, j, x, s, stage_tab, par)
+        gross = x + up + xs
+        paid = gross * price
         m = x * (price - keep)
+        if up > 0:
+            m += up * (price - 1.0 + par[P_UPSELL_MARGIN])
+        if xs > 0:
+            m += xs * (price - 1.0 + par[P_XSELL_MARGIN])
         paid_sum += paid
         margin_sum += m
-        acc[A_DISCOUNT] += x - paid
+        acc[A_DISCOUNT] += gross - paid
+        acc[A_ITEMS] += items
+        acc[A_ADDON_REVENUE] += (up + xs) * price
+        if price < list_price:
+            given = gross * (list_price - price)
+            acc[A_OFFER_DISCOUNT] += given
+            if anyway:
+                acc[A_OFFER_DISCOUNT_ANYWAY] += given
         acc[A_ORDERS] += 1.0
         if n == 0:
             acc[A_FIRST] += 1.0
@@ -247,7 +319,7 @@ def death_column(natural, n):
 def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     """Sweep one chunk, then apply the exact rule to its flagged customers."""
     (kh, arrival, stage, flags, dtype, n, last, lam, nu, pdrop, need_end, due, t_next,
-     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue) = S
+     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue, offer_end) = S
     stage_tab, dem_tab, season, par = M
     acc[:] = 0.0
     counts[:, :] = 0
@@ -261,6 +333,7 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
         u = uniform32(mix(k_c[j] ^ ek))
         f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
     churn_mult = par[P_CHURN_MULT]
+    promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
     for j in range(hi - lo):
         if not f_c[j]:
             continue
@@ -277,9 +350,18 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
             else:
                 h = hazard(s, rel_churn[i], stage_tab, par)
                 q = buy_probability(s, kind, n[i], last[i], due[i], lam[i], rel_buy[i],
-                                    (flags[i] & EXPOSED) != 0, day, season[day], stage_tab,
-                                    dem_tab, par)
+                                    (flags[i] & EXPOSED) != 0, day, season[day],
+                                    par[P_LEAD_BUY], stage_tab, dem_tab, par)
                 q = min(1.0, q * boost[i])
+                on_offer = offer_end[i] > day
+                offered = (on_offer or promo_on) and not (n[i] > 0 and kind == CONTRACTUAL)
+                q_own = q
+                price = stage_tab[s, PRICE]
+                if offered:
+                    q = q + (1.0 - q) * offer_response(kind, n[i], on_offer, par)
+                    price *= par[P_PROMO_PRICE]
+                    if on_offer:
+                        price *= par[P_OFFER_PRICE]
                 if last[i] == day and par[P_POISSON_ORDERS] == 0:
                     q = 0.0    # bought on arrival today: at most one purchase a day
                 renews = n[i] > 0 and (kind == RECURRENT or kind == CONTRACTUAL)
@@ -293,16 +375,25 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                     died = True
                 elif u < h + (1.0 - h) * q:
                     bought = True
+                elif u < h + (1.0 - h) * cart_intent(kind, q, par):
+                    flags[i] = flags[i] | np.uint8(CART)
+                    acc[A_CARTS] += 1.0
                 if due_today and not died:
                     due[i] = next_due(mix(kh[i] ^ dks[K_DUE]), kind, day, lam[i], dem_tab, par)
                 if bought:
+                    anyway = u < h + (1.0 - h) * q_own
+                    if offered:
+                        acc[A_OFFER_BUYERS] += 1.0
+                        if anyway:
+                            acc[A_OFFER_BUYERS_ANYWAY] += 1.0
                     orders = 1
                     if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                         orders = poisson_positive(mix(kh[i] ^ dks[K_ORDERS]), -np.log(1.0 - q))
                     n_after, paid, _, dropped = book_orders(
-                        mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]), orders, day, s,
-                        kind, n[i], last[i], cohort_of(arrival[i]), nu[i], p_drop,
-                        rel_spend[i], stage_tab, par, acc, coh)
+                        mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
+                        mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
+                        cohort_of(arrival[i]), nu[i], p_drop, rel_spend[i], price, anyway,
+                        stage_tab, par, acc, coh)
                     if n[i] == 0:
                         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
                         if kind == RECURRENT or kind == CONTRACTUAL:
@@ -329,8 +420,8 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
             counts[1 if was_alive else 0, s] -= 1
             counts[1 if now_alive else 0, new_s] += 1
         t_next[i], p_hi[i] = bound(new_s, now_alive, dtype[i], n[i], last[i], need_end[i],
-                                   due[i], lam[i], rel_buy[i], rel_churn[i], day, stage_tab,
-                                   dem_tab, par)
+                                   due[i], lam[i], rel_buy[i], rel_churn[i], offer_end[i], day,
+                                   stage_tab, dem_tab, par)
 
 
 @njit(cache=True, parallel=True)

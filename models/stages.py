@@ -9,8 +9,10 @@ POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
 STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
 ACTIVE_STAGES = (NEW, REPEAT, LOYAL, WON_BACK)
 
-# Columns of the stage table (one row per stage).
-BUY, HAZARD, SPEND, PRICE = range(4)
+# Columns of the stage table (one row per stage): buy and churn multipliers, check
+# multiplier, price paid as a share of list, mean cross-sold items per order, up-sold
+# value as a share of the check.
+BUY, HAZARD, SPEND, PRICE, XSELL, UPSELL, N_STAGE_COLS = range(7)
 
 # Demand types: how a need turns into purchases.
 POISSON, RECURRENT, COMPLEMENTARY, SITUATIONAL, IMPULSE, CONTRACTUAL = range(6)
@@ -21,6 +23,7 @@ ALIVE = 1
 DIED_NATURAL = 2
 EXPOSED = 4
 FIRST_IN_RUN = 8     # made the first purchase during the simulated horizon
+CART = 16            # left a cart without buying (set by the funnel, read by triggers)
 
 NEVER = -(2**30)      # "last purchase" of someone who never bought
 FOREVER = 2**31 - 1   # a timer that never fires

@@ -9,7 +9,7 @@ from models.channels import Channels, ChannelSpec
 from models.funnel import Funnel
 from models.mechanics import build as build_mechanics
 from models.segments import RFM
-from models.stages import BUY, DEMAND_TYPES, HAZARD, PRICE, SPEND, STAGES
+from models.stages import BUY, DEMAND_TYPES, HAZARD, N_STAGE_COLS, PRICE, SPEND, STAGES
 from scenarios.schema import Scenario
 from scenarios.traits import GammaGammaSpend, encode, encode_number
 from sim.loop import Sim
@@ -29,11 +29,11 @@ def season_curve(situational, days: int) -> np.ndarray:
 
 def behaviour_model(sc: Scenario) -> BehaviourModel:
     b = sc.behaviour
-    stage_tab = np.zeros((len(STAGES), 4), dtype=np.float64)
+    stage_tab = np.zeros((len(STAGES), N_STAGE_COLS), dtype=np.float64)
     for s, name in enumerate(STAGES):
         params = b.stages.get(name)
         if params is None:
-            stage_tab[s] = (1.0, 0.0, 1.0, 1.0)
+            stage_tab[s, (BUY, SPEND, PRICE)] = 1.0
         else:
             stage_tab[s, BUY] = params.buy
             stage_tab[s, HAZARD] = params.churn_hazard
@@ -84,6 +84,7 @@ def behaviour_model(sc: Scenario) -> BehaviourModel:
         spend_fixed=spend_fixed,
         churn_mult=sc.levers.premature_churn_multiplier,
         spend_mult=sc.levers.spend_multiplier,
+        items_per_order=b.items_per_order,
     )
 
 

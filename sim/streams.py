@@ -127,6 +127,20 @@ def poisson_positive(h, lam):
 
 
 @njit(cache=True)
+def poisson(h, lam):
+    """Poisson(lam) by inversion (lam is small: items added to a basket)."""
+    u = uniform64(h)
+    pk = np.exp(-lam)
+    cum = pk
+    k = 0
+    while cum < u and k < 10_000:
+        k += 1
+        pk *= lam / k
+        cum += pk
+    return k
+
+
+@njit(cache=True)
 def day_keys(seed_key, decisions, day):
     """Keys of several decisions on one day (for calling kernels from Python)."""
     out = np.empty(decisions.size, dtype=np.uint64)

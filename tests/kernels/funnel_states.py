@@ -22,9 +22,11 @@ def make_tables(variant: int):
     Variant 0: Poisson orders, Gamma-Gamma spend, 'won back' on, finite churn label.
     Variant 1: single orders, fixed spend, 'won back' off, no churn label, loyal at 3.
     Variant 2: like 0 with hazards near 1 for some stages and large rate_add.
+    Variant 3: like 0 with every mechanic lever on: a blanket promo, personal offers,
+    a lead multiplier below its ceiling, cart intent, extra items, cross- and up-sell.
     """
     rng = np.random.default_rng(1000 + variant)
-    stage_tab = np.zeros((7, 4))
+    stage_tab = np.zeros((7, 6))
     stage_tab[:, R.BUY] = [0.3, 0.8, 1.0, 1.2, 0.4, 0.2, 1.1]
     stage_tab[:, R.HAZARD] = [0.01, 0.02, 0.005, 0.004, 0.03, 0.05, 0.01]
     stage_tab[:, R.SPEND] = [1.0, 1.0, 1.1, 1.2, 0.9, 0.8, 1.0]
@@ -49,6 +51,9 @@ def make_tables(variant: int):
     par[R.P_CHURN_MULT] = 1.3
     par[R.P_SPEND_MULT] = 1.1
     par[R.P_WON_BACK] = 1.0
+    for row in (R.P_LEAD_BUY, R.P_LEAD_BUY_MAX, R.P_PROMO_PRICE, R.P_OFFER_PRICE,
+                R.P_CART_INTENT):
+        par[row] = 1.0
     if variant == 1:
         par[R.P_LOYAL_AFTER] = 3
         par[R.P_LAPSED_AFTER] = 30
@@ -64,6 +69,16 @@ def make_tables(variant: int):
     if variant == 2:
         stage_tab[:, R.HAZARD] = [0.2, 0.9, 0.05, 1.0, 0.5, 0.7, 0.3]
         par[R.P_RATE_ADD] = 0.05
+    if variant == 3:
+        stage_tab[:, R.XSELL] = [0.0, 0.5, 0.8, 1.5, 0.0, 0.0, 0.3]
+        stage_tab[:, R.UPSELL] = [0.0, 0.1, 0.2, 0.0, 0.0, 0.05, 0.1]
+        par[R.P_LEAD_BUY], par[R.P_LEAD_BUY_MAX] = 1.4, 1.8
+        par[R.P_PROMO_PRICE], par[R.P_PROMO_RESPONSE] = 0.85, 0.1
+        par[R.P_OFFER_PRICE], par[R.P_OFFER_RESPONSE] = 0.8, 0.3
+        par[R.P_CART_INTENT] = 3.0
+        par[R.P_ITEMS_EXTRA] = 1.7
+        par[R.P_XSELL_PRICE], par[R.P_XSELL_MARGIN] = 12.0, 0.5
+        par[R.P_UPSELL_MARGIN] = 0.45
     return stage_tab, dem_tab, season, par
 
 
@@ -114,6 +129,10 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
         S[name][:] = np.where(rng.random(size) < 0.5, 1.0, rng.uniform(0.5, 2.0, size))
     S["boost"][:] = 1.0
     S["revenue"][:] = rng.uniform(0, 500, size)
+    u = rng.random(size)   # personal offers: none, ending today or tomorrow, or later
+    S["offer_end"][:] = np.where(u < 0.6, 0, np.where(u < 0.75, rng.choice([day, day + 1],
+                                                                           size),
+                                                      day + rng.integers(2, 30, size)))
     was_won_back = rng.random(size) < (0.25 if par[R.P_WON_BACK] > 0 else 0.0)
     for i in range(size):
         prev = R.WON_BACK if was_won_back[i] else R.POTENTIAL
@@ -121,7 +140,7 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
         S["stage"][i] = s
         t, p = R.bound(s, bool(alive[i]), int(S["dtype"][i]), int(n[i]), int(last[i]),
                        int(S["need_end"][i]), int(S["due"][i]), S["lam"][i], S["rel_buy"][i],
-                       S["rel_churn"][i], day - 1, stage_tab, dem_tab, par)
+                       S["rel_churn"][i], S["offer_end"][i], day - 1, stage_tab, dem_tab, par)
         S["t_next"][i], S["p_hi"][i] = t, p
     force(rng, S, forced)
     # a few timers set early (conservative: the customer is looked at for nothing)
@@ -160,5 +179,5 @@ def stage_counts(S: dict, hi: int | None = None) -> np.ndarray:
 
 def day_keys(seed_key: int, day: int) -> np.ndarray:
     decisions = [R.decision("funnel." + k) for k in
-                 ("event", "orders", "spend", "drop", "due", "cancel")]
+                 ("event", "orders", "spend", "drop", "due", "cancel", "items")]
     return np.array([R.day_key(seed_key, d, day) for d in decisions], dtype=np.uint64)

@@ -120,6 +120,19 @@ def poisson_positive(h: int, lam: float) -> int:
     return k
 
 
+def poisson(h: int, lam: float) -> int:
+    """Smallest k >= 0 with P(K <= k) >= u, K ~ Poisson(lam)."""
+    u = uniform64(h)
+    pk = math.exp(-lam)
+    cum = pk
+    k = 0
+    while cum < u and k < 10_000:
+        k += 1
+        pk *= lam / k
+        cum += pk
+    return k
+
+
 # ---------------------------------------------------------------- traits (models/traits.py)
 
 
@@ -137,32 +150,35 @@ def draw(h: int, trait) -> float:
 # ---------------------------------------------------------------- stages (models/stages.py)
 
 POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
-BUY, HAZARD, SPEND, PRICE = range(4)
+BUY, HAZARD, SPEND, PRICE, XSELL, UPSELL = range(6)
 POISSON, RECURRENT, COMPLEMENTARY, SITUATIONAL, IMPULSE, CONTRACTUAL = range(6)
-ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN = 1, 2, 4, 8
+ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN, CART = 1, 2, 4, 8, 16
 NEVER = -(2**30)
 FOREVER = 2**31 - 1
 
 # Rows of `par`, columns of acc/coh, rows of dks: the layout is the kernels' interface.
 (P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
  P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, P_WON_BACK, N_PAR) = range(14)
+ P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
+ P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
+ P_UPSELL_MARGIN, N_PAR) = range(25)
 (A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
  A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, A_RETURNING, N_ACC) = range(15)
+ A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
+ A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, N_ACC) = range(22)
 C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
-K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, N_KEYS = range(7)
+K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS, N_KEYS = range(8)
 D_A, D_B = 0, 1
 
 STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
                "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue")
+               "rel_spend", "boost", "revenue", "offer_end")
 DTYPES = {"kh": np.uint64, "arrival": np.int32, "stage": np.int8, "flags": np.uint8,
           "dtype": np.int8, "purchases": np.int32, "last": np.int32, "lam": np.float32,
           "nu": np.float32, "pdrop": np.float32, "need_end": np.int32, "due": np.int32,
           "t_next": np.int32, "p_hi": np.float32, "rel_buy": np.float32,
           "rel_churn": np.float32, "rel_spend": np.float32, "boost": np.float32,
-          "revenue": np.float32}
+          "revenue": np.float32, "offer_end": np.int32}
 F32 = np.float32
 
 # ---------------------------------------------------------------- funnel rule (funnel_kernel)
@@ -202,13 +218,14 @@ def hazard(s, rel_churn, stage_tab, par) -> float:
 
 
 def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
-                    stage_tab, dem_tab, par) -> float:
+                    lead_buy, stage_tab, dem_tab, par) -> float:
     """Today's purchase probability before the boost. Buyers of recurrent demand buy
     only on their due day (share of wallet x stage x rel_buy), contract holders renew
     on it for sure; everyone else (and every lead) buys at a Poisson rate
     (lam + rate_add) x stage x rel_buy, times the season for situational buyers and the
-    complementary boost inside the window after a purchase; impulse buyers need an
-    exposure (organic with the table's probability, or a campaign's)."""
+    complementary boost inside the window after a purchase, leads' rate times the lead
+    multiplier; impulse buyers need an exposure (organic with the table's probability,
+    or a campaign's)."""
     if n > 0 and kind == RECURRENT:
         if due != day:
             return 0.0
@@ -217,7 +234,9 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
     if n > 0 and kind == CONTRACTUAL:
         return 1.0 if due == day else 0.0
     rate = (float(lam) + float(par[P_RATE_ADD])) * float(stage_tab[s, BUY]) * float(rel_buy)
-    if n > 0:
+    if n == 0:
+        rate *= float(lead_buy)
+    else:
         if kind == SITUATIONAL:
             rate *= float(season_factor)
         elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
@@ -228,14 +247,31 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
     return q
 
 
-def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day,
+def offer_response(kind, n, on_offer, par) -> float:
+    """The promo's and (when held) the personal offer's conversion of non-buyers,
+    combined as independent chances; nothing for contract holders."""
+    if n > 0 and kind == CONTRACTUAL:
+        return 0.0
+    miss = 1.0 - float(par[P_PROMO_RESPONSE])
+    if on_offer:
+        miss *= 1.0 - float(par[P_OFFER_RESPONSE])
+    return 1.0 - miss
+
+
+def cart_intent(kind, q, par) -> float:
+    return min(1.0, q * float(par[P_CART_INTENT])) if kind == IMPULSE else q
+
+
+def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, offer_end, day,
           stage_tab, dem_tab, par):
     """(next timer day, cached upper bound of the event probability) after `day`.
 
     Timers: lapse and churn by recency (stage changes with no event), and for the
     alive: the need's end, the due day of recurrent/contract buyers, the end of the
-    complementary window. The bound: today's hazard plus the buy probability with the
-    largest seasonal intensity and no due day, as float32 plus 1e-7."""
+    complementary window, the offer's end. The bound: today's hazard plus the buy
+    probability with the largest seasonal intensity, no due day and the lead
+    multiplier's ceiling, raised by the offers held after tomorrow and by the cart
+    intent, as float32 plus 1e-7."""
     t = FOREVER
     if n > 0:
         if s not in (LAPSED, CHURNED):
@@ -250,9 +286,13 @@ def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, day,
     window = float(dem_tab[COMPLEMENTARY, D_B])
     if n > 0 and kind == COMPLEMENTARY and day - last < window:
         t = min(t, int(last) + int(window))
+    on_offer = int(offer_end) > day + 1
+    if on_offer:
+        t = min(t, int(offer_end))
     h = hazard(s, rel_churn, stage_tab, par)
     q = buy_probability(s, kind, n, last, -1, lam, rel_buy, False, day, par[P_SEASON_MAX],
-                        stage_tab, dem_tab, par)
+                        par[P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
+    q = cart_intent(kind, q + (1.0 - q) * offer_response(kind, n, on_offer, par), par)
     p = h + (1.0 - h) * q
     return t, F32(F32(p) + F32(1e-7))
 
@@ -273,11 +313,17 @@ def next_due(h, kind, day, lam, dem_tab, par) -> int:
     return day + max(1, int(gamma(h, k, k * rate) + 0.5))
 
 
-def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_drop,
-                rel_spend, stage_tab, par, acc, coh):
-    """Book `orders` orders; after each repeat order (not for contracts) the customer
-    drops out with probability p_drop. Returns (n after, paid, margin, dropped)."""
-    price = float(stage_tab[s, PRICE])
+def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
+                rel_spend, price, anyway, stage_tab, par, acc, coh):
+    """Book `orders` orders at `price`; after each repeat order (not for contracts) the
+    customer drops out with probability p_drop. An order j is the core check x, plus
+    x * UPSELL traded up (its own margin), plus Poisson(XSELL) cross-sold items at the
+    cross-sell price (their own margin); its items are 1 + Poisson(items extra) + the
+    cross-sold ones (draws 2j and 2j + 1 of h_items, made only when the mean is > 0).
+    Paid below the stage's list price, the difference is an offer's discount, booked
+    again apart when the buyer would have bought anyway. Returns (n after, paid,
+    margin, dropped)."""
+    list_price = float(stage_tab[s, PRICE])
     keep = 1.0 - float(par[P_GROSS_MARGIN])
     if last < 0 or month_of(last) != month_of(day):
         coh[cohort, C_BUYERS] += 1.0
@@ -289,11 +335,31 @@ def book_orders(h_spend, h_drop, orders, day, s, kind, n, last, cohort, nu, p_dr
     dropped = False
     for j in range(orders):
         x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
-        paid = x * price
+        items = 1
+        if par[P_ITEMS_EXTRA] > 0:
+            items += poisson(nth(h_items, 2 * j), float(par[P_ITEMS_EXTRA]))
+        up = x * float(stage_tab[s, UPSELL])
+        xs = 0.0
+        if stage_tab[s, XSELL] > 0:
+            k = poisson(nth(h_items, 2 * j + 1), float(stage_tab[s, XSELL]))
+            items += k
+            xs = k * float(par[P_XSELL_PRICE])
+        gross = x + up + xs
+        paid = gross * price
         m = x * (price - keep)
+        if up > 0:
+            m += up * (price - 1.0 + float(par[P_UPSELL_MARGIN]))
+        if xs > 0:
+            m += xs * (price - 1.0 + float(par[P_XSELL_MARGIN]))
         paid_sum += paid
         margin_sum += m
-        acc[A_DISCOUNT] += x - paid
+        acc[A_DISCOUNT] += gross - paid
+        acc[A_ITEMS] += items
+        acc[A_ADDON_REVENUE] += (up + xs) * price
+        if price < list_price:
+            acc[A_OFFER_DISCOUNT] += gross * (list_price - price)
+            if anyway:
+                acc[A_OFFER_DISCOUNT_ANYWAY] += gross * (list_price - price)
         acc[A_ORDERS] += 1.0
         if n == 0:
             acc[A_FIRST] += 1.0
@@ -327,7 +393,10 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
 
     The one event uniform u decides the day: death if u < hazard; else (a contract
     holder on the due day cancels with the dropout probability); else a purchase if
-    u < h + (1 - h) q, q the buy probability times today's boost (capped at 1). Natural
+    u < h + (1 - h) q, q the buy probability times today's boost (capped at 1), then
+    raised by offers (q + (1 - q) r: a blanket promo while par says one runs, a personal
+    offer while day < offer_end; never for contract holders, who also keep their list
+    price), and an impulse buyer with u below the cart intent abandons a cart. Natural
     death (the need ended) comes first. Orders are Poisson(-log(1-q)) given at least one
     (single orders for renewals or if disabled); recurring customers get their next due
     day on the due day unless dead. The stage is recomputed from count and recency, the
@@ -360,9 +429,19 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
         else:
             h = hazard(s, c["rel_churn"], stage_tab, par)
             q = buy_probability(s, kind, n0, last0, int(c["due"]), c["lam"], c["rel_buy"],
-                                (flags & EXPOSED) != 0, day, season[day], stage_tab,
-                                dem_tab, par)
+                                (flags & EXPOSED) != 0, day, season[day], par[P_LEAD_BUY],
+                                stage_tab, dem_tab, par)
             q = min(1.0, q * float(c["boost"]))
+            on_offer = int(c["offer_end"]) > day
+            promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
+            offered = (on_offer or promo_on) and not (n0 > 0 and kind == CONTRACTUAL)
+            q_own = q
+            price = float(stage_tab[s, PRICE])
+            if offered:
+                q = q + (1.0 - q) * offer_response(kind, n0, on_offer, par)
+                price *= float(par[P_PROMO_PRICE])
+                if on_offer:
+                    price *= float(par[P_OFFER_PRICE])
             if last0 == day and par[P_POISSON_ORDERS] == 0:
                 q = 0.0
             renews = n0 > 0 and kind in (RECURRENT, CONTRACTUAL)
@@ -377,17 +456,26 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
                 died = True
             elif u < h + (1.0 - h) * q:
                 bought = True
+            elif u < h + (1.0 - h) * cart_intent(kind, q, par):
+                flags |= CART
+                acc[A_CARTS] += 1.0
             if due_today and not died:
                 c["due"] = np.int32(next_due(mix(kh ^ int(dks[K_DUE])), kind, day, c["lam"],
                                              dem_tab, par))
             if bought:
+                anyway = u < h + (1.0 - h) * q_own
+                if offered:
+                    acc[A_OFFER_BUYERS] += 1.0
+                    if anyway:
+                        acc[A_OFFER_BUYERS_ANYWAY] += 1.0
                 orders = 1
                 if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                     orders = poisson_positive(mix(kh ^ int(dks[K_ORDERS])), -math.log(1.0 - q))
                 n_now, paid, _, dropped = book_orders(
-                    mix(kh ^ int(dks[K_SPEND])), mix(kh ^ int(dks[K_DROP])), orders, day, s,
-                    kind, n0, last0, cohort_of(int(c["arrival"])), c["nu"], p_drop,
-                    c["rel_spend"], stage_tab, par, acc, coh)
+                    mix(kh ^ int(dks[K_SPEND])), mix(kh ^ int(dks[K_DROP])),
+                    mix(kh ^ int(dks[K_ITEMS])), orders, day, s, kind, n0, last0,
+                    cohort_of(int(c["arrival"])), c["nu"], p_drop, c["rel_spend"], price,
+                    anyway, stage_tab, par, acc, coh)
                 if n0 == 0:
                     flags |= FIRST_IN_RUN
                     if kind in (RECURRENT, CONTRACTUAL):
@@ -418,8 +506,8 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
     if new_s != s or now_alive != was_alive:
         deltas = [(int(was_alive), s, -1), (int(now_alive), new_s, +1)]
     t, p = bound(new_s, now_alive, int(c["dtype"]), n1, last1, int(c["need_end"]),
-                 int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], day, stage_tab,
-                 dem_tab, par)
+                 int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day,
+                 stage_tab, dem_tab, par)
     c["t_next"], c["p_hi"] = np.int32(t), p
     return c, deltas
 

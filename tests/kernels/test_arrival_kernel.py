@@ -233,10 +233,13 @@ def test_first_purchases_matches_reference():
         if not S_r["flags"][i] & R.ALIVE:
             continue
         kind = int(S_r["dtype"][i])
-        n, paid, _, _ = R.book_orders(R.mix(int(kh[i]) ^ int(dks[R.K_SPEND])), 0, 1, day,
+        n, paid, _, _ = R.book_orders(R.mix(int(kh[i]) ^ int(dks[R.K_SPEND])), 0,
+                                      R.mix(int(kh[i]) ^ int(dks[R.K_ITEMS])), 1, day,
                                       R.POTENTIAL, kind, 0, int(S_r["last"][i]),
                                       R.cohort_of(int(S_r["arrival"][i])), S_r["nu"][i], 0.0,
-                                      S_r["rel_spend"][i], stage_tab, par, acc_r, coh_r)
+                                      S_r["rel_spend"][i],
+                                      stage_tab[R.POTENTIAL, R.PRICE] * par[R.P_PROMO_PRICE],
+                                      True, stage_tab, par, acc_r, coh_r)
         S_r["purchases"][i] = n
         S_r["last"][i] = day
         S_r["revenue"][i] = np.float32(S_r["revenue"][i] + np.float32(paid))

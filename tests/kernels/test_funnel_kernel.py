@@ -32,10 +32,14 @@ def test_layout_constants_agree_with_reference():
     assert (fk.P_WON_BACK, fk.A_WON_BACK, fk.C_BUYERS, fk.K_CANCEL) == (
         R.P_WON_BACK, R.A_WON_BACK, R.C_BUYERS, R.K_CANCEL)
     from models import funnel, stages
-    assert (stages.ALIVE, stages.DIED_NATURAL, stages.EXPOSED, stages.FIRST_IN_RUN) == (
-        R.ALIVE, R.DIED_NATURAL, R.EXPOSED, R.FIRST_IN_RUN)
+    assert (stages.ALIVE, stages.DIED_NATURAL, stages.EXPOSED, stages.FIRST_IN_RUN,
+            stages.CART) == (R.ALIVE, R.DIED_NATURAL, R.EXPOSED, R.FIRST_IN_RUN, R.CART)
+    assert (stages.XSELL, stages.UPSELL, fk.P_UPSELL_MARGIN, fk.A_OFFER_DISCOUNT_ANYWAY,
+            fk.K_ITEMS) == (R.XSELL, R.UPSELL, R.P_UPSELL_MARGIN, R.A_OFFER_DISCOUNT_ANYWAY,
+                            R.K_ITEMS)
     assert (stages.NEVER, stages.FOREVER) == (R.NEVER, R.FOREVER)
-    assert funnel.KEYS == ("event", "orders", "spend", "drop", "due", "cancel")  # dks rows
+    assert funnel.KEYS == ("event", "orders", "spend", "drop", "due", "cancel",
+                           "items")  # dks rows
     for name in R.STATE_ORDER[2:]:
         assert np.dtype(funnel.STATES[name][0]) == np.dtype(R.DTYPES[name]), name
 
@@ -43,7 +47,7 @@ def test_layout_constants_agree_with_reference():
 def test_day_keys_match_python_day_key():
     from sim.streams import day_keys
     decisions = np.array([R.decision("funnel." + k) for k in
-                          ("event", "orders", "spend", "drop", "due", "cancel")],
+                          ("event", "orders", "spend", "drop", "due", "cancel", "items")],
                          dtype=np.uint64)
     for day in (0, 1, 17, 364, 10_000):
         assert np.array_equal(day_keys(np.uint64(SEED_KEY), decisions, day),
@@ -69,7 +73,7 @@ def test_stage_of_matches_reference(variant):
                         R.stage_of(n, last, day, previous, bought, par)
 
 
-@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("variant", [0, 1, 2, 3])
 def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
     tables = FS.make_tables(variant)
     stage_tab, dem_tab, season, par = tables
@@ -84,11 +88,14 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
         for exposed in (False, True):
             for d, due in ((day, int(c["due"])), (day, day), (day + 3, day + 3)):
                 assert fk.buy_probability(s, kind, n, last, due, c["lam"], c["rel_buy"],
-                                          exposed, d, season[d], stage_tab, dem_tab, par) == \
+                                          exposed, d, season[d], par[R.P_LEAD_BUY], stage_tab,
+                                          dem_tab, par) == \
                     R.buy_probability(s, kind, n, last, due, c["lam"], c["rel_buy"], exposed,
-                                      d, season[d], stage_tab, dem_tab, par)
+                                      d, season[d], par[R.P_LEAD_BUY], stage_tab, dem_tab,
+                                      par)
         args = (s, bool(c["flags"] & R.ALIVE), kind, n, last, c["need_end"], c["due"],
-                c["lam"], c["rel_buy"], c["rel_churn"], day, stage_tab, dem_tab, par)
+                c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day, stage_tab,
+                dem_tab, par)
         t, p = fk.bound(*args)
         tr, pr = R.bound(*args)
         assert (int(t), np.float32(p)) == (tr, pr)
@@ -101,8 +108,8 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
             c = R.customer(before, i)
             tr, pr = R.bound(int(c["stage"]), bool(c["flags"] & R.ALIVE), int(c["dtype"]),
                              int(c["purchases"]), int(c["last"]), int(c["need_end"]),
-                             int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], day,
-                             stage_tab, dem_tab, par)
+                             int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"],
+                             c["offer_end"], day, stage_tab, dem_tab, par)
             assert (int(S["t_next"][i]), S["p_hi"][i]) == (tr, pr)
         else:
             assert (S["t_next"][i], S["p_hi"][i]) == (before["t_next"][i], before["p_hi"][i])
@@ -110,7 +117,7 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
 
 def test_next_due_order_spend_and_book_orders_match_reference():
     rng = np.random.default_rng(11)
-    for variant in (0, 1):
+    for variant in (0, 1, 3):
         stage_tab, dem_tab, season, par = FS.make_tables(variant)
         for trial in range(400):
             h = R.mix(trial * 7919 + variant)
@@ -128,15 +135,17 @@ def test_next_due_order_spend_and_book_orders_match_reference():
             last = int(rng.choice([R.NEVER, -5, day, day - 1, day - 40]))
             arrival = int(rng.integers(-1, day + 1))
             p_drop = float(rng.choice([0.0, 0.3, 1.0]))
+            price = float(stage_tab[s, R.PRICE] * rng.choice([1.0, 0.8]))
+            anyway = bool(rng.random() < 0.5)
             acc_k, coh_k = np.zeros(R.N_ACC), np.zeros((FS.n_cohorts(), R.N_COH))
             acc_r = [0.0] * R.N_ACC
             coh_r = np.zeros((FS.n_cohorts(), R.N_COH))
-            out_k = fk.book_orders(np.uint64(h), np.uint64(R.mix(h)), orders, day, s, kind, n,
-                                   last, R.cohort_of(arrival), nu, p_drop, rel, stage_tab,
-                                   par, acc_k, coh_k)
-            out_r = R.book_orders(h, R.mix(h), orders, day, s, kind, n, last,
-                                  R.cohort_of(arrival), nu, p_drop, rel, stage_tab, par,
-                                  acc_r, coh_r)
+            out_k = fk.book_orders(np.uint64(h), np.uint64(R.mix(h)), np.uint64(R.mix(h + 1)),
+                                   orders, day, s, kind, n, last, R.cohort_of(arrival), nu,
+                                   p_drop, rel, price, anyway, stage_tab, par, acc_k, coh_k)
+            out_r = R.book_orders(h, R.mix(h), R.mix(h + 1), orders, day, s, kind, n, last,
+                                  R.cohort_of(arrival), nu, p_drop, rel, price, anyway,
+                                  stage_tab, par, acc_r, coh_r)
             assert tuple(out_k) == out_r
             assert np.array_equal(acc_k, np.array(acc_r))
             assert np.array_equal(coh_k, coh_r)
@@ -160,7 +169,7 @@ def _assert_same_state(a, b, names=R.STATE_ORDER, where=""):
                                f"{a[name][bad[:5]]} vs reference {b[name][bad[:5]]}")
 
 
-@pytest.mark.parametrize("variant,seed", [(0, 1), (1, 2), (2, 3), (0, 4)])
+@pytest.mark.parametrize("variant,seed", [(0, 1), (1, 2), (2, 3), (0, 4), (3, 8)])
 def test_chunk_step_equals_reference_day_by_day(variant, seed):
     """25 consecutive days on 2000 customers: every state array, acc, counts and coh are
     bit-identical; customers outside [lo, hi) are untouched; the count deltas are the
@@ -172,6 +181,7 @@ def test_chunk_step_equals_reference_day_by_day(variant, seed):
     S_r = FS.copy_state(S_k)
     lo, hi = 13, 1990
     events = 0
+    levers = np.zeros(R.N_ACC)
     for day in range(day0, day0 + 25):
         dks = FS.day_keys(SEED_KEY, day)
         before = FS.copy_state(S_k)
@@ -187,14 +197,21 @@ def test_chunk_step_equals_reference_day_by_day(variant, seed):
             assert np.array_equal(S_k[name][hi:], before[name][hi:])
         assert np.array_equal(FS.stage_counts(S_k) - FS.stage_counts(before), counts_k)
         events += acc_k[R.A_BUYERS]
+        levers += acc_k
         # a campaign answers some customers for tomorrow, identically in both copies
         r1, r2 = np.random.default_rng(day), np.random.default_rng(day)
         FS.force(r1, S_k, 0.05)
         FS.force(r2, S_r, 0.05)
     assert events > 150  # the test exercises purchases, not just the sweep
+    if variant == 3:     # ... and every mechanic lever: carts, offers, add-ons
+        for col in (R.A_CARTS, R.A_OFFER_BUYERS, R.A_OFFER_BUYERS_ANYWAY,
+                    R.A_OFFER_DISCOUNT_ANYWAY, R.A_ADDON_REVENUE):
+            assert levers[col] > 0, col
+        assert levers[R.A_ITEMS] > 2 * levers[R.A_ORDERS]
+        assert levers[R.A_OFFER_BUYERS_ANYWAY] < levers[R.A_OFFER_BUYERS]
 
 
-@pytest.mark.parametrize("variant,seed", [(0, 5), (1, 6), (2, 7)])
+@pytest.mark.parametrize("variant,seed", [(0, 5), (1, 6), (2, 7), (3, 9)])
 def test_two_pass_equals_rule_applied_to_everyone(variant, seed):
     """The point of the design: sweeping with the cached bound and timers, then the
     exact rule on the flagged, gives what the per-day rule applied to every customer
@@ -223,7 +240,7 @@ def test_two_pass_equals_rule_applied_to_everyone(variant, seed):
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), variant=st.integers(0, 2),
+@given(seed=st.integers(0, 2**32 - 1), variant=st.integers(0, 3),
        day=st.integers(1, FS.HORIZON - 1), forced=st.floats(0.0, 0.6))
 def test_chunk_step_equals_reference_on_drawn_states(seed, variant, day, forced):
     """One day on 300 customers drawn from hypothesis-chosen seeds, days and shares of
@@ -260,7 +277,7 @@ def test_count_arrivals_matches_bincount():
 
 
 customers = st.fixed_dictionaries({
-    "variant": st.integers(0, 2),
+    "variant": st.integers(0, 3),
     "kind": st.integers(0, 5),
     "n": st.integers(0, 9),
     "idle": st.one_of(st.integers(0, 400), st.sampled_from([0, 1, 13, 14, 29, 30, 59, 60,
@@ -272,6 +289,7 @@ customers = st.fixed_dictionaries({
     "rel_churn": st.floats(0.0, 4.0),
     "due_in": st.integers(1, 90),
     "need_in": st.one_of(st.none(), st.integers(1, 400)),
+    "offer_in": st.integers(-2, 40),     # the personal offer ends this many days after d0
     "day": st.integers(0, FS.HORIZON - 2),
 })
 
@@ -282,8 +300,9 @@ def test_bound_is_never_below_any_days_event_probability(c):
     """After the exact pass of day d0 the cache says: nothing but u < p_hi can happen
     before t_next. So for every day d0 < d < t_next the stage stays what it is (no
     silent recency change) and the exact event probability h + (1 - h) q(d), with that
-    day's season and the real due day, is at most p_hi; hence the sweep never misses an
-    event (u < exact implies u < p_hi)."""
+    day's season, the real due day, the offer if still held, the lead multiplier at its
+    ceiling and the cart intent (an abandoned cart is an event too), is at most p_hi;
+    hence the sweep never misses an event (u < exact implies u < p_hi)."""
     stage_tab, dem_tab, season, par = FS.make_tables(c["variant"])
     d0, n, kind = c["day"], c["n"], c["kind"]
     last = R.NEVER if n == 0 else d0 - c["idle"]
@@ -292,8 +311,9 @@ def test_bound_is_never_below_any_days_event_probability(c):
     due = d0 + c["due_in"] if n > 0 and kind in (R.RECURRENT, R.CONTRACTUAL) else R.FOREVER
     need_end = R.FOREVER if c["need_in"] is None else d0 + c["need_in"]
     lam, rel_buy, rel_churn = (np.float32(c[k]) for k in ("lam", "rel_buy", "rel_churn"))
-    t, p = fk.bound(s, c["alive"], kind, n, last, need_end, due, lam, rel_buy, rel_churn, d0,
-                    stage_tab, dem_tab, par)
+    offer_end = max(0, d0 + c["offer_in"])
+    t, p = fk.bound(s, c["alive"], kind, n, last, need_end, due, lam, rel_buy, rel_churn,
+                    offer_end, d0, stage_tab, dem_tab, par)
     t = int(t)
     assert t > d0
     if not c["alive"]:
@@ -303,7 +323,9 @@ def test_bound_is_never_below_any_days_event_probability(c):
         assert fk.stage_of(n, last, d, s, False, par) == s, (d, t)
         if c["alive"]:
             q = fk.buy_probability(s, kind, n, last, due, lam, rel_buy, False, d, season[d],
-                                   stage_tab, dem_tab, par)
+                                   par[R.P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
+            q += (1.0 - q) * fk.offer_response(kind, n, offer_end > d, par)
+            q = fk.cart_intent(kind, q, par)
             assert h + (1.0 - h) * q <= p, (d, h, q, p)
 
 
