@@ -1,0 +1,82 @@
+"""The loyalty-points posting kernel: enrol, earn, re-tier, expire and redeem in one pass.
+
+It runs on posting days only, serially over all customers (cheap: a few simple steps
+per customer), so its sums are in customer order and bit-identical whatever the thread
+count. Draws come from counter-based streams: the enrolment draw is keyed by customer
+alone, so membership is stable; the redemption draw by customer and day.
+
+Rule per customer, in this order:
+1. a non-member who has bought joins if its enrolment uniform is below the share;
+2. a member earns earn_rate x its level's earn multiplier points per currency of
+   revenue paid since the last posting (revenue - spend, spend then = revenue);
+3. its level becomes the highest whose minimum spend it has reached (level 0: below
+   every tier, factors 1); a level with other factors divides the old ones out of
+   rel_buy / rel_churn, multiplies the new ones in and sets p_hi = 2 so the funnel
+   recomputes the customer's bound;
+4. a balance idle (days since the last purchase) beyond the expiry expires; otherwise an
+   alive member holding at least one block redeems all whole blocks with the
+   redemption probability.
+"""
+
+import numpy as np
+from numba import njit
+
+from models.stages import ALIVE
+from sim.streams import mix, uniform32
+
+# Customer arrays, in the order of the tuple `S` the kernel takes.
+STATE_ORDER = ("kh", "flags", "purchases", "last", "revenue", "rel_buy", "rel_churn", "p_hi",
+               "loyalty_tier", "loyalty_spend", "loyalty_balance")
+# Scalar parameters (rows of `par`).
+P_SHARE, P_EARN, P_BLOCK, P_REDEEM, P_EXPIRY, N_PAR = range(6)
+# Level table columns; row 0 is the level below every tier, row k the k-th tier.
+L_MIN_SPEND, L_EARN, L_BUY, L_CHURN, N_LEVEL = range(5)
+# Stream keys (rows of `keys`).
+K_ENROL, K_REDEEM, N_KEYS = range(3)
+# Outputs: flows of this posting, then stocks after it.
+O_ENROLLED, O_EARNED, O_REDEEMED, O_EXPIRED, O_OUTSTANDING, O_HELD_LOST, N_OUT = range(7)
+
+
+@njit(cache=True)
+def post(day, n, keys, par, levels, S, out, members):
+    """One posting over customers [0, n); `members` gets the member count per level."""
+    kh, flags, purchases, last, revenue, rel_buy, rel_churn, p_hi, tier, spend, balance = S
+    out[:] = 0.0
+    members[:] = 0
+    for i in range(n):
+        t = tier[i]
+        if t < 0:
+            if purchases[i] == 0 or uniform32(mix(kh[i] ^ keys[K_ENROL])) >= par[P_SHARE]:
+                continue
+            t = 0
+            tier[i] = 0
+            out[O_ENROLLED] += 1.0
+        paid = np.float64(revenue[i]) - np.float64(spend[i])
+        if paid > 0.0:
+            points = paid * par[P_EARN] * levels[t, L_EARN]
+            balance[i] += points
+            out[O_EARNED] += points
+            spend[i] = revenue[i]
+        new = t
+        while new + 1 < levels.shape[0] and spend[i] >= levels[new + 1, L_MIN_SPEND]:
+            new += 1
+        if levels[new, L_BUY] != levels[t, L_BUY] or levels[new, L_CHURN] != levels[t, L_CHURN]:
+            rel_buy[i] = np.float32(rel_buy[i] / levels[t, L_BUY] * levels[new, L_BUY])
+            rel_churn[i] = np.float32(rel_churn[i] / levels[t, L_CHURN] * levels[new, L_CHURN])
+            p_hi[i] = 2.0
+        tier[i] = new
+        b = balance[i]
+        alive = (flags[i] & ALIVE) != 0
+        if b > 0.0 and day - last[i] > par[P_EXPIRY]:
+            out[O_EXPIRED] += b
+            b = 0.0
+        elif (alive and b >= par[P_BLOCK]
+              and uniform32(mix(kh[i] ^ keys[K_REDEEM])) < par[P_REDEEM]):
+            r = par[P_BLOCK] * np.floor(b / par[P_BLOCK])
+            out[O_REDEEMED] += r
+            b -= r
+        balance[i] = b
+        out[O_OUTSTANDING] += b
+        if not alive:
+            out[O_HELD_LOST] += b
+        members[new] += 1
