@@ -65,11 +65,18 @@ def run(
     strategies: Optional[str] = typer.Option(None, help="comma-separated names, or all"),
     out: Optional[Path] = typer.Option(None, help="folder for Parquet and JSON results"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON document"),
+    by_mechanic: bool = typer.Option(
+        False, "--by-mechanic", help="also split each strategy's effect by mechanic: per "
+        "mechanic the strategy enables (and the baseline does not run alike), rerun the "
+        "strategy with that mechanic as in the baseline, same seeds, and report the "
+        "difference (margin, CRM cost, discounts, contribution, ROMI) beside the cost the "
+        "mechanic booked; k mechanics cost k extra runs per replication (none for a "
+        "one-mechanic strategy)"),
 ) -> None:
     """Simulate SCENARIO's strategies and compare them."""
     from apps.job import Job
     from apps.progress import progress_hook
-    from apps.tables import summary_tables
+    from apps.tables import mechanics_tables, summary_tables
 
     horizon = _horizon(days, years)
     if customers is not None and customers < 1:
@@ -81,7 +88,8 @@ def run(
     if out is not None:
         _prepare_folder(out)
     with user_errors():
-        job = Job.prepare(scenario, customers, horizon, reps, seed, strategies)
+        job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
+                          by_mechanic=by_mechanic)
     show = not as_json and job.customer_days() > PROGRESS_ABOVE
     try:
         with progress_hook(job, show) as hook:
@@ -100,7 +108,7 @@ def run(
         print(json.dumps(document, indent=2))
     else:
         console = Console()
-        for table in summary_tables(document, console.width):
+        for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
             console.print(table)
         if out is not None:
             Console().print(f"results written to {out}/")

@@ -5,16 +5,17 @@ Parquet files, so every front end reports the same numbers.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from models.comparison import vs_baseline
+from models.comparison import (BASELINE, by_mechanic, leave_one_out, mechanic_frame,
+                               strategy_mechanics, vs_baseline)
 from models.metrics import summarize
 from scenarios.build import make_sim
 from scenarios.errors import InputError
 from scenarios.loader import ScenarioFile, scenario_id
-from sim.ensemble import BAND, Ensemble, EnsembleResult
+from sim.ensemble import BAND, Ensemble, EnsembleResult, Run
 
 BYTES_PER_CUSTOMER_BUDGET = 100
 
@@ -39,18 +40,32 @@ def available_memory() -> int:
 
 
 @dataclass
+class JobResult(EnsembleResult):
+    """The strategies' runs, and apart from them the leave-one-out twins' runs, so every
+    report but the per-mechanic one sees the strategies only."""
+
+    twins: list[Run] = field(default_factory=list)
+
+
+@dataclass
 class Job:
-    """A validated request: which scenario, how big, how long, which strategies."""
+    """A validated request: which scenario, how big, how long, which strategies; with
+    `by_mechanic`, also the leave-one-out twins that split each strategy by mechanic
+    (`plan`: {strategy: {mechanic: twin run name}}, `twins`: {twin run name: scenario})."""
 
     file: ScenarioFile
     strategies: list[str]
     reps: int
     seed: int
     resolved: dict
+    by_mechanic: bool = False
+    plan: dict = field(default_factory=dict)
+    twins: dict = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, scenario: str, customers: int | None, days: int | None,
-                reps: int, seed: int, strategies: str | None) -> "Job":
+                reps: int, seed: int, strategies: str | None,
+                by_mechanic: bool = False) -> "Job":
         f = ScenarioFile(scenario)
         f.adjust(customers=customers, days=days)
         sc = f.scenario
@@ -75,7 +90,9 @@ class Job:
                                  f"{', '.join(f.strategy_names)}")
         if "baseline" not in names:
             names = ["baseline", *names]
-        return cls(f, names, reps, seed, {s: f.resolve(s) for s in names})
+        resolved = {s: f.resolve(s) for s in names}
+        plan, twins = leave_one_out_plan(resolved) if by_mechanic else ({}, {})
+        return cls(f, names, reps, seed, resolved, by_mechanic, plan, twins)
 
     @property
     def scenario(self):
@@ -85,22 +102,30 @@ class Job:
         sc = self.scenario
         days = sc.horizon_days
         return (sc.base.customers * days + sc.acquisition.inflow_per_day * days * days / 2) \
-            * len(self.strategies) * self.reps
+            * (len(self.strategies) + len(self.twins)) * self.reps
 
-    def run(self, on_day=None) -> EnsembleResult:
+    def run(self, on_day=None) -> JobResult:
+        """Every strategy and twin, replication by replication under the same seeds."""
         rate = self.scenario.economics.discount_rate_per_year
-        ensemble = Ensemble(lambda s, seed: make_sim(self.resolved[s], seed),
-                            lambda sim: summarize(sim, rate), self.strategies, self.reps,
-                            self.seed)
-        return ensemble.run(on_day)
+        scenarios = {**self.twins, **self.resolved}
+        ensemble = Ensemble(lambda s, seed: make_sim(scenarios[s], seed),
+                            lambda sim: summarize(sim, rate), [*self.strategies, *self.twins],
+                            self.reps, self.seed)
+        runs = ensemble.run(on_day).runs
+        return JobResult([r for r in runs if r.strategy in self.resolved],
+                         [r for r in runs if r.strategy not in self.resolved])
 
-    def document(self, result: EnsembleResult) -> dict:
+    def document(self, result: JobResult) -> dict:
         """The JSON document; every strategy but the baseline also gets `vs_baseline`
-        (its paired differences from the baseline, see `models.comparison`)."""
+        (its paired differences from the baseline, see `models.comparison`) and, with
+        `by_mechanic`, `by_mechanic` (the leave-one-out split)."""
         sc = self.scenario
         strategies = result.reduce()
         for name, stats in vs_baseline(result).items():
             strategies[name]["vs_baseline"] = stats
+        if self.by_mechanic:
+            for name, stats in by_mechanic(result.runs + result.twins, self.plan).items():
+                strategies[name]["by_mechanic"] = stats
         return {
             "scenario": sc.name,
             "scenario_id": scenario_id(sc),
@@ -125,7 +150,34 @@ class Job:
         runs = result.summaries()
         runs.to_parquet(out / "runs.parquet", index=False)
         segment_frame(result).to_parquet(out / "segments.parquet", index=False)
+        if self.by_mechanic:
+            mechanics = mechanic_frame(result.runs + result.twins, self.plan)
+            mechanics.attrs.update(stamp)
+            mechanics.to_parquet(out / "mechanics.parquet", index=False)
         (out / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
+
+
+def leave_one_out_plan(resolved: dict) -> tuple[dict, dict]:
+    """(plan, twins) for the resolved strategies: per strategy, per mechanic it brings,
+    the run to compare with; a twin identical to the baseline (a one-mechanic strategy)
+    is the baseline's run, not an extra one."""
+    base = resolved[BASELINE]
+    plan, twins = {}, {}
+    for strategy, sc in resolved.items():
+        if strategy == BASELINE:
+            continue
+        plan[strategy] = {}
+        for mechanic in strategy_mechanics(sc, base):
+            twin = leave_one_out(sc, mechanic, base)
+            if twin == base:
+                plan[strategy][mechanic] = BASELINE
+                continue
+            name = f"{strategy} without {mechanic}"
+            if name in resolved:
+                raise InputError(f"--by-mechanic: strategy {name!r} has the name of a "
+                                 "leave-one-out run; rename it")
+            plan[strategy][mechanic], twins[name] = name, twin
+    return plan, twins
 
 
 def cohort_frame(result: EnsembleResult):

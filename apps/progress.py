@@ -12,7 +12,7 @@ def progress_hook(job, show: bool):
     if not show:
         yield None
         return
-    total = job.scenario.horizon_days * len(job.strategies) * job.reps
+    total = job.scenario.horizon_days * (len(job.strategies) + len(job.twins)) * job.reps
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:

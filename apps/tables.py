@@ -24,6 +24,12 @@ VS_BASELINE_SHOWN = (
     ("incremental_contribution", "Δ Contribution vs baseline", "n"),
     ("romi", "ROMI", ".0%"), ("payback_month", "Payback month", ".3g"),
 )
+# Per mechanic inside a strategy (the document's `by_mechanic`).
+BY_MECHANIC_SHOWN = (
+    ("incremental_gross_margin", "Δ Margin", "n"), ("incremental_crm_cost", "Δ CRM", "n"),
+    ("incremental_discounts", "Δ Disc.", "n"), ("incremental_contribution", "Δ Contr.", "n"),
+    ("romi", "ROMI", ".0%"), ("booked_cost", "Booked", "n"),
+)
 NONE = {"mean": None, "lo": None, "hi": None}
 
 
@@ -87,4 +93,26 @@ def summary_table(doc: dict, names: list[str] | None = None) -> Table:
         for key, label, fmt in VS_BASELINE_SHOWN:
             t.add_row(label, *[_cell(strategies[s].get("vs_baseline", {}).get(key, NONE), fmt)
                                for s in strategies])
+    return t
+
+
+def mechanics_tables(doc: dict) -> list[Table]:
+    """One table per strategy split by mechanic (the document's `by_mechanic`), a row
+    per mechanic: the strategy against its twin without the mechanic."""
+    return [mechanics_table(doc, name) for name, s in doc["strategies"].items()
+            if s.get("by_mechanic")]
+
+
+def mechanics_table(doc: dict, strategy: str) -> Table:
+    t = Table(title=f"{strategy}: each mechanic, the strategy minus the strategy without "
+                    f"it ({doc['currency']})",
+              caption="Δ: gross margin, CRM cost, discounts, contribution; booked: the "
+                      "CRM cost the mechanic itself booked in the strategy; mean over "
+                      "replications, ± half the band")
+    t.add_column("mechanic", style="bold", no_wrap=True)
+    for _, label, _ in BY_MECHANIC_SHOWN:
+        t.add_column(label, justify="right", overflow="fold")
+    for mechanic, stats in doc["strategies"][strategy]["by_mechanic"].items():
+        t.add_row(mechanic.replace("_", " "),
+                  *[_cell(stats[key], fmt) for key, _, fmt in BY_MECHANIC_SHOWN])
     return t

@@ -22,6 +22,16 @@ with most of the noise cancelled. Per pair of runs:
 `vs_baseline` reduces the pairs over replications like every other metric ({"mean",
 "lo", "hi"}, lo/hi the 5th/95th percentiles; None when any replication has None). The
 baseline itself gets no entry.
+
+Per mechanic (leave-one-out, opt-in): the mechanics of a strategy are those enabled in
+its resolved scenario and not configured identically in the baseline's. For each, a
+twin of the strategy runs with that mechanic as in the baseline (off, unless the
+baseline uses it too) under the same seeds; strategy minus twin is the mechanic's
+marginal effect inside the strategy (BY_MECHANIC: the same incremental figures and ROMI,
+whose free-lever threshold still comes from the baseline run), beside `booked_cost`, the
+CRM cost the mechanic booked itself in the strategy run (its `crm_cost_<mechanic>` flow,
+channel contact costs included). Mechanics interact (a shared contact cap, the same
+customers), so the marginal effects need not add up to the strategy's.
 """
 
 import numpy as np
@@ -30,6 +40,8 @@ BASELINE = "baseline"
 VS_BASELINE = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
                "incremental_discounts", "incremental_contribution", "romi", "payback_month")
 FREE_LEVER = 0.01   # investment below this share of the baseline's spend: no ROMI
+BY_MECHANIC = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
+               "incremental_discounts", "incremental_contribution", "romi", "booked_cost")
 
 
 def _flow(results, name: str) -> np.ndarray:
@@ -69,11 +81,15 @@ def romi(incremental_margin: float, incremental_crm_cost: float,
     return (incremental_margin - incremental_crm_cost) / investment
 
 
-def compare(results, baseline) -> dict[str, float | None]:
-    """The VS_BASELINE metrics of one strategy run against the baseline run of its seed."""
+def compare(results, baseline, spend_reference=None) -> dict[str, float | None]:
+    """The VS_BASELINE metrics of one strategy run against the baseline run of its seed;
+    `spend_reference` (default `baseline`) is the run whose CRM cost and discounts set
+    ROMI's free-lever threshold, so a mechanic measured against a twin keeps the
+    threshold of the strategy."""
     if results.days != baseline.days:
         raise ValueError(f"runs of different lengths: {results.days} vs {baseline.days} days")
     s, b = daily_money(results), daily_money(baseline)
+    spend = b if spend_reference is None else daily_money(spend_reference)
     inc = {k: s[k] - b[k] for k in s}
     total = {k: float(v.sum()) for k, v in inc.items()}
     scale = sum(float(np.abs(b[k]).sum()) for k in ("gross_margin", "crm_cost",
@@ -85,23 +101,26 @@ def compare(results, baseline) -> dict[str, float | None]:
         "incremental_discounts": total["discounts"],
         "incremental_contribution": total["contribution"],
         "romi": romi(total["gross_margin"], total["crm_cost"], total["discounts"],
-                     float(b["crm_cost"].sum() + b["discounts"].sum())),
+                     float(spend["crm_cost"].sum() + spend["discounts"].sum())),
         "payback_month": payback_month(inc["contribution"], tolerance=1e-12 * scale),
     }
 
 
 def paired(result, baseline: str = BASELINE) -> list[tuple[str, int, dict]]:
     """(strategy, rep, compare(...)) for every non-baseline run with a baseline twin."""
-    base = {r.rep: r for r in result.runs if r.strategy == baseline}
-    out = []
-    for r in result.runs:
-        if r.strategy == baseline or r.rep not in base:
-            continue
-        if r.seed != base[r.rep].seed:
-            raise ValueError(f"{r.strategy} rep {r.rep}: seed {r.seed} differs from the "
-                             f"baseline's {base[r.rep].seed}; runs are not paired")
-        out.append((r.strategy, r.rep, compare(r.results, base[r.rep].results)))
-    return out
+    runs = {(r.strategy, r.rep): r for r in result.runs}
+    return [(r.strategy, r.rep, compare(r.results, partner(runs, baseline, r).results))
+            for r in result.runs if r.strategy != baseline and (baseline, r.rep) in runs]
+
+
+def partner(runs: dict, name: str, run):
+    """The run of `name` in `run`'s replication ({(strategy, rep): run}); its seed must
+    be `run`'s, or the difference of the two would not cancel the noise."""
+    other = runs[(name, run.rep)]
+    if other.seed != run.seed:
+        raise ValueError(f"{run.strategy} rep {run.rep}: seed {run.seed} differs from "
+                         f"{name}'s {other.seed}; runs are not paired")
+    return other
 
 
 def paired_frame(result, baseline: str = BASELINE):
@@ -129,3 +148,63 @@ def vs_baseline(result, baseline: str = BASELINE) -> dict[str, dict]:
         rows.setdefault(strategy, []).append(metrics)
     return {s: {m: reduce_values([row[m] for row in runs]) for m in VS_BASELINE}
             for s, runs in rows.items()}
+
+
+def strategy_mechanics(strategy, baseline) -> list[str]:
+    """Names of the mechanics a resolved strategy brings: enabled in it and not
+    configured identically in the resolved baseline (alphabetical, like the engine)."""
+    out = []
+    for name in sorted(type(strategy.mechanics).model_fields):
+        params = getattr(strategy.mechanics, name)
+        if params is not None and params.enabled \
+                and params != getattr(baseline.mechanics, name):
+            out.append(name)
+    return out
+
+
+def leave_one_out(strategy, mechanic: str, baseline):
+    """The strategy's twin: `mechanic` configured as in the baseline, all else alike."""
+    mechanics = strategy.mechanics.model_copy(
+        update={mechanic: getattr(baseline.mechanics, mechanic)})
+    return strategy.model_copy(update={"mechanics": mechanics})
+
+
+def mechanic_effect(results, twin, baseline, mechanic: str) -> dict[str, float | None]:
+    """BY_MECHANIC of one replication: the strategy run against its twin without
+    `mechanic`, and what the mechanic booked in the strategy run."""
+    diff = compare(results, twin, spend_reference=baseline)
+    booked = float(_flow(results, "crm_cost_" + mechanic).sum())
+    return {**{k: diff[k] for k in BY_MECHANIC if k in diff}, "booked_cost": booked}
+
+
+def mechanic_rows(runs, plan: dict[str, dict[str, str]], baseline: str = BASELINE) -> list:
+    """One dict per strategy x mechanic x replication. `runs`: the strategies' and the
+    twins' runs; `plan`: {strategy: {mechanic: name of the twin's runs}}."""
+    by = {(r.strategy, r.rep): r for r in runs}
+    rows = []
+    for r in runs:
+        for mechanic, twin in plan.get(r.strategy, {}).items():
+            effect = mechanic_effect(r.results, partner(by, twin, r).results,
+                                     partner(by, baseline, r).results, mechanic)
+            rows.append({"strategy": r.strategy, "mechanic": mechanic, "rep": r.rep,
+                         **effect})
+    return rows
+
+
+def mechanic_frame(runs, plan: dict[str, dict[str, str]], baseline: str = BASELINE):
+    """`mechanic_rows` as a DataFrame: strategy, mechanic, rep, then BY_MECHANIC."""
+    import pandas as pd
+
+    return pd.DataFrame(mechanic_rows(runs, plan, baseline),
+                        columns=["strategy", "mechanic", "rep", *BY_MECHANIC])
+
+
+def by_mechanic(runs, plan: dict[str, dict[str, str]], baseline: str = BASELINE) -> dict:
+    """{strategy: {mechanic: {metric: {"mean", "lo", "hi"}}}} for every strategy of
+    `plan` (empty for a strategy that brings no mechanic)."""
+    rows = mechanic_rows(runs, plan, baseline)
+    return {s: {m: {k: reduce_values([row[k] for row in rows
+                                      if row["strategy"] == s and row["mechanic"] == m])
+                    for k in BY_MECHANIC}
+                for m in mechanics}
+            for s, mechanics in plan.items()}
