@@ -18,7 +18,7 @@ from sim.streams import day_keys, decision
 
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
-FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel")
+FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Acquisition(Module):
         self._paid = r.flow("paid_arrivals")
         self._cost = r.flow("acquisition_cost")
         self._paid_so_far = 0.0
+        self.conversion_lift = 0.0   # extra share of the traffic that converts (reviews)
+        self._extra_so_far = 0.0
 
     def step(self, sim, day: int) -> None:
         plan = self.plan
@@ -82,15 +84,25 @@ class Acquisition(Module):
             self._create(sim, SOURCE_BASE, plan.base_customers, -1, day, targets,
                          not plan.fresh_cohort, plan.fresh_cohort)
         count = plan.arrivals(day)
-        if count:
-            self._create(sim, SOURCE_INFLOW, count, day, day, None, False,
+        extra = self._converted_extra(plan.inflow_per_day)
+        if count + extra:
+            self._create(sim, SOURCE_INFLOW, count + extra, day, day, None, False,
                          plan.arrive_as_buyers)
             paid_before = self._paid_so_far
             self._paid_so_far += count * plan.paid_share
             paid = np.floor(self._paid_so_far) - np.floor(paid_before)
-            self._arrivals[day] = count
+            self._arrivals[day] = count + extra
             self._paid[day] = paid
             self._cost[day] = paid * plan.cac
+
+    def _converted_extra(self, inflow: float) -> int:
+        """Arrivals the same traffic adds when more of it converts: the ad spend (and
+        the paid count) stays that of the plain inflow."""
+        if not self.conversion_lift:
+            return 0
+        before = self._extra_so_far
+        self._extra_so_far += inflow * self.conversion_lift
+        return int(np.floor(self._extra_so_far) - np.floor(before))
 
     def _create(self, sim, source, count, arrival, day, targets, with_history,
                 buying) -> None:

@@ -31,7 +31,8 @@ KPIS = (
     "inflow", "cac", "survival_rate", "churn_rate", "churn_rate_premature",
     "churn_rate_natural", "transactions_per_customer", "lifecycle_length", "drr",
     "crm_budget_per_customer", "margin_per_customer", "crm_budget_share", "ltv_observed",
-    "ltv_projected",
+    "ltv_projected", "items_per_check", "addon_revenue_share", "offer_discounts",
+    "offer_discounts_anyway", "offer_buyers_anyway_share", "abandoned_carts",
 )
 
 LTV_COLUMNS = ("size", "months_observed", "ltv_observed", "yearly_margin", "ltv_projected")
@@ -244,6 +245,23 @@ def ltv_summary(table: np.ndarray) -> dict[str, float | None]:
 # ---- all of them --------------------------------------------------------------------
 
 
+def offers_and_baskets(results) -> dict[str, float | None]:
+    """Basket and offer KPIs: items per order, the share of revenue from cross- and
+    up-sold add-ons, the discounts offers and promos gave (and the part that went to
+    buyers who would have bought anyway), the share of offer buyers who needed no
+    offer, and the carts left unbought."""
+    return {
+        "items_per_check": _ratio(_total(results, "items"), _total(results, "purchases")),
+        "addon_revenue_share": _ratio(_total(results, "addon_revenue"),
+                                      _total(results, "revenue")),
+        "offer_discounts": _total(results, "offer_discounts"),
+        "offer_discounts_anyway": _total(results, "offer_discounts_anyway"),
+        "offer_buyers_anyway_share": _ratio(_total(results, "offer_buyers_anyway"),
+                                            _total(results, "offer_buyers")),
+        "abandoned_carts": _total(results, "abandoned_carts"),
+    }
+
+
 def kpis(sim, discount_rate: float) -> dict[str, float | None]:
     """Every KPI of a finished run; stores the LTV table as results.matrices['ltv_by_cohort']."""
     r = sim.results
@@ -263,6 +281,7 @@ def kpis(sim, discount_rate: float) -> dict[str, float | None]:
         **churn_rates(r),
         **budget(r),
         **ltv_summary(table),
+        **offers_and_baskets(r),
     }
     return {k: (None if v is None or (isinstance(v, float) and not math.isfinite(v))
                 else float(v)) for k, v in ((m, out[m]) for m in KPIS)}

@@ -19,12 +19,14 @@ MECHANICS = sorted(discover())
 ZERO = {"response_rate": 0.0, "uplift": 0.0, "offer_cost": 0.0, "budget_per_year": 0.0,
         "discount": 0.0, "churn_multiplier": 1.0, "probability_per_purchase": 0.0,
         "reward_per_conversion": 0.0, "conversion_multiplier": 1.0, "price_share": 1.0,
-        "cost_per_year": 0.0}
+        "cost_per_year": 0.0, "response": 0.0, "extra_items": 0.0, "upsell_share": 0.0,
+        "cost_per_promo": 0.0, "conversion_lift_max": 0.0, "earn_rate": 0.0, "tiers": []}
 # A strong setting of each field, for the "switched off" test: it must not matter.
 STRONG = {"response_rate": 0.5, "uplift": 4.0, "offer_cost": 100.0, "budget_per_year": 1e6,
           "discount": 0.2, "churn_multiplier": 0.3, "probability_per_purchase": 0.3,
           "reward_per_conversion": 50.0, "conversion_multiplier": 3.0, "price_share": 0.5,
-          "cost_per_year": 1e5}
+          "cost_per_year": 1e5, "response": 0.05, "extra_items": 1.0, "upsell_share": 0.1,
+          "cost_per_promo": 1e4, "conversion_lift_max": 0.5, "earn_rate": 5.0}
 FREE_EMAIL = {"optin_share": 0.8, "deliverability": 0.95, "open_rate": 0.5,
               "cost_per_contact": 0.0, "unsubscribe_rate": 0.01}
 

@@ -1,0 +1,64 @@
+"""Cross-sell and up-sell: more items and a richer check in every order.
+
+Recommendations at checkout and in the order confirmation add complementary items:
+each order of a customer in the chosen stages gets a Poisson number of extra items
+with mean `extra_items`, each worth `item_price` at its own margin `item_margin`
+(accessories often carry more margin than the core product). Up-sell trades the order
+up: `upsell_share` of the core check is added at margin `upsell_margin`. Both raise
+items per check and the check, and move the margin mix; the funnel books the add-ons'
+revenue apart (`addon_revenue`). `cost_per_year` is the fixed cost of running it (the
+recommendation engine; per base.customers, scaled with --customers).
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from models import funnel_kernel as fk
+from models.mechanics import Mechanic, MechanicParams, register
+from models.stages import STAGES, UPSELL, XSELL
+
+
+class CrossSellParams(MechanicParams):
+    extra_items: float = Field(0.2, ge=0, le=20, description="mean cross-sold items added "
+                               "to an order (items)")
+    item_price: float = Field(10.0, ge=0, description="list price of a cross-sold item "
+                              "(currency)")
+    item_margin: float = Field(0.4, ge=0, le=1, description="gross margin of cross-sold "
+                               "items (0-1)")
+    upsell_share: float = Field(0.0, ge=0, le=5, description="share of the core check added "
+                                "by trading up (0.05: +5%)")
+    upsell_margin: float = Field(0.35, ge=0, le=1, description="gross margin of the "
+                                 "traded-up value (0-1)")
+    stages: list[Literal[STAGES]] = Field(
+        default_factory=lambda: ["new", "repeat", "loyal", "won_back"],
+        description="stages whose orders get recommendations")
+    cost_per_year: float = Field(0.0, ge=0, description="fixed cost (currency per year, per "
+                                 "base.customers; scaled with --customers)",
+                                 json_schema_extra={"scales_with_customers": True})
+
+
+@register
+class CrossSell(Mechanic):
+    """Cross-sold items and trade-ups at their own margins."""
+
+    name = "cross_sell"
+    Params = CrossSellParams
+
+    def init(self, sim) -> None:
+        super().init(sim)
+        p = self.params
+        funnel = sim.module("funnel")
+        table = funnel.behaviour.stage_tab
+        for stage in p.stages:
+            s = STAGES.index(stage)
+            table[s, XSELL] += p.extra_items
+            table[s, UPSELL] += p.upsell_share
+        funnel.par[fk.P_XSELL_PRICE] = p.item_price
+        funnel.par[fk.P_XSELL_MARGIN] = p.item_margin
+        funnel.par[fk.P_UPSELL_MARGIN] = p.upsell_margin
+        self._daily = p.cost_per_year / 365.0
+
+    def step(self, sim, day: int) -> None:
+        if self._daily:
+            self.book_cost(day, self._daily)
