@@ -22,7 +22,8 @@ CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
 CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens", "targeted")
 MAX_MECHANICS = 8     # one bit each in `targeted`
-KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
+KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi",
+                 "offer_end")
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,26 @@ class ChannelSpec:
 @dataclass(frozen=True)
 class Rule:
     """Which customers a send picks: stages, demand types, days since the last purchase
-    (a set of values; None: any), days until the next need (None: any)."""
+    (a set of values; None: any), days until the next need (None: any), and bits of the
+    customer `flags` that must all be set (e.g. `models.stages.CART`; 0: no requirement)."""
 
     stages: tuple[str, ...]
     demand_types: tuple[str, ...] = DEMAND_TYPES
     days_since_last: tuple[int, ...] | None = None
     days_until_due: tuple[int, ...] | None = None
+    flags: int = 0
+
+    def __post_init__(self):
+        if not 0 <= self.flags <= 0xFF:
+            raise ValueError(f"rule flags must be a mask of the 8 flag bits (got {self.flags})")
 
     def tables(self) -> tuple:
+        """(stage mask, demand-type mask, days-since table, days-until table, flag mask):
+        the rule as the contact kernel takes it."""
         stage_mask = np.isin(np.array(STAGES), self.stages)
         kind_mask = np.isin(np.array(DEMAND_TYPES), self.demand_types)
-        return (stage_mask, kind_mask, _days(self.days_since_last), _days(self.days_until_due))
+        return (stage_mask, kind_mask, _days(self.days_since_last), _days(self.days_until_due),
+                np.uint8(self.flags))
 
 
 def _days(values) -> np.ndarray:
@@ -105,6 +115,9 @@ class Channels(Module):
         self._shifts = {ch: self._open_shifts(sim, spec.daily_capacity)
                         for ch, spec in self.specs.items() if spec.daily_capacity is not None}
         self._reachable = {ch: r.stock("reachable_" + ch) for ch in self.specs}
+        self._reach_series = [(series, CHANNELS.index(ch))
+                              for ch, series in self._reachable.items()]
+        self._optin_key = None
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
         self._send_constants: dict[tuple, tuple] = {}
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
@@ -130,14 +143,16 @@ class Channels(Module):
         """Give customers who arrived since yesterday their opt-ins."""
         c = sim.customers
         if c.n > self._ready:
-            key = day_keys(sim.seed_key, self._optin_decision, 0)[0]
-            _draw_optins(self._ready, c.n, key, c.kh, c.optin, self._shares, self._reach)
+            if self._optin_key is None:
+                self._optin_key = day_keys(sim.seed_key, self._optin_decision, 0)[0]
+            _draw_optins(self._ready, c.n, self._optin_key, c.kh, c.optin, self._shares,
+                         self._reach)
             self._ready = c.n
         self._record(day)
 
     def _record(self, day: int) -> None:
-        for ch, series in self._reachable.items():
-            series[day] = self._reach[CHANNELS.index(ch)]
+        for series, ch in self._reach_series:
+            series[day] = self._reach[ch]
 
     def holdout_key(self, sim, mechanic: str) -> np.uint64:
         """The stable key of `mechanic`'s control group (the same on every send)."""
@@ -152,7 +167,8 @@ class Channels(Module):
             self.mechanic_bits[mechanic] = 1 << len(self.mechanic_bits)
         return self.mechanic_bits[mechanic]
 
-    def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout):
+    def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
+                   offer_days):
         """Per (mechanic, channel): stream ids and parameter vectors, built once."""
         cache = self._send_constants
         entry = cache.get((mechanic, channel))
@@ -163,7 +179,7 @@ class Channels(Module):
             chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                              spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
             mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
-                             0.0], dtype=np.float64)
+                             0.0, offer_days], dtype=np.float64)
             bit = np.uint8(1 << CHANNELS.index(channel))
             entry = cache[(mechanic, channel)] = (send_id, hold_key, chan, mech, bit)
         return entry
@@ -181,8 +197,9 @@ class Channels(Module):
 
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
-             holdout: float = 0.0) -> np.ndarray:
-        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*)."""
+             holdout: float = 0.0, offer_days: int = 0) -> np.ndarray:
+        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*).
+        With `offer_days` > 0 a responder holds the personal offer for that many days."""
         spec = self.specs[channel]
         c = sim.customers
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
@@ -192,7 +209,7 @@ class Channels(Module):
         out[:] = 0
         send_id, hold_key, chan, mech, bit = self._constants(sim, mechanic, channel,
                                                             response_rate, lift, relevance,
-                                                            holdout)
+                                                            holdout, offer_days)
         key = day_keys(sim.seed_key, send_id, day)[0]
         mbit = self.mechanic_bit(mechanic) if holdout > 0 else 0   # only control groups
         args = (day, key, hold_key, bit, np.uint8(mbit),
@@ -209,7 +226,9 @@ class Channels(Module):
             if wanted > shifts.level:
                 mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
             ck.deliver_range(0, c.n, *args, out[0])
-        totals = out.sum(axis=0)
+        totals = out[0].copy() if chunks == 1 else out.sum(axis=0)
+        if totals[ck.O_SENT] == 0 and totals[ck.O_DROPPED] == 0:
+            return totals       # nobody contacted: nothing to book (a trigger, most days)
         cost = totals[ck.O_SENT] * spec.cost_per_contact
         self._flows["crm_cost"][day] += cost
         self._flows["contacts"][day] += totals[ck.O_SENT]
@@ -220,8 +239,9 @@ class Channels(Module):
             self._dropped[day] += totals[ck.O_DROPPED]
             if totals[ck.O_SENT] > 0:
                 shifts.get(float(totals[ck.O_SENT]))
-        self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
-        self._record(day)
+        if totals[ck.O_UNSUBSCRIBES]:
+            self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
+            self._record(day)
         return totals
 
 

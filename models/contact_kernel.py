@@ -1,16 +1,26 @@
 """The contact kernel: one mechanic's messages through one channel, for every target.
 
 A target is chosen by a rule (CRM stage, demand type, days since the last purchase,
-days until the next need), is not in the mechanic's control group (a stable draw per
-customer and mechanic), must be reachable (opted in to the channel) and under the
-frequency cap, and within the channel's capacity today (a channel with limited
-capacity, the call centre, reaches exactly as many as it can, a uniform random subset;
-the others are dropped and nothing happens to them). A sent message costs money; it may
-not arrive (deliverability), may not be noticed (open rate), and may be irrelevant to
-the customer. Every delivered message tires the customer (irrelevant ones more); tired
-customers respond less and unsubscribe more. A response lifts today's purchase
-probability, counts as exposure to an offer, and forces the customer into the funnel's
-exact pass.
+days until the next need, customer flags that must be set), is not in the mechanic's
+control group (a stable draw per customer and mechanic), must be reachable (opted in
+to the channel) and under the frequency cap, and within the channel's capacity today
+(a channel with limited capacity, the call centre, reaches exactly as many as it can,
+a uniform random subset; the others are dropped and nothing happens to them). A sent
+message costs money; it may not arrive (deliverability), may not be noticed (open
+rate), and may be irrelevant to the customer. Every delivered message tires the
+customer (irrelevant ones more); tired customers respond less and unsubscribe more. A
+response lifts today's purchase probability, counts as exposure to an offer, and
+forces the customer into the exact pass of the funnel; a mechanic that hands out a
+personal offer (`M_OFFER_DAYS` > 0) also makes the responder hold it for that many days.
+
+Targets are found in two passes per chunk, like the funnel's: a branch-free sweep
+marks the customers the rule can pick, then the marked few are checked against the
+whole rule and contacted in customer order. A trigger whose day table holds a few
+days (a welcome series on days 1, 7 and 14 after the first purchase, a reminder on the
+due day) can only pick customers whose last purchase (or due day) is one of a few
+dates, so its sweep compares one array with those dates: a daily trigger costs a
+fraction of a nanosecond per customer on the days nobody is due. The customers picked,
+and the order they are contacted in, are exactly those of the rule applied to all.
 """
 
 import numpy as np
@@ -23,13 +33,20 @@ from sim.streams import mix, nth, uniform32, uniform64
 (CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH) = range(6)
 # Mechanic parameters (rows of `mech`).
 (M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
- N_MECH) = range(8)
+ M_OFFER_DAYS, N_MECH) = range(9)
 # Counters returned by `deliver` (rows of `out`).
 (O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
  O_DROPPED, N_OUT) = range(9)
-# Rule tables are indexed by min(days, RULE_DAYS - 1).
+# Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
+# flag bits) are indexed by min(days, RULE_DAYS - 1).
 RULE_DAYS = 1024
 CHUNK = 16384
+BLOCK = 4096         # customers swept at a time (their picks are contacted before the next)
+# How the sweep finds a rule's customers: by a few dates of the last purchase or of the
+# due day, by stage and flags (the whole rule), or by stage and flags, then the rule.
+BY_LAST, BY_DUE, BY_STAGE, BY_RULE = range(4)
+SPARSE = 16          # a day table with at most this many days (none past the table)
+_NO_DATE = np.int32(-(2**31))   # pads the date list: no last purchase or due day is it
 
 
 @njit(cache=True, inline="always")
@@ -43,12 +60,136 @@ def rule_days(last, due, day):
 
 
 @njit(cache=True)
+def _sparse_days(table):
+    """The days a day table allows, if they are few and the clamped last entry is not
+    one of them; else an empty array."""
+    if table[RULE_DAYS - 1]:
+        return np.empty(0, dtype=np.int64)
+    days = np.flatnonzero(table)
+    if days.size > SPARSE:
+        return np.empty(0, dtype=np.int64)
+    return days
+
+
+@njit(cache=True)
+def sweep_plan(rule, day):
+    """(mode, dates, above) of today's sweep for `rule` (see `select`)."""
+    stage_mask, kind_mask, since_ok, until_ok, need_flags = rule
+    since_days = _sparse_days(since_ok)
+    until_days = _sparse_days(until_ok)
+    mode = BY_RULE
+    days = since_days
+    if since_days.size > 0 and (until_days.size == 0 or since_days.size <= until_days.size):
+        mode = BY_LAST
+    elif until_days.size > 0:
+        mode, days = BY_DUE, until_days
+    elif kind_mask.all() and since_ok.all() and until_ok.all():
+        mode = BY_STAGE       # the sweep is the whole rule
+    dates = np.full(max(4, (days.size + 3) // 4 * 4), _NO_DATE, dtype=np.int32)
+    for j in range(days.size):
+        dates[j] = day - days[j] if mode == BY_LAST else day + days[j]
+    # a last purchase after today (never in a simulation) has a negative age; the full
+    # rule decides for such customers as well, so the sweep passes them on
+    above = np.int32(day) if mode == BY_LAST else np.int32(2**31 - 1)
+    return mode, dates, above
+
+
+@njit(cache=True)
+def _stage_bits(stage_mask):
+    """The stage mask as bits of an integer (stage s: bit s)."""
+    bits = 0
+    for s in range(stage_mask.size):
+        bits |= np.int64(stage_mask[s]) << s
+    return bits
+
+
+@njit(cache=True)
+def select(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above, idx):
+    """Write the customers of [lo, hi) that `rule` picks to `idx`, in order; return how
+    many. Picked: stage and demand type in their masks, every bit of the flag mask set,
+    days since the last purchase and days until the due day allowed by their tables."""
+    hit = np.empty(BLOCK, dtype=np.uint8)
+    m = 0
+    for b in range(lo, hi, BLOCK):
+        m = _sweep(b, min(b + BLOCK, hi), day, stage, flags, dtype, last, due, rule, mode,
+                   dates, above, idx, m, hit)
+    return m
+
+
+@njit(cache=True)
+def _sweep(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above, idx, m,
+           hit):
+    """`select` of a block of at most BLOCK customers, written to idx[m:]; returns the
+    new count. `hit`: scratch of BLOCK bytes."""
+    stage_mask, kind_mask, since_ok, until_ok, need_flags = rule
+    n = hi - lo
+    if mode == BY_STAGE:        # the whole rule, and often most customers: no branches
+        stage_bits = _stage_bits(stage_mask)
+        st, fl = stage[lo:hi], flags[lo:hi]
+        for j in range(n):
+            idx[m] = lo + j
+            m += ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
+        return m
+    n_words = (n + 7) // 8
+    hit[n:8 * n_words] = 0
+    stage_bits = _stage_bits(stage_mask)
+    st, fl = stage[lo:hi], flags[lo:hi]
+    if mode == BY_LAST or mode == BY_DUE:   # one of the dates
+        x = last[lo:hi] if mode == BY_LAST else due[lo:hi]
+        d0 = dates[0]
+        if dates.size == 4 and dates[1] == _NO_DATE:      # one date (a due-day reminder)
+            for j in range(n):
+                v = x[j]
+                hit[j] = (v == d0) | (v > above)
+        else:
+            hit[:n] = 0
+            for g in range(0, dates.size, 4):
+                d0, d1, d2, d3 = dates[g], dates[g + 1], dates[g + 2], dates[g + 3]
+                for j in range(n):
+                    v = x[j]
+                    hit[j] |= (v == d0) | (v == d1) | (v == d2) | (v == d3) | (v > above)
+        if need_flags != 0 or (stage_bits & (stage_bits - 1)) == 0:
+            # a rule on one stage (or on flags) picks few of the dates' customers (a
+            # welcome series: of yesterday's buyers, the first-time ones): sieve here
+            for j in range(n):
+                hit[j] &= ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
+    else:       # by stage and flags, then the rest of the rule on those marked
+        for j in range(n):
+            hit[j] = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
+    words = hit[:8 * n_words].view(np.uint64)
+    for w in range(n_words):
+        if words[w] == 0:
+            continue
+        for j in range(8 * w, min(8 * w + 8, n)):
+            if hit[j] == 0:
+                continue
+            i = lo + j
+            since, until = rule_days(last[i], due[i], day)
+            if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
+                    & until_ok[until] & ((flags[i] & need_flags) == need_flags)):
+                continue
+            idx[m] = i
+            m += 1
+    return m
+
+
+@njit(cache=True)
 def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule,
                   out):
     """Contact the selected customers of [lo, hi); counters go to `out`."""
-    kh, stage, flags, dtype, last, due, boost, p_hi = S
+    mode, dates, above = sweep_plan(rule, day)
+    _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
+             dates, above, out)
+
+
+@njit(cache=True)
+def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
+             dates, above, out):
+    kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
+    offer_days = np.int32(mech[M_OFFER_DAYS])
     optin, fatigue, touch_day, tokens, targeted = C
-    stage_mask, kind_mask, since_ok, until_ok = rule
+    idx = np.empty(BLOCK, dtype=np.int32)
+    hit = np.empty(BLOCK, dtype=np.uint8)
     cap = mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
     holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
@@ -62,66 +203,63 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech
     response, lift = mech[M_RESPONSE], np.float32(mech[M_LIFT])
     table_size = decay.size
     n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
-    stage_only = kind_mask.all() and since_ok.all() and until_ok.all()
-    for i in range(lo, hi):
-        # The rule, evaluated without early exits: one predictable branch per customer;
-        # a rule on stages alone (a regular campaign) reads nothing else.
-        if stage_only:
-            if not stage_mask[stage[i]]:
+    for b in range(lo, hi, BLOCK):
+        picked = _sweep(b, min(b + BLOCK, hi), day, stage, flags, dtype, last, due, rule,
+                        mode, dates, above, idx, 0, hit)
+        for t in range(picked):
+            i = idx[t]
+            if mbit != 0 and (targeted[i] & mbit) == 0:
+                targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
+            if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
+                n_hold += 1
                 continue
-        else:
-            since, until = rule_days(last[i], due[i], day)
-            if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
-                    & until_ok[until]):
+            if (optin[i] & bit) == 0:
+                n_unreach += 1
                 continue
-        if mbit != 0 and (targeted[i] & mbit) == 0:
-            targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
-        if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
-            n_hold += 1
-            continue
-        if (optin[i] & bit) == 0:
-            n_unreach += 1
-            continue
-        h = mix(kh[i] ^ key)
-        dt = day - touch_day[i]
-        f = fatigue[i] * (decay[dt] if dt < table_size else decay[-1] ** (dt / (table_size - 1)))
-        tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
-        if tok < 1.0:
-            tokens[i] = tok
-            fatigue[i] = f
+            h = mix(kh[i] ^ key)
+            dt = day - touch_day[i]
+            f = fatigue[i] * (decay[dt] if dt < table_size
+                              else decay[-1] ** (dt / (table_size - 1)))
+            tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
+            if tok < 1.0:
+                tokens[i] = tok
+                fatigue[i] = f
+                touch_day[i] = day
+                n_capped += 1
+                continue
+            if wanted > 0:
+                chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
+                seen += 1.0
+                if not chosen:
+                    n_drop += 1     # beyond the channel's capacity today: nothing changes
+                    continue
+                quota -= 1.0
             touch_day[i] = day
-            n_capped += 1
-            continue
-        if wanted > 0:
-            chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
-            seen += 1.0
-            if not chosen:
-                n_drop += 1     # beyond the channel's capacity today: nothing changes
+            if cap > 0:
+                tokens[i] = tok - 1.0
+            n_sent += 1
+            # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
+            if deliverability < 1.0 and uniform32(nth(h, 0)) >= deliverability:
+                fatigue[i] = f
                 continue
-            quota -= 1.0
-        touch_day[i] = day
-        if cap > 0:
-            tokens[i] = tok - 1.0
-        n_sent += 1
-        # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
-        if deliverability < 1.0 and uniform32(nth(h, 0)) >= deliverability:
-            fatigue[i] = f
-            continue
-        n_deliv += 1
-        relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
-        respond = (relevant and (open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate)
-                   and uniform32(h) < response * (1.0 - f))
-        fatigue[i] = min(1.0, f + (step if relevant else irrelevant_step))
-        if unsubscribe > 0:
-            quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
-            if uniform32(nth(h, 3)) < quit_p:
-                optin[i] &= ~bit
-                n_unsub += 1
-        if respond and (flags[i] & ALIVE) != 0:
-            boost[i] *= lift
-            flags[i] |= EXPOSED
-            p_hi[i] = 2.0
-            n_resp += 1
+            n_deliv += 1
+            # every draw is a pure function of h: evaluated without branches
+            relevant = (relevance >= 1.0) | (uniform32(nth(h, 1)) < relevance)
+            respond = (relevant & ((open_rate >= 1.0) | (uniform32(nth(h, 2)) < open_rate))
+                       & (uniform32(h) < response * (1.0 - f)))
+            fatigue[i] = min(1.0, f + (step if relevant else irrelevant_step))
+            if unsubscribe > 0:
+                quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
+                if uniform32(nth(h, 3)) < quit_p:
+                    optin[i] &= ~bit
+                    n_unsub += 1
+            if respond and (flags[i] & ALIVE) != 0:
+                boost[i] *= lift
+                flags[i] |= EXPOSED
+                p_hi[i] = 2.0
+                if offer_days > 0:
+                    offer_end[i] = max(offer_end[i], day + offer_days)
+                n_resp += 1
     out[O_HOLDOUT] += n_hold
     out[O_UNREACHABLE] += n_unreach
     out[O_CAPPED] += n_capped
@@ -136,18 +274,22 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech
 def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
     """Per chunk: targets the rule picks, outside the control group, opted in and under
     the frequency cap (the calls a capacity-limited channel would have to make today)."""
-    kh, stage, dtype, last, due = S[0], S[1], S[3], S[4], S[5]
+    kh, stage, flags, dtype, last, due = S[0], S[1], S[2], S[3], S[4], S[5]
     optin, touch_day, tokens = C[0], C[2], C[3]
-    stage_mask, kind_mask, since_ok, until_ok = rule
     holdout, cap = mech[M_HOLDOUT], mech[M_CAP_PER_DAY]
     bucket = max(1.0, 7.0 * cap)
+    mode, dates, above = sweep_plan(rule, day)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n_live)
+        idx = np.empty(hi - lo, dtype=np.int32)
+        picked = select(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates,
+                        above, idx)
         m = 0
-        for i in range(c * CHUNK, min((c + 1) * CHUNK, n_live)):
-            since, until = rule_days(last[i], due[i], day)
-            if not (stage_mask[stage[i]] & kind_mask[dtype[i]] & since_ok[since]
-                    & until_ok[until]) or (optin[i] & bit) == 0:
+        for t in range(picked):
+            i = idx[t]
+            if (optin[i] & bit) == 0:
                 continue
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
                 continue
@@ -160,8 +302,9 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 @njit(cache=True, parallel=True)
 def deliver(n_live, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, out):
     """`deliver_range` over fixed chunks in parallel; counters summed in chunk order."""
+    mode, dates, above = sweep_plan(rule, day)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
-        deliver_range(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, decay,
-                      chan, mech, rule, out[c])
+        _deliver(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, decay,
+                 chan, mech, rule, mode, dates, above, out[c])

@@ -33,6 +33,8 @@ class MessageParams(MechanicParams):
 class MessageMechanic(Mechanic):
     """Base of mechanics that send through a channel; subclasses give `rule()`."""
 
+    offer_days = 0     # days a responder holds a personal offer (0: the message has none)
+
     def rule(self) -> Rule:
         raise TypeError(f"{type(self).__name__} must define rule()")
 
@@ -54,7 +56,9 @@ class MessageMechanic(Mechanic):
         p = self.params
         totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
                                     p.response_rate, 1.0 + p.uplift, p.relevance,
-                                    p.holdout_share)
+                                    p.holdout_share, self.offer_days)
+        if totals[O_SENT] == 0:
+            return      # nobody contacted today: nothing to book
         sent, responses = float(totals[O_SENT]), float(totals[O_RESPONSES])
         offers = responses * p.offer_cost
         self._contacts[day] += sent

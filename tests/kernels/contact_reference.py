@@ -12,23 +12,30 @@ from kernel_reference import ALIVE, EXPOSED, F32, NEVER, mix, nth, uniform32, un
 CHANNEL_ORDER = ("email", "sms", "push", "messenger", "call_centre")   # opt-in bit order
 # Rows of chan / mech / out and the rule tables' length: the contact kernel's interface.
 CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH = range(6)
-M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, N_MECH = range(8)
+(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, M_OFFER_DAYS,
+ N_MECH) = range(9)
 (O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
  O_DROPPED, N_OUT) = range(9)
 RULE_DAYS = 1024
 CONTACT_CHUNK = 16384
-KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi")
+KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi", "offer_end")
 CONTACT_ORDER = ("optin", "fatigue", "touch_day", "tokens", "targeted")
 CONTACT_DTYPES = {"optin": np.uint8, "fatigue": np.float32, "touch_day": np.int32,
                   "tokens": np.float32, "targeted": np.uint8}
 
+RULE_STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
+RULE_KINDS = ("poisson", "recurrent", "complementary", "situational", "impulse", "contractual")
 
-def rule_picks(stage, kind, last, due, day, rule) -> bool:
-    """The targeting rule: stage and demand type in their masks, days since the last
-    purchase (NEVER and anything past the table count as RULE_DAYS - 1) and days until
-    the due day (in the past or past the table: RULE_DAYS - 1) allowed by their tables."""
-    stage_mask, kind_mask, since_ok, until_ok = rule
+
+def rule_picks(stage, kind, last, due, day, rule, flags=0) -> bool:
+    """The targeting rule: stage and demand type in their masks, every bit of the flag
+    mask set in the customer's `flags`, days since the last purchase (NEVER and anything
+    past the table count as RULE_DAYS - 1) and days until the due day (in the past or
+    past the table: RULE_DAYS - 1) allowed by their tables."""
+    stage_mask, kind_mask, since_ok, until_ok, need_flags = rule
     if not stage_mask[int(stage)] or not kind_mask[int(kind)]:
+        return False
+    if int(flags) & int(need_flags) != int(need_flags):
         return False
     since = RULE_DAYS - 1 if int(last) == NEVER else min(day - int(last), RULE_DAYS - 1)
     if not since_ok[since]:
@@ -39,11 +46,8 @@ def rule_picks(stage, kind, last, due, day, rule) -> bool:
     return bool(until_ok[until])
 
 
-def rule_tables(stages=None, kinds=None, since=None, until=None):
-    """Rule tables from name lists / day lists (None: any)."""
-    STAGE_NAMES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
-    KIND_NAMES = ("poisson", "recurrent", "complementary", "situational", "impulse",
-                  "contractual")
+def rule_tables(stages=None, kinds=None, since=None, until=None, flags=0):
+    """Rule tables from name lists / day lists (None: any) and a flag mask (0: none)."""
 
     def days(values):
         if values is None:
@@ -54,9 +58,9 @@ def rule_tables(stages=None, kinds=None, since=None, until=None):
                 t[v] = True
         return t
 
-    return (np.array([stages is None or s in stages for s in STAGE_NAMES]),
-            np.array([kinds is None or k in kinds for k in KIND_NAMES]),
-            days(since), days(until))
+    return (np.array([stages is None or s in stages for s in RULE_STAGES]),
+            np.array([kinds is None or k in kinds for k in RULE_KINDS]),
+            days(since), days(until), np.uint8(flags))
 
 
 def held_out(kh, hold_key, share) -> bool:
@@ -87,7 +91,8 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
     unsubscribes with probability unsubscribe_rate * (1 + 4f) (x3 if irrelevant),
     clearing the opt-in bit; fatigue becomes min(1, f + step), the step of relevant or
     irrelevant messages. An alive responder gets boost *= lift, the EXPOSED flag and
-    p_hi = 2 (forced into the exact pass); dead responders are not counted.
+    p_hi = 2 (forced into the exact pass), and with offer days k > 0 holds the offer:
+    offer_end = max(offer_end, day + k); dead responders are not counted.
 
     Draws: h = mix(kh ^ key); delivery nth(h, 0), relevance nth(h, 1), open nth(h, 2),
     response h itself, unsubscribe nth(h, 3).
@@ -98,7 +103,7 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
     quota, wanted, seen = float(mech[M_QUOTA]), float(mech[M_WANTED]), 0.0
     for i in range(lo, hi):
         if not rule_picks(S["stage"][i], S["dtype"][i], S["last"][i], S["due"][i], day,
-                          rule):
+                          rule, S["flags"][i]):
             continue
         kh = int(S["kh"][i])
         S["targeted"][i] = np.uint8(int(S["targeted"][i]) | int(mbit))   # picked: eligible
@@ -147,6 +152,9 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
             S["boost"][i] = F32(float(S["boost"][i]) * float(mech[M_LIFT]))
             S["flags"][i] = np.uint8(int(S["flags"][i]) | EXPOSED)
             S["p_hi"][i] = F32(2.0)
+            if int(mech[M_OFFER_DAYS]) > 0:
+                S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]),
+                                                 day + int(mech[M_OFFER_DAYS])))
             out[O_RESPONSES] += 1
     return out
 

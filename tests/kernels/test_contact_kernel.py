@@ -37,9 +37,9 @@ def test_layout_matches_reference():
     assert (ck.CH_DELIVERABILITY, ck.CH_OPEN, ck.CH_UNSUBSCRIBE, ck.CH_STEP,
             ck.CH_IRRELEVANT_STEP, ck.N_CH) == tuple(range(6))
     assert (ck.M_RESPONSE, ck.M_LIFT, ck.M_RELEVANCE, ck.M_HOLDOUT, ck.M_CAP_PER_DAY,
-            ck.M_QUOTA, ck.M_WANTED, ck.N_MECH) == tuple(range(8)) == (
+            ck.M_QUOTA, ck.M_WANTED, ck.M_OFFER_DAYS, ck.N_MECH) == tuple(range(9)) == (
             CR.M_RESPONSE, CR.M_LIFT, CR.M_RELEVANCE, CR.M_HOLDOUT, CR.M_CAP_PER_DAY, CR.M_QUOTA,
-            CR.M_WANTED, CR.N_MECH)
+            CR.M_WANTED, CR.M_OFFER_DAYS, CR.N_MECH)
     assert (ck.O_SENT, ck.O_DELIVERED, ck.O_RESPONSES, ck.O_UNSUBSCRIBES, ck.O_UNREACHABLE,
             ck.O_CAPPED, ck.O_HOLDOUT, ck.O_DROPPED, ck.N_OUT) == tuple(range(9))
     assert (ck.RULE_DAYS, ck.CHUNK) == (CR.RULE_DAYS, CR.CONTACT_CHUNK)
@@ -77,6 +77,7 @@ def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
                            ).astype(np.float32),
     }
     P["targeted"] = (P["kh"] >> np.uint64(56)).astype(np.uint8)   # no draw: keeps the rng
+    P["offer_end"] = (day + (P["kh"] >> np.uint64(60)).astype(np.int32) - 8)   # idem
     return P
 
 
@@ -85,7 +86,8 @@ def random_rule(rng):
     stage[rng.integers(0, 7)] = True
     kind = rng.random(6) < 0.75
     kind[rng.integers(0, 6)] = True
-    return (stage, kind, rng.random(CR.RULE_DAYS) < 0.8, rng.random(CR.RULE_DAYS) < 0.8)
+    return (stage, kind, rng.random(CR.RULE_DAYS) < 0.8, rng.random(CR.RULE_DAYS) < 0.8,
+            np.uint8(0))
 
 
 def kernel_args(A):
@@ -124,7 +126,8 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
 
 def picked(P, lo, hi, day, rule):
     return np.array([CR.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
-                                  day, rule) for i in range(lo, hi)])
+                                  day, rule, P["flags"][i]) for i in range(lo, hi)],
+                    dtype=np.bool_)
 
 
 def would_be_capped(P, day, cap):
@@ -141,6 +144,9 @@ SETS = {
     "tight_cap": (16, 0.9, (1.0, 1.0, 0.3, 0.4, 0.9), (1.0, 1.0, 0.5, 0.0, 1 / 7), False),
     "odd_cap": (8, 1.0, (0.5, 0.9, 0.1, 0.0, 1.0), (0.7, 1.25, 0.9, 0.05, 3 / 7), True),
     "irrelevant": (1, 0.99, (0.95, 1.0, 0.05, 0.2, 0.2), (1.0, 2.0, 0.0, 0.5, 0.0), True),
+    # a personal offer (mech's offer days, after quota and wanted): readers hold it 10 days
+    "offer": (2, 0.98, (0.9, 0.8, 0.0, 0.05, 0.15), (0.6, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 10),
+              False),
 }
 
 
@@ -195,6 +201,13 @@ def test_deliver_range_matches_reference_exactly(name):
     forced = (K["p_hi"] == 2.0) & (P["p_hi"] != 2.0)
     assert np.all(K["flags"][forced] & R.ALIVE)
     assert forced.sum() == got[CR.O_RESPONSES]
+    # a personal offer is held by exactly the responders, until day + offer days
+    offered = K["offer_end"] != P["offer_end"]
+    if len(mech) > CR.M_OFFER_DAYS:
+        assert np.all(K["offer_end"][offered] == DAY + mech[CR.M_OFFER_DAYS])
+        assert np.all(forced[offered]) and offered.sum() > 0
+    else:
+        assert not offered.any()
 
 
 def test_capped_days_keep_decaying_fatigue():
@@ -206,35 +219,98 @@ def test_capped_days_keep_decaying_fatigue():
     assert np.array_equal(K["fatigue"], Q["fatigue"])
 
 
-def kernel_picks(stage, kind, last, due, day, rule):
-    """The kernel's rule: stage and demand-type masks, then the clamped day tables."""
-    stage_mask, kind_mask, since_ok, until_ok = rule
-    since, until = ck.rule_days(last, due, day)
-    return bool(stage_mask[stage] and kind_mask[kind] and since_ok[since] and until_ok[until])
+def kernel_select(P, lo, hi, day, rule):
+    """The customers of [lo, hi) the kernel's sweep picks, as a mask of [lo, hi)."""
+    idx = np.empty(hi - lo, dtype=np.int32)
+    mode, dates, above = ck.sweep_plan(rule, day)
+    m = ck.select(lo, hi, day, P["stage"], P["flags"], P["dtype"], P["last"], P["due"], rule,
+                  mode, dates, above, idx)
+    got = np.zeros(hi - lo, dtype=np.bool_)
+    got[idx[:m] - lo] = True
+    assert np.all(np.diff(idx[:m]) > 0)     # in customer order
+    return got, mode
 
 
 def test_the_rule_is_the_documented_rule():
+    """The kernel's sweep picks exactly the customers of the documented rule, whichever
+    way it finds them (by a few dates of the last purchase or the due day, by stage, or
+    by the whole rule), edge values of the day tables included."""
     rng = np.random.default_rng(11)
     P = population(rng, 20_000)
+    P["flags"] |= np.where(rng.random(20_000) < 0.4, R.CART, 0).astype(np.uint8)
     day = DAY
     # edge values of the two day tables
     P["last"][:6] = [day, day - 1022, day - 1023, day - 1024, R.NEVER, day - 5000]
     P["due"][:6] = [day, day + 1022, day + 1023, day + 1024, day - 1, R.FOREVER]
-    for rule in (random_rule(rng), ALL_RULE,
-                 CR.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023])):
-        got = np.array([kernel_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
-                                     day, rule) for i in range(P["kh"].size)])
-        assert np.array_equal(got, picked(P, 0, P["kh"].size, day, rule))
+    P["last"][6:8] = [day + 3, day + 1]    # never in a simulation: the rule still decides
+    sparse = [0, 1, 7, 14, 65, 1022]
+    rules = {
+        "random": random_rule(rng), "all": ALL_RULE,
+        "many days": CR.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023]),
+        "since": CR.rule_tables(stages=("new", "lapsed"), since=sparse),
+        "since and until": CR.rule_tables(since=sparse, until=[0, 3]),
+        "until": CR.rule_tables(kinds=("recurrent",), until=[0, 1, 1022]),
+        "since, 17 days": CR.rule_tables(since=range(17)),
+        "since, 16 days": CR.rule_tables(since=range(16)),
+        "stage": CR.rule_tables(stages=("new", "repeat", "loyal")),
+        "stage and flags": CR.rule_tables(stages=("new", "repeat"), flags=R.CART),
+        "flags": CR.rule_tables(flags=R.CART | R.ALIVE),
+        "since and flags": CR.rule_tables(since=sparse, flags=R.CART),
+        "nobody": CR.rule_tables(stages=()),
+    }
+    modes = set()
+    for name, rule in rules.items():
+        for lo, hi in ((0, 20_000), (5, 5), (3, 11), (100, 9_001)):
+            got, mode = kernel_select(P, lo, hi, day, rule)
+            assert np.array_equal(got, picked(P, lo, hi, day, rule)), (name, lo, hi)
+        modes.add(mode)
+    assert modes == {ck.BY_LAST, ck.BY_DUE, ck.BY_STAGE, ck.BY_RULE}
+
+
+def test_a_flag_mask_picks_exactly_the_customers_with_those_bits():
+    """Rule(flags=CART) targets exactly the customers whose flags carry CART (and the
+    rule's stages); a mask of two bits needs both; 0 is no requirement."""
+    rng = np.random.default_rng(12)
+    size = 12_000
+    P = population(rng, size)
+    cart = rng.random(size) < 0.25
+    P["flags"] |= np.where(cart, R.CART, 0).astype(np.uint8)
+    P["optin"][:] = 1
+    stages = ("new", "repeat", "loyal", "won_back")
+    in_stage = np.isin(P["stage"], [CR.RULE_STAGES.index(s) for s in stages])
+    alive = (P["flags"] & R.ALIVE) != 0
+    for flags, expect in ((R.CART, cart & in_stage), (R.CART | R.ALIVE, cart & alive & in_stage),
+                          (0, in_stage)):
+        rule = Rule(stages=stages, flags=flags).tables()
+        ref = CR.rule_tables(stages=stages, flags=flags)
+        for g, r in zip(rule, ref):
+            assert np.array_equal(g, r)
+        got, _ = kernel_select(P, 0, size, DAY, rule)
+        assert np.array_equal(got, expect)
+        K, Q, out, ref_out = run_both(P, 0, size, DAY, 1, 0.98, (1.0, 1.0, 0.0, 0.05, 0.15),
+                                      (0.3, 2.0, 1.0, 0.0, 0.0), rule)
+        assert out == ref_out and out[CR.O_SENT] == expect.sum()
+        for k in P:
+            assert np.array_equal(K[k], Q[k]), k
+        touched = K["touch_day"] != P["touch_day"]
+        assert np.array_equal(touched, expect & (P["touch_day"] != DAY))
+        counts = np.zeros(1, dtype=np.int64)
+        ck.count_reachable(size, DAY, np.uint64(hold_key()), np.uint8(1), *kernel_args(P),
+                           np.array([0.3, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0]), rule, counts)
+        assert counts[0] == expect.sum()
+    with pytest.raises(ValueError, match="flag"):
+        Rule(stages=stages, flags=256)
 
 
 def test_rule_tables_match_reference():
     cases = [dict(stages=("new", "lapsed")),
              dict(stages=("loyal",), demand_types=("recurrent", "impulse"),
-                  days_since_last=(0, 5, 1022, 1023, 4000), days_until_due=(3, -1))]
+                  days_since_last=(0, 5, 1022, 1023, 4000), days_until_due=(3, -1)),
+             dict(stages=("new",), flags=R.CART | R.ALIVE)]
     for kw in cases:
         got = Rule(**kw).tables()
         ref = CR.rule_tables(kw["stages"], kw.get("demand_types"), kw.get("days_since_last"),
-                            kw.get("days_until_due"))
+                            kw.get("days_until_due"), kw.get("flags", 0))
         for g, r in zip(got, ref):
             assert np.array_equal(g, r)
 
@@ -289,7 +365,7 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
     key = np.uint64(send_key(DAY))
     table = pow_table(0.98)
     chan = np.array([0.9, 0.7, 0.05, 0.1, 0.3])
-    mech = np.array([0.5, 2.0, 0.8, 0.1, 2 / 7, 0.0, 0.0])
+    mech = np.array([0.5, 2.0, 0.8, 0.1, 2 / 7, 0.0, 0.0, 0.0])
     rule = random_rule(rng)
     chunks = (n_live + ck.CHUNK - 1) // ck.CHUNK
     E = {k: v.copy() for k, v in P.items()}
@@ -510,7 +586,7 @@ def eligible_count(P, lo, hi, day, bit, holdout, rule, cap=0.0):
         return cap <= 0 or min(max(1.0, 7.0 * cap), float(P["tokens"][i]) + dt * cap) >= 1.0
     return sum(1 for i in range(lo, hi)
                if CR.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i], day,
-                               rule)
+                               rule, P["flags"][i])
                and not CR.held_out(P["kh"][i], hold_key(), holdout)
                and int(P["optin"][i]) & bit and has_token(i))
 
@@ -539,7 +615,7 @@ def test_count_reachable_counts_the_would_be_calls(cap):
     rng = np.random.default_rng(17)
     P = population(rng, 2 * ck.CHUNK + 500, cap=cap)
     n, bit, holdout = 2 * ck.CHUNK + 400, 1, 0.15
-    mech = np.array([0.3, 2.0, 1.0, holdout, cap, 0.0, 0.0])
+    mech = np.array([0.3, 2.0, 1.0, holdout, cap, 0.0, 0.0, 0.0])
     counts = np.zeros(3, dtype=np.int64)
     ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P), mech,
                        ALL_RULE, counts)
