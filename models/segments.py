@@ -69,6 +69,26 @@ class RFM(Module):
             self.revenue[m, seg] = money[cells].sum()
 
 
+def customer_segments(c, day: int) -> np.ndarray:
+    """Named segment (index into SEGMENTS; -1: never bought) of every customer today,
+    by the same quintile scoring as the monthly snapshot."""
+    n = c.n
+    out = np.full(n, -1, dtype=np.int8)
+    recency, frequency = _sample(n, max(1, n // SAMPLE), day, c.last, c.purchases)
+    if recency.size:
+        _segment_of(n, day, c.last, c.purchases, np.quantile(recency, [0.2, 0.4, 0.6, 0.8]),
+                    np.quantile(frequency, [0.2, 0.4, 0.6, 0.8]), _MAP, out)
+    return out
+
+
+@njit(cache=True)
+def _segment_of(n, day, last, purchases, r_edges, f_edges, seg_map, out):
+    for i in range(n):
+        if purchases[i] > 0:
+            r, f = _cell(day - last[i], purchases[i], r_edges, f_edges)
+            out[i] = seg_map[r, f]
+
+
 @njit(cache=True)
 def _sample(n, step, day, last, purchases):
     """Recency (days) and frequency of every `step`-th buyer."""
@@ -89,17 +109,22 @@ def _quintile(x, e0, e1, e2, e3):
     return (x > e0) + (x > e1) + (x > e2) + (x > e3)
 
 
+@njit(cache=True, inline="always")
+def _cell(idle, purchases, r_edges, f_edges):
+    """(R, F) scores 0-4 of a buyer: recent is high, frequent is high."""
+    r = 4 - _quintile(idle, r_edges[0], r_edges[1], r_edges[2], r_edges[3])
+    f = _quintile(purchases, f_edges[0], f_edges[1], f_edges[2], f_edges[3])
+    return r, f
+
+
 @njit(cache=True, parallel=True)
 def _score(n, day, last, purchases, revenue, r_edges, f_edges, grid, money):
     """Count buyers per (R, F) cell, per fixed chunk (sums in chunk order)."""
     n_chunks = (n + CHUNK - 1) // CHUNK
-    r0, r1, r2, r3 = r_edges[0], r_edges[1], r_edges[2], r_edges[3]
-    f0, f1, f2, f3 = f_edges[0], f_edges[1], f_edges[2], f_edges[3]
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
             if purchases[i] == 0:
                 continue
-            r = 4 - _quintile(day - last[i], r0, r1, r2, r3)     # recent: high score
-            f = _quintile(purchases[i], f0, f1, f2, f3)
+            r, f = _cell(day - last[i], purchases[i], r_edges, f_edges)
             grid[c, r, f] += 1
             money[c, r, f] += revenue[i]

@@ -1,0 +1,49 @@
+"""Abandoned-cart trigger for impulse demand: a reminder the day after a cart is left.
+
+Impulse buyers start more carts than they buy: of the carts started, the share
+`cart_conversion` is bought (that is the funnel's purchase probability) and the rest
+is left. The funnel marks a customer who left one (the `CART` flag; its uniform fell
+between the purchase and the cart intent, purchase probability / cart_conversion); the
+next day the reminder goes to every marked customer, and a response multiplies that
+day's purchase probability by 1 + uplift and counts as exposure (impulse demand needs
+one). The marks are cleared after each send, so a cart gets one reminder.
+"""
+
+import numpy as np
+from pydantic import Field
+
+from models import funnel_kernel as fk
+from models.channels import Rule
+from models.mechanics import register
+from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.stages import CART, STAGES
+
+
+class AbandonedCartParams(MessageParams):
+    cart_conversion: float = Field(0.3, gt=0, le=1, description="share of started carts "
+                                   "that are bought without a reminder (0-1]; 1: no cart is "
+                                   "left")
+    response_rate: float = Field(0.1, ge=0, le=1, description="probability that an untired "
+                                 "reader comes back to the cart (0-1)")
+    uplift: float = Field(3.0, ge=0, description="a response multiplies that day's "
+                          "purchase probability by 1 + uplift")
+
+
+@register
+class AbandonedCart(MessageMechanic):
+    """Reminders of carts left unbought by impulse buyers."""
+
+    name = "abandoned_cart"
+    Params = AbandonedCartParams
+
+    def rule(self) -> Rule:
+        return Rule(stages=STAGES, demand_types=("impulse",), flags=CART)
+
+    def init(self, sim) -> None:
+        super().init(sim)
+        sim.module("funnel").par[fk.P_CART_INTENT] = 1.0 / self.params.cart_conversion
+
+    def step(self, sim, day: int) -> None:
+        super().step(sim, day)
+        c = sim.customers
+        c.flags[: c.n] &= np.uint8(~CART & 0xFF)
