@@ -19,8 +19,10 @@ whole rule and contacted in customer order. A trigger whose day table holds a fe
 days (a welcome series on days 1, 7 and 14 after the first purchase, a reminder on the
 due day) can only pick customers whose last purchase (or due day) is one of a few
 dates, so its sweep compares one array with those dates: a daily trigger costs a
-fraction of a nanosecond per customer on the days nobody is due. The customers picked,
-and the order they are contacted in, are exactly those of the rule applied to all.
+fraction of a nanosecond per customer on the days nobody is due. A rule on stages alone
+that picks most customers (a campaign to every buyer) skips the sweep and tests each
+customer as it goes. Either way the customers picked, and the order they are contacted
+in, are exactly those of the rule applied to all.
 """
 
 import numpy as np
@@ -101,6 +103,15 @@ def _stage_bits(stage_mask):
     for s in range(stage_mask.size):
         bits |= np.int64(stage_mask[s]) << s
     return bits
+
+
+@njit(cache=True)
+def _sample_picks(lo, hi, stage, flags, stage_bits, need_flags):
+    """How many of every 32nd customer of [lo, hi) a stage-and-flags rule picks."""
+    m = 0
+    for i in range(lo, hi, 32):
+        m += ((stage_bits >> stage[i]) & 1) & ((flags[i] & need_flags) == need_flags)
+    return m
 
 
 @njit(cache=True)
@@ -203,11 +214,23 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
     response, lift = mech[M_RESPONSE], np.float32(mech[M_LIFT])
     table_size = decay.size
     n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
+    stage_bits, need_flags = _stage_bits(rule[0]), rule[4]
     for b in range(lo, hi, BLOCK):
-        picked = _sweep(b, min(b + BLOCK, hi), day, stage, flags, dtype, last, due, rule,
-                        mode, dates, above, idx, 0, hit)
+        e = min(b + BLOCK, hi)
+        # A rule on stages alone that picks most of the block (a campaign to every
+        # buyer) is tested customer by customer in one pass; else the sweep lists them.
+        inline = mode == BY_STAGE and 2 * _sample_picks(b, e, stage, flags, stage_bits,
+                                                        need_flags) > (e - b + 31) // 32
+        picked = e - b if inline else _sweep(b, e, day, stage, flags, dtype, last, due,
+                                             rule, mode, dates, above, idx, 0, hit)
         for t in range(picked):
-            i = idx[t]
+            if inline:
+                i = b + t
+                if (((stage_bits >> stage[i]) & 1) == 0
+                        or (flags[i] & need_flags) != need_flags):
+                    continue
+            else:
+                i = idx[t]
             if mbit != 0 and (targeted[i] & mbit) == 0:
                 targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
@@ -243,10 +266,11 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
                 fatigue[i] = f
                 continue
             n_deliv += 1
-            # every draw is a pure function of h: evaluated without branches
-            relevant = (relevance >= 1.0) | (uniform32(nth(h, 1)) < relevance)
-            respond = (relevant & ((open_rate >= 1.0) | (uniform32(nth(h, 2)) < open_rate))
-                       & (uniform32(h) < response * (1.0 - f)))
+            relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
+            opened = open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate
+            # draws are pure functions of h: combined without branching on them
+            # (whether a reader opens is a coin flip no processor predicts)
+            respond = relevant & opened & (uniform32(h) < response * (1.0 - f))
             fatigue[i] = min(1.0, f + (step if relevant else irrelevant_step))
             if unsubscribe > 0:
                 quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)

@@ -59,6 +59,7 @@ class Sim:
         if not self._initialised:
             for m in self.modules:
                 m.init(self)
+            self.customers.pack()
             self._initialised = True
 
     def run(self, on_day=None) -> Results:

@@ -146,20 +146,28 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
 def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     """Time a whole job (every strategy x replications) and each strategy's throughput.
 
-    Throughput is customer-days per second (customers existing each day, summed); the
-    bare bench_funnel engine is timed in the same process at the same size, so the
-    ratio says what the preset's mechanics cost.
+    The job runs as `snowball run` runs it (runs in parallel worker processes where the
+    machine has the cores, see `sim.ensemble`). Throughput is customer-days (customers
+    existing each day, summed) per second of a strategy's runs, each timed in the
+    process that ran it; `parallelism` is the runs' seconds over the wall time. The
+    bare bench_funnel engine is timed in this process afterwards at the same size, so
+    the ratio says what the preset's mechanics cost.
     """
     from apps.job import Job
+    from sim.ensemble import cores
 
     days = max(1, round(years * 365))
-    Job.prepare(preset, 2000, 30, 1, SEED, "all").run()   # load the cached kernels first
+    # compile or load the kernels once in a process of its own: this one must not start
+    # numba's threads before the job forks its workers
+    subprocess.run([sys.executable, "-c", _WARM_UP.format(preset=preset, seed=SEED)],
+                   check=True, capture_output=True, text=True)
     job = Job.prepare(preset, customers, days, reps, SEED, "all")
-    per_strategy: dict[str, list] = {s: [0.0, 0.0] for s in job.strategies}
     t0 = time.perf_counter()
-    result = job.run(_strategy_timer(per_strategy))
+    result = job.run()
     wall = time.perf_counter() - t0
+    per_strategy: dict[str, list] = {s: [0.0, 0.0] for s in job.strategies}
     for run in result.runs:
+        per_strategy[run.strategy][0] += run.seconds
         per_strategy[run.strategy][1] += float(run.results["n_customers"].sum())
     bare = engine_run(customers, 365, repeats=1)
     throughput = {s: work / seconds for s, (seconds, work) in per_strategy.items()}
@@ -167,6 +175,8 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
         "job": {"scenario": preset, "customers": customers, "days": days, "reps": reps,
                 "strategies": job.strategies},
         "wall_s": round(wall, 3),
+        "cores": cores(),
+        "parallelism": round(sum(r.seconds for r in result.runs) / wall, 3),
         "customer_days_per_s_by_strategy": throughput,
         "bench_funnel_customer_days_per_s": bare["customer_days_per_s"],
         "slowest_strategy_vs_bench_funnel": min(throughput.values())
@@ -174,13 +184,5 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     }
 
 
-def _strategy_timer(per_strategy: dict):
-    """An on_day hook that adds the time between calls to the running strategy."""
-    state = {"t": time.perf_counter()}
-
-    def on_day(strategy, rep, day):
-        now = time.perf_counter()
-        per_strategy[strategy][0] += now - state["t"]
-        state["t"] = now
-
-    return on_day
+_WARM_UP = ("from apps.job import Job; "
+            "Job.prepare({preset!r}, 2000, 30, 1, {seed}, 'all').run()")
