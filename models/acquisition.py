@@ -72,6 +72,7 @@ class Acquisition(Module):
         self._paid = r.flow("paid_arrivals")
         self._cost = r.flow("acquisition_cost")
         self._paid_so_far = 0.0
+        self._arrival_constants = None
         self.conversion_lift = 0.0   # extra share of the traffic that converts (reviews)
         self._extra_so_far = 0.0
 
@@ -104,6 +105,20 @@ class Acquisition(Module):
         self._extra_so_far += inflow * self.conversion_lift
         return int(np.floor(self._extra_so_far) - np.floor(before))
 
+    def _constants(self, sim) -> tuple:
+        """(trait keys, trait tables, cumulative demand shares, history parameters): the
+        same for every arrival of the run, built once."""
+        if self._arrival_constants is None:
+            b = self.funnel.behaviour
+            need = b.need_lifetime if b.need_lifetime is not None else np.zeros(3)
+            self._arrival_constants = (
+                day_keys(sim.seed_key, self._trait, 0),
+                (b.purchase_rate, b.spend_rate, b.dropout, need),
+                np.cumsum(b.demand_share),
+                np.array([self.plan.history_days, self.plan.lapsed_alive_share,
+                          self.plan.churned_alive_share], dtype=np.float64))
+        return self._arrival_constants
+
     def _create(self, sim, source, count, arrival, day, targets, with_history,
                 buying) -> None:
         sl = sim.customers.add(source, day, count)
@@ -116,18 +131,19 @@ class Acquisition(Module):
         other modules that bring customers (referral) use it too."""
         c, f = sim.customers, self.funnel
         b = f.behaviour
-        tkeys = day_keys(sim.seed_key, self._trait, 0)
         if targets is None:
             targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
-        hist = np.array([self.plan.history_days, self.plan.lapsed_alive_share,
-                         self.plan.churned_alive_share], dtype=np.float64)
-        need = b.need_lifetime if b.need_lifetime is not None else np.zeros(3)
-        init = ak.init_parallel if sl.stop - sl.start > 16 * ak.PARALLEL_CHUNK else ak.init_range
-        init(sl.start, sl.stop, day, tkeys, targets, with_history, state_tuple(c), f.model(),
-             (b.purchase_rate, b.spend_rate, b.dropout, need), b.need_lifetime is not None,
-             np.cumsum(b.demand_share), hist)
+        tkeys, traits, share_cum, hist = self._constants(sim)
+        dks = day_keys(sim.seed_key, self._first, day)
+        S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
+        if sl.stop - sl.start <= 16 * ak.PARALLEL_CHUNK:     # a day's inflow: one call
+            ak.arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M,
+                      traits, has_need, share_cum, hist, f.arrival_acc, f.arrival_coh,
+                      f.counts, f.cohort_size)
+            return
+        ak.init_parallel(sl.start, sl.stop, day, tkeys, targets, with_history, S, M, traits,
+                         has_need, share_cum, hist)
         if buying:
-            dks = day_keys(sim.seed_key, self._first, day)
-            ak.first_purchases(sl.start, sl.stop, day, dks, state_tuple(c), f.model(),
-                               f.arrival_acc, f.arrival_coh)
+            ak.first_purchases(sl.start, sl.stop, day, dks, S, M, f.arrival_acc,
+                               f.arrival_coh)
         f.admit(sim, sl)

@@ -152,3 +152,17 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
         if kind == RECURRENT or kind == CONTRACTUAL:
             due[i] = fk.next_due(mix(kh[i] ^ dks[fk.K_DUE]), kind, day, lam[i], dem_tab, par)
+
+
+@njit(cache=True)
+def arrive(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits, has_need,
+           share_cum, hist, acc, coh, counts, cohort_size):
+    """Everything a day's few arrivals [lo, hi) need, in one call: traits (`init_range`),
+    the first purchase of those who arrive buying, their place in the funnel's counts,
+    and their cached bounds. The same steps as the separate kernels, in the same order."""
+    init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
+               hist)
+    if buying:
+        first_purchases(lo, hi, day, dks, S, M, acc, coh)
+    fk.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
+    fk.refresh_range(lo, hi, day, S, M)

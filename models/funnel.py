@@ -10,8 +10,7 @@ import numpy as np
 
 from models import funnel_kernel as fk
 from models.behaviour import Behaviour
-from models.stages import ACTIVE_STAGES, ALIVE, CHURNED, EXPOSED, FOREVER, LAPSED, NEVER, \
-    POTENTIAL, STAGES
+from models.stages import ACTIVE_STAGES, ALIVE, EXPOSED, FOREVER, NEVER, STAGES
 from sim.module import Module
 from sim.streams import day_keys, decision
 
@@ -49,6 +48,12 @@ FLOWS = {
     "offer_discounts_anyway": fk.A_OFFER_DISCOUNT_ANYWAY,
 }
 
+ACTIVE_MASK = np.isin(np.arange(len(STAGES)), ACTIVE_STAGES)
+
+# Stocks, in the rows `close_day` writes: the stages, then the totals.
+STOCKS = (*STAGES, "customers", "alive", "alive_leads", "active", "lapsed_alive",
+          "churned_alive")
+
 KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
 
 
@@ -74,10 +79,9 @@ class Funnel(Module):
         self.arrival_coh = np.zeros((self.n_cohorts, fk.N_COH), dtype=np.float64)
         self._buffers(sim.customers.capacity)
         r = sim.results
-        self._flows = {name: r.flow(name) for name in FLOWS}
-        self._stocks = {name: r.stock(name) for name in
-                        (*STAGES, "customers", "alive", "alive_leads", "active",
-                         "lapsed_alive", "churned_alive")}
+        self._flows = r.flow_block(FLOWS)
+        self._flow_cols = np.array(list(FLOWS.values()), dtype=np.int64)
+        self._stocks = r.stock_block(STOCKS)
         self.cohorts = {
             "revenue": r.matrix("cohort_revenue", (self.n_cohorts, self.n_months)),
             "gross_margin": r.matrix("cohort_gross_margin", (self.n_cohorts, self.n_months)),
@@ -122,30 +126,11 @@ class Funnel(Module):
         dks = day_keys(sim.seed_key, self._decisions, day)
         fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
                     self.chunk_counts, self.chunk_coh)
-        used = (c.n + fk.CHUNK - 1) // fk.CHUNK
-        totals = self.acc[:used].sum(axis=0) + self.arrival_acc
-        for name, col in FLOWS.items():
-            self._flows[name][day] = totals[col]
-        self.counts += self.chunk_counts[:used].sum(axis=0)
-        coh = self.chunk_coh[:used].sum(axis=0) + self.arrival_coh
-        month = fk.month_of(day)
-        self.cohorts["revenue"][:, month] += coh[:, fk.C_REVENUE]
-        self.cohorts["gross_margin"][:, month] += coh[:, fk.C_MARGIN]
-        self.cohorts["buyers"][:, month] += coh[:, fk.C_BUYERS]
-        self.arrival_acc[:] = 0.0
-        self.arrival_coh[:] = 0.0
-        self._record_stocks(c.n, day)
-
-    def _record_stocks(self, n_customers: int, day: int) -> None:
-        by_stage = self.counts.sum(axis=0)
-        for s, name in enumerate(STAGES):
-            self._stocks[name][day] = by_stage[s]
-        self._stocks["customers"][day] = n_customers
-        self._stocks["alive"][day] = self.counts[1].sum()
-        self._stocks["alive_leads"][day] = self.counts[1, POTENTIAL]
-        self._stocks["active"][day] = by_stage[list(ACTIVE_STAGES)].sum()
-        self._stocks["lapsed_alive"][day] = self.counts[1, LAPSED]
-        self._stocks["churned_alive"][day] = self.counts[1, CHURNED]
+        fk.close_day(day, c.n, (c.n + fk.CHUNK - 1) // fk.CHUNK, self.acc, self.arrival_acc,
+                     self._flow_cols, self._flows, self.chunk_counts, self.counts,
+                     ACTIVE_MASK, self._stocks, self.chunk_coh, self.arrival_coh,
+                     self.cohorts["revenue"], self.cohorts["gross_margin"],
+                     self.cohorts["buyers"])
 
     def finalize(self, sim) -> None:
         sim.results.matrices["cohort_size"] = self.cohort_size.copy()

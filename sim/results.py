@@ -29,6 +29,24 @@ class Results:
         """Register (or fetch) the flow `new_<name>`; `cum_<name>` follows at the end."""
         return self._series(self._flows, "new_" + name)
 
+    def flow_block(self, names) -> np.ndarray:
+        """Register the flows `names` as the rows of one (len(names), days) array, so a
+        kernel can write a day of all of them at once."""
+        return self._block(self._flows, ["new_" + n for n in names])
+
+    def stock_block(self, names) -> np.ndarray:
+        """Register the stocks `names` as the rows of one (len(names), days) array."""
+        return self._block(self._stocks, ["n_" + n for n in names])
+
+    def _block(self, table: dict, names: list[str]) -> np.ndarray:
+        taken = [n for n in names if n in table]
+        if taken:
+            raise ValueError(f"series already registered: {', '.join(taken)}")
+        block = np.zeros((len(names), self.days), dtype=np.float64)
+        for row, name in zip(block, names):
+            table[name] = row
+        return block
+
     def matrix(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         if name not in self.matrices:
             self.matrices[name] = np.zeros(shape, dtype=np.float64)
