@@ -36,7 +36,7 @@ class Behaviour:
     spend_fixed: float = 0.0
     churn_mult: float = 1.0            # premature churn lever
     spend_mult: float = 1.0            # check lever
-    items_per_order: float = 1.0       # mean items in the core basket (1 + Poisson extra)
+    items_per_order: float = 1.0       # mean items in the core basket (a KPI)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -233,15 +233,14 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
 
 @njit(cache=True, inline="always")
 def order_addons(h_items, j, x, s, stage_tab, par):
-    """(items, up-sold value, cross-sold value) of order j with core check x: the core
-    basket's extra items, the trade-up share of the check, the cross-sold items."""
-    items = 1
-    if par[P_ITEMS_EXTRA] > 0:
-        items += poisson(nth(h_items, 2 * j), par[P_ITEMS_EXTRA])
+    """(items, up-sold value, cross-sold value) of order j with core check x. The core
+    basket counts its mean items (the check is drawn per order, its item count only
+    feeds a KPI: no draw is spent on it); cross-sold items are drawn, they are money."""
+    items = 1.0 + par[P_ITEMS_EXTRA]
     up = x * stage_tab[s, UPSELL]
     xs = 0.0
     if stage_tab[s, XSELL] > 0:
-        k = poisson(nth(h_items, 2 * j + 1), stage_tab[s, XSELL])
+        k = poisson(nth(h_items, j), stage_tab[s, XSELL])
         items += k
         xs = k * par[P_XSELL_PRICE]
     return items, up, xs

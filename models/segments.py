@@ -85,7 +85,8 @@ def customer_segments(c, day: int) -> np.ndarray:
 def _segment_of(n, day, last, purchases, r_edges, f_edges, seg_map, out):
     for i in range(n):
         if purchases[i] > 0:
-            r, f = _cell(day - last[i], purchases[i], r_edges, f_edges)
+            r, f = _cell(day - last[i], purchases[i], r_edges[0], r_edges[1], r_edges[2],
+                         r_edges[3], f_edges[0], f_edges[1], f_edges[2], f_edges[3])
             out[i] = seg_map[r, f]
 
 
@@ -110,21 +111,22 @@ def _quintile(x, e0, e1, e2, e3):
 
 
 @njit(cache=True, inline="always")
-def _cell(idle, purchases, r_edges, f_edges):
-    """(R, F) scores 0-4 of a buyer: recent is high, frequent is high."""
-    r = 4 - _quintile(idle, r_edges[0], r_edges[1], r_edges[2], r_edges[3])
-    f = _quintile(purchases, f_edges[0], f_edges[1], f_edges[2], f_edges[3])
-    return r, f
+def _cell(idle, purchases, r0, r1, r2, r3, f0, f1, f2, f3):
+    """(R, F) scores 0-4 of a buyer: recent is high, frequent is high (scalar edges: an
+    inlined helper taking arrays would pay reference counting per customer)."""
+    return 4 - _quintile(idle, r0, r1, r2, r3), _quintile(purchases, f0, f1, f2, f3)
 
 
 @njit(cache=True, parallel=True)
 def _score(n, day, last, purchases, revenue, r_edges, f_edges, grid, money):
     """Count buyers per (R, F) cell, per fixed chunk (sums in chunk order)."""
     n_chunks = (n + CHUNK - 1) // CHUNK
+    r0, r1, r2, r3 = r_edges[0], r_edges[1], r_edges[2], r_edges[3]
+    f0, f1, f2, f3 = f_edges[0], f_edges[1], f_edges[2], f_edges[3]
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
             if purchases[i] == 0:
                 continue
-            r, f = _cell(day - last[i], purchases[i], r_edges, f_edges)
+            r, f = _cell(day - last[i], purchases[i], r0, r1, r2, r3, f0, f1, f2, f3)
             grid[c, r, f] += 1
             money[c, r, f] += revenue[i]

@@ -147,9 +147,9 @@ class Behaviour(Strict):
         "poisson", description="poisson: a day may hold several orders (exact BG/NBD); "
         "single: at most one")
     items_per_order: float = Field(1.0, ge=1, le=100, description="mean items in an order's "
-                                   "core basket (1 + a Poisson number of extra items); the "
-                                   "check is per order, so this feeds the items-per-check "
-                                   "KPI, and cross-sold items come on top")
+                                   "core basket; the check is per order, so this only "
+                                   "feeds the items-per-check KPI (cross-sold items come "
+                                   "on top)")
     need_lifetime_days: Days | None = Field(None, description="natural churn: how long "
                                             "the need lasts (days); null: it never ends")
     demand: Demand = Field(default_factory=lambda: Demand(poisson=Poisson()))

@@ -318,8 +318,8 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     """Book `orders` orders at `price`; after each repeat order (not for contracts) the
     customer drops out with probability p_drop. An order j is the core check x, plus
     x * UPSELL traded up (its own margin), plus Poisson(XSELL) cross-sold items at the
-    cross-sell price (their own margin); its items are 1 + Poisson(items extra) + the
-    cross-sold ones (draws 2j and 2j + 1 of h_items, made only when the mean is > 0).
+    cross-sell price (their own margin; draw j of h_items, made only when XSELL > 0); its
+    items are 1 + the mean extra items of the core basket + the cross-sold ones.
     Paid below the stage's list price, the difference is an offer's discount, booked
     again apart when the buyer would have bought anyway. Returns (n after, paid,
     margin, dropped)."""
@@ -335,13 +335,11 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     dropped = False
     for j in range(orders):
         x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
-        items = 1
-        if par[P_ITEMS_EXTRA] > 0:
-            items += poisson(nth(h_items, 2 * j), float(par[P_ITEMS_EXTRA]))
+        items = 1.0 + float(par[P_ITEMS_EXTRA])
         up = x * float(stage_tab[s, UPSELL])
         xs = 0.0
         if stage_tab[s, XSELL] > 0:
-            k = poisson(nth(h_items, 2 * j + 1), float(stage_tab[s, XSELL]))
+            k = poisson(nth(h_items, j), float(stage_tab[s, XSELL]))
             items += k
             xs = k * float(par[P_XSELL_PRICE])
         gross = x + up + xs

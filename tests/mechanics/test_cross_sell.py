@@ -47,13 +47,17 @@ def test_up_sell_adds_a_share_of_the_check_at_its_margin():
 
 
 def test_core_basket_items_only_count():
-    """items_per_order sets the items-per-check KPI (1 + Poisson extra) and nothing else."""
+    """items_per_order sets the items-per-check KPI (the core basket counts its mean) and
+    nothing else; cross-sold items come on top."""
     _, base, _ = run(shop(), 5)
     _, r, s = run(shop(items_per_order=2.5), 5)
     for name in ("new_purchases", "new_revenue", "new_gross_margin", "n_alive"):
         assert np.array_equal(r[name], base[name]), name
-    orders = r["new_purchases"].sum()
-    assert abs(s["items_per_check"] - 2.5) < 4 * np.sqrt(1.5 / orders)
+    assert s["items_per_check"] == pytest.approx(2.5)
+    _, x, _ = run(shop(items_per_order=2.5, extra_items=0.5, item_price=10.0), 5)
+    orders = x["new_purchases"].sum()
+    assert x["new_items"].sum() - 2.5 * orders == pytest.approx(
+        x["new_addon_revenue"].sum() / 10.0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
