@@ -15,7 +15,7 @@ from models.metrics import summarize
 from scenarios.build import make_sim
 from scenarios.errors import InputError
 from scenarios.loader import ScenarioFile, scenario_id
-from sim.ensemble import BAND, Ensemble, EnsembleResult, Run
+from sim.ensemble import BAND, Ensemble, EnsembleResult, Run, available_memory
 
 BYTES_PER_CUSTOMER_BUDGET = 100
 
@@ -25,18 +25,6 @@ def version() -> str:
         return metadata.version("snowball")
     except metadata.PackageNotFoundError:
         return "0.0.0+local"
-
-
-def available_memory() -> int:
-    """Bytes of memory available now (Linux), or a generous guess elsewhere."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 16 * 2**30
 
 
 @dataclass
