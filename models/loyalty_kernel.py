@@ -6,7 +6,9 @@ count. Draws come from counter-based streams: the enrolment draw is keyed by cus
 alone, so membership is stable; the redemption draw by customer and day.
 
 Rule per customer, in this order:
-1. a non-member who has bought joins if its enrolment uniform is below the share;
+1. a non-member who has bought joins if its enrolment uniform is below the share, and
+   otherwise declines for good (the draw is the same at every posting: it is not made
+   again);
 2. a member earns earn_rate x its level's earn multiplier points per currency of
    revenue paid since the last posting (revenue - spend, spend then = revenue);
 3. its level becomes the highest whose minimum spend it has reached (level 0: below
@@ -33,50 +35,62 @@ P_SHARE, P_EARN, P_BLOCK, P_REDEEM, P_EXPIRY, N_PAR = range(6)
 L_MIN_SPEND, L_EARN, L_BUY, L_CHURN, N_LEVEL = range(5)
 # Stream keys (rows of `keys`).
 K_ENROL, K_REDEEM, N_KEYS = range(3)
+# `loyalty_tier` of customers outside the programme: not asked yet, or declined.
+NOT_ASKED, DECLINED = -1, -2
 # Outputs: flows of this posting, then stocks after it.
 O_ENROLLED, O_EARNED, O_REDEEMED, O_EXPIRED, O_OUTSTANDING, O_HELD_LOST, N_OUT = range(7)
 
 
 @njit(cache=True)
 def post(day, n, keys, par, levels, S, out, members):
-    """One posting over customers [0, n); `members` gets the member count per level."""
+    """One posting over customers [0, n); `members` gets the member count per level.
+    Sums are kept in local variables (not in `out`, which would chain every customer
+    through memory) and added in customer order."""
     kh, flags, purchases, last, revenue, rel_buy, rel_churn, p_hi, tier, spend, balance = S
-    out[:] = 0.0
     members[:] = 0
+    enrolled = earned = redeemed = expired = outstanding = held_lost = 0.0
+    share, earn, block, redeem, expiry = (par[P_SHARE], par[P_EARN], par[P_BLOCK],
+                                          par[P_REDEEM], par[P_EXPIRY])
+    top = levels.shape[0] - 1
     for i in range(n):
         t = tier[i]
         if t < 0:
-            if purchases[i] == 0 or uniform32(mix(kh[i] ^ keys[K_ENROL])) >= par[P_SHARE]:
+            if t == DECLINED or purchases[i] == 0:
+                continue
+            if uniform32(mix(kh[i] ^ keys[K_ENROL])) >= share:
+                tier[i] = DECLINED
                 continue
             t = 0
             tier[i] = 0
-            out[O_ENROLLED] += 1.0
+            enrolled += 1.0
         paid = np.float64(revenue[i]) - np.float64(spend[i])
         if paid > 0.0:
-            points = paid * par[P_EARN] * levels[t, L_EARN]
+            points = paid * earn * levels[t, L_EARN]
             balance[i] += points
-            out[O_EARNED] += points
+            earned += points
             spend[i] = revenue[i]
         new = t
-        while new + 1 < levels.shape[0] and spend[i] >= levels[new + 1, L_MIN_SPEND]:
+        while new < top and spend[i] >= levels[new + 1, L_MIN_SPEND]:
             new += 1
-        if levels[new, L_BUY] != levels[t, L_BUY] or levels[new, L_CHURN] != levels[t, L_CHURN]:
+        if new != t and (levels[new, L_BUY] != levels[t, L_BUY]
+                         or levels[new, L_CHURN] != levels[t, L_CHURN]):
             rel_buy[i] = np.float32(rel_buy[i] / levels[t, L_BUY] * levels[new, L_BUY])
             rel_churn[i] = np.float32(rel_churn[i] / levels[t, L_CHURN] * levels[new, L_CHURN])
             p_hi[i] = 2.0
         tier[i] = new
         b = balance[i]
         alive = (flags[i] & ALIVE) != 0
-        if b > 0.0 and day - last[i] > par[P_EXPIRY]:
-            out[O_EXPIRED] += b
+        if b > 0.0 and day - last[i] > expiry:
+            expired += b
             b = 0.0
-        elif (alive and b >= par[P_BLOCK]
-              and uniform32(mix(kh[i] ^ keys[K_REDEEM])) < par[P_REDEEM]):
-            r = par[P_BLOCK] * np.floor(b / par[P_BLOCK])
-            out[O_REDEEMED] += r
+        elif alive and b >= block and uniform32(mix(kh[i] ^ keys[K_REDEEM])) < redeem:
+            r = block * np.floor(b / block)
+            redeemed += r
             b -= r
         balance[i] = b
-        out[O_OUTSTANDING] += b
+        outstanding += b
         if not alive:
-            out[O_HELD_LOST] += b
+            held_lost += b
         members[new] += 1
+    out[O_ENROLLED], out[O_EARNED], out[O_REDEEMED] = enrolled, earned, redeemed
+    out[O_EXPIRED], out[O_OUTSTANDING], out[O_HELD_LOST] = expired, outstanding, held_lost

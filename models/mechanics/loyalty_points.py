@@ -36,7 +36,7 @@ from models import loyalty_kernel as lk
 from models.mechanics import Mechanic, MechanicParams, register
 from sim.streams import day_keys, decision
 
-STATES = {"loyalty_tier": (np.int8, -1), "loyalty_spend": (np.float32, 0.0),
+STATES = {"loyalty_tier": (np.int8, lk.NOT_ASKED), "loyalty_spend": (np.float32, 0.0),
           "loyalty_balance": (np.float64, 0.0)}
 FLOWS = {"loyalty_enrolments": lk.O_ENROLLED, "points_earned": lk.O_EARNED,
          "points_redeemed": lk.O_REDEEMED, "points_expired": lk.O_EXPIRED}

@@ -28,7 +28,10 @@ def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int]]:
     for i in range(n):
         t = int(S["loyalty_tier"][i])
         if t < 0:
-            if S["purchases"][i] == 0 or draw(S["kh"][i], keys[K_ENROL]) >= par[P_SHARE]:
+            if t == -2 or S["purchases"][i] == 0:       # declined, or not a buyer yet
+                continue
+            if draw(S["kh"][i], keys[K_ENROL]) >= par[P_SHARE]:
+                S["loyalty_tier"][i] = -2
                 continue
             t = 0
             out[O_ENROLLED] += 1.0

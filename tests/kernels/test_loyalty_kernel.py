@@ -43,6 +43,10 @@ def population(rng, size, n_levels):
     bought = rng.random(size) < 0.8
     revenue = np.where(bought, rng.uniform(1, 4000, size), 0.0)
     member = bought & (rng.random(size) < 0.5)
+
+    def kh_bits(k):        # a deterministic pattern that leaves the rng's sequence alone
+        return np.arange(k) * 7 + 3
+
     return {
         "kh": np.frombuffer(rng.bytes(8 * size), dtype=np.uint64).copy(),
         "flags": np.where(rng.random(size) < 0.8, R.ALIVE, 0).astype(np.uint8),
@@ -52,7 +56,10 @@ def population(rng, size, n_levels):
         "rel_buy": rng.uniform(0.5, 2.0, size).astype(np.float32),
         "rel_churn": rng.uniform(0.5, 2.0, size).astype(np.float32),
         "p_hi": rng.random(size).astype(np.float32),
-        "loyalty_tier": np.where(member, rng.integers(0, n_levels, size), -1).astype(np.int8),
+        # outside the programme: not asked yet (-1) or, for some buyers, declined (-2)
+        "loyalty_tier": np.where(member, rng.integers(0, n_levels, size),
+                                 np.where(bought & (kh_bits(size) % 4 == 0), -2, -1)
+                                 ).astype(np.int8),
         "loyalty_spend": np.where(member & (rng.random(size) < 0.7),
                                   revenue * rng.random(size), 0.0).astype(np.float32),
         "loyalty_balance": np.where(member & (rng.random(size) < 0.7),
