@@ -94,3 +94,62 @@ def test_invariants_hold_for_the_benchmark_model():
     sim = make_sim(f.resolve("baseline"), 4)
     results = sim.run()
     check_invariants(sim, results, summarize(sim, 0.1))
+
+
+def check_offer_and_cost_invariants(results):
+    """Offers, baskets and the CRM bill: parts never exceed their wholes, and every CRM
+    cost is some mechanic's."""
+    total = {name: results["cum_" + name][-1] for name in
+             ("offer_buyers", "offer_buyers_anyway", "offer_discounts",
+              "offer_discounts_anyway", "discounts", "items", "purchases", "addon_revenue",
+              "revenue", "crm_cost")}
+    assert total["offer_buyers_anyway"] <= total["offer_buyers"]
+    assert total["offer_discounts_anyway"] <= total["offer_discounts"] * (1 + 1e-12)
+    assert total["offer_discounts"] <= total["discounts"] * (1 + 1e-12)
+    assert total["items"] >= total["purchases"]
+    assert total["addon_revenue"] <= total["revenue"] * (1 + 1e-12)
+    by_mechanic = sum(results[name] for name in results.names
+                      if name.startswith("new_crm_cost_") and name[13:] not in
+                      ("email", "sms", "push", "messenger", "call_centre"))
+    np.testing.assert_allclose(by_mechanic, results["new_crm_cost"], rtol=1e-9, atol=1e-9)
+
+
+MECHANICS = {
+    "blanket_promo": {"enabled": True, "discount": 0.2, "response": 0.02, "start_day": 10,
+                      "every_days": 40, "duration_days": 10, "cost_per_promo": 50.0},
+    "differentiated_offer": {"enabled": True, "discount": 0.15, "response": 0.05,
+                             "start_day": 5, "every_days": 30, "reach_share": 0.5,
+                             "precision": 0.5, "holdout_share": 0.1},
+    "cross_sell": {"enabled": True, "extra_items": 0.4, "item_price": 15.0,
+                   "upsell_share": 0.05, "cost_per_year": 500.0},
+    "abandoned_cart": {"enabled": True, "response_rate": 0.3, "uplift": 2.0},
+    "reviews": {"enabled": True, "response_rate": 0.2, "reviews_for_half_lift": 20.0},
+    "loyalty_points": {"enabled": True, "earn_rate": 1.0, "point_value": 0.05,
+                       "redeem_threshold": 200, "expiry_days": 60, "posting_every_days": 5,
+                       "tiers": [{"name": "gold", "min_spend": 300, "frequency_lift": 0.2,
+                                  "churn_multiplier": 0.5}]},
+    "win_back": {"enabled": True, "days_since_last_purchase": [61, 90]},
+}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(demand=demand, on=st.sets(st.sampled_from(sorted(MECHANICS)), min_size=1),
+       items=st.floats(1.0, 4.0), seed=st.integers(0, 2**31))
+def test_invariants_hold_with_mechanics_on(demand, on, items, seed):
+    """Any mix of the offer, basket, review, points and trigger mechanics on any demand:
+    the engine's invariants hold, and so do those of offers, baskets and costs."""
+    sc = scenario(horizon_days=150,
+                  base={"customers": 1500, "history": {"potential": 0.2, "new": 0.3,
+                                                       "repeat": 0.3, "lapsed": 0.2},
+                        "history_days": 300},
+                  acquisition={"inflow_per_day": 5.0, "arrive_as": "potential", "cac": 50.0},
+                  behaviour={"purchase_rate": {"gamma": {"shape": 1.5, "rate": 50.0}},
+                             "dropout": 0.05, "spend": 80.0, "items_per_order": items,
+                             "demand": demand},
+                  funnel={"lapsed_after_days": 60},
+                  channels={"email": {"optin_share": 0.8, "cost_per_contact": 0.1,
+                                      "unsubscribe_rate": 0.01}},
+                  mechanics={name: MECHANICS[name] for name in on})
+    sim, results, summary = run(sc, seed)
+    check_invariants(sim, results, summary)
+    check_offer_and_cost_invariants(results)
