@@ -18,6 +18,14 @@ SHOWN = (
     ("lifecycle_length", "Lifecycle (days)", "n"), ("ltv_projected", "LTV projected", "n"),
     ("crm_budget_per_customer", "CRM cost / active / year", "n"),
 )
+# Shown only where some strategy moves them off their neutral value (the last field):
+# baskets, offers and carts mean nothing in a scenario without them.
+SHOWN_IF_USED = (
+    ("items_per_check", "Items per check", ".3g", 1.0),
+    ("offer_discounts", "Offer discounts", "n", 0.0),
+    ("offer_discounts_anyway", "… to buyers anyway", "n", 0.0),
+    ("abandoned_carts", "Abandoned carts", "n", 0.0),
+)
 # Paired differences from the baseline (the document's `vs_baseline`).
 VS_BASELINE_SHOWN = (
     ("incremental_revenue", "Δ Revenue vs baseline", "n"),
@@ -88,6 +96,10 @@ def summary_table(doc: dict, names: list[str] | None = None) -> Table:
         t.add_column(name.replace("_", " "), justify="right", overflow="fold")
     for key, label, fmt in SHOWN:
         t.add_row(label, *[_cell(strategies[s].get(key, NONE), fmt) for s in strategies])
+    for key, label, fmt, neutral in SHOWN_IF_USED:
+        if any(s.get(key, NONE)["mean"] not in (None, neutral)
+               for s in doc["strategies"].values()):
+            t.add_row(label, *[_cell(strategies[s].get(key, NONE), fmt) for s in strategies])
     if any("vs_baseline" in strategies[s] for s in strategies):
         t.add_section()
         for key, label, fmt in VS_BASELINE_SHOWN:
