@@ -9,143 +9,32 @@ float64 when they meet a float64 (numba's rule), a float32 times a float32 stays
 and every store into a float32 array rounds. Scalar transcendental functions use the
 `math` module, which calls the same C library as the compiled kernels.
 """
-
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
-
-M64 = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15
-M1 = 0xBF58476D1CE4E5B9
-M2 = 0x94D049BB133111EB
-
-# ---------------------------------------------------------------- streams (sim/streams.py)
-
-
-def decision(name: str) -> int:
-    b = name.encode()
-    return zlib.crc32(b) | (zlib.adler32(b) << 32)
-
-
-def mix(z: int) -> int:
-    """SplitMix64 finaliser on a Python int, masked to 64 bits."""
-    z &= M64
-    z = ((z ^ (z >> 30)) * M1) & M64
-    z = ((z ^ (z >> 27)) * M2) & M64
-    return z ^ (z >> 31)
-
-
-def mix_np(z: np.ndarray) -> np.ndarray:
-    """The same finaliser vectorised on uint64 arrays (numpy array arithmetic wraps)."""
-    z = np.asarray(z, dtype=np.uint64)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(M1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(M2)
-    return z ^ (z >> np.uint64(31))
-
-
-def day_key(seed_key: int, decision_id: int, day: int) -> int:
-    return mix(int(seed_key) ^ mix(int(decision_id) + day * GOLDEN))
-
-
-def nth(h: int, j: int) -> int:
-    return mix(int(h) + (j + 1) * GOLDEN)
-
-
-def uniform32(h: int) -> np.float32:
-    """Top 24 bits over 2**24, as a float32 (exact)."""
-    return np.float32((int(h) >> 40) / float(1 << 24))
-
-
-def uniform32_np(h: np.ndarray) -> np.ndarray:
-    return (h >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / (1 << 24))
-
-
-def uniform64(h: int) -> float:
-    return (float(int(h) >> 12) + 0.5) * (1.0 / float(1 << 52))
-
-
-def uniform64_np(h: np.ndarray) -> np.ndarray:
-    return ((h >> np.uint64(12)).astype(np.float64) + 0.5) * (1.0 / float(1 << 52))
-
-
-def normal(h: int) -> float:
-    u1 = uniform64(nth(h, 0))
-    u2 = uniform64(nth(h, 1))
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-
-
-def gamma(h: int, shape: float, rate: float) -> float:
-    """Marsaglia-Tsang with the U**(1/shape) boost below shape 1; attempt j uses the
-    values nth(h, 2j) (normal) and nth(h, 2j+1) (uniform), the boost nth(h, 1000)."""
-    boost = 1.0
-    a = float(shape)
-    if a < 1.0:
-        boost = uniform64(nth(h, 1000)) ** (1.0 / a)
-        a += 1.0
-    d = a - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    j = 0
-    while True:
-        x = normal(nth(h, 2 * j))
-        v = 1.0 + c * x
-        if v > 0.0:
-            v = v * v * v
-            u = uniform64(nth(h, 2 * j + 1))
-            if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
-                return boost * d * v / float(rate)
-        j += 1
-
-
-def beta(h: int, a: float, b: float) -> float:
-    x = gamma(nth(h, 0), a, 1.0)
-    y = gamma(nth(h, 1), b, 1.0)
-    return x / (x + y)
-
-
-def poisson_positive(h: int, lam: float) -> int:
-    """Smallest k >= 1 with P(1 <= K <= k) >= u * P(K >= 1), K ~ Poisson(lam)."""
-    u = uniform64(h)
-    p0 = math.exp(-lam)
-    target = u * (1.0 - p0)
-    k = 1
-    pk = p0 * lam
-    cum = pk
-    while cum < target and k < 10_000:
-        k += 1
-        pk *= lam / k
-        cum += pk
-    return k
-
-
-def poisson(h: int, lam: float) -> int:
-    """Smallest k >= 0 with P(K <= k) >= u, K ~ Poisson(lam)."""
-    u = uniform64(h)
-    pk = math.exp(-lam)
-    cum = pk
-    k = 0
-    while cum < u and k < 10_000:
-        k += 1
-        pk *= lam / k
-        cum += pk
-    return k
-
-
-# ---------------------------------------------------------------- traits (models/traits.py)
-
-
-def draw(h: int, trait) -> float:
-    kind, a, b = int(trait[0]), float(trait[1]), float(trait[2])
-    if kind == 0:
-        return a
-    if kind == 1:
-        return gamma(h, a, b)
-    if kind == 2:
-        return beta(h, a, b)
-    return a + (b - a) * uniform64(h)
-
+from stream_reference import (  # noqa: F401  (re-exported: tests draw through R)
+    GOLDEN,
+    M1,
+    M2,
+    M64,
+    beta,
+    day_key,
+    decision,
+    draw,
+    gamma,
+    mix,
+    mix_np,
+    normal,
+    nth,
+    poisson,
+    poisson_positive,
+    uniform32,
+    uniform32_np,
+    uniform64,
+    uniform64_np,
+)
 
 # ---------------------------------------------------------------- stages (models/stages.py)
 
@@ -539,87 +428,3 @@ def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts:
             counts[a, s] += d
     coh[:, :] = np.array(coh_l, dtype=np.float64).reshape(n_cohorts, N_COH)
     return np.array(acc, dtype=np.float64), counts, coh
-
-
-# ---------------------------------------------------------------- arrivals (arrival_kernel)
-
-T_TYPE, T_RATE, T_SPEND, T_DROP, T_NEED, T_HIST, T_DUE = range(7)
-H_DAYS, H_LAPSED_ALIVE, H_CHURNED_ALIVE = range(3)
-TRAIT_GAMMA, TRAIT_BETA = 1, 2
-
-
-def history(h, target, par, hist):
-    """(purchases, last day, tenure, alive) of a base customer, as the kernel places it."""
-    lapsed = float(par[P_LAPSED_AFTER])
-    churned = min(float(par[P_CHURNED_AFTER]), float(hist[H_DAYS]))
-    horizon = float(hist[H_DAYS])
-    loyal_after = int(par[P_LOYAL_AFTER])
-    u0, u1, u2, u3 = (uniform64(nth(h, k)) for k in range(4))
-    if target == POTENTIAL:
-        return 0, NEVER, 0.0, True
-    if target == NEW:
-        idle = int(u0 * min(lapsed, horizon))
-        return 1, -1 - idle, idle + 1.0, True
-    if target in (REPEAT, LOYAL):
-        if target == REPEAT:
-            n = 2 + int(u1 * max(1, loyal_after - 2))
-        else:
-            n = loyal_after + int(-loyal_after * math.log(1.0 - u1))
-        tenure = 1.0 + u0 * (horizon - 1.0)
-        idle = int(u2 * min(tenure, lapsed))
-        return n, -1 - idle, tenure, True
-    n = 1 + int(-2.0 * math.log(1.0 - u1))
-    if target == LAPSED:
-        idle = int(lapsed) + int(u0 * max(0.0, churned - lapsed))
-        alive = u3 < hist[H_LAPSED_ALIVE]
-    else:
-        idle = int(churned) + int(u0 * max(0.0, horizon - churned))
-        alive = u3 < hist[H_CHURNED_ALIVE]
-    tenure = idle + u2 * max(0.0, horizon - idle)
-    return n, -1 - idle, tenure, bool(alive)
-
-
-def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, drop_trait,
-                 need_trait, has_need, share_cum, dem_tab, par, hist):
-    """Traits (and history) of one arriving customer with key k; returns a dict."""
-    k = int(k)
-    keys = [int(x) for x in keys]
-    u_type = uniform64(mix(k ^ keys[T_TYPE]))
-    kind = 0
-    while kind < len(share_cum) - 1 and u_type >= share_cum[kind]:
-        kind += 1
-    count, last_day, tenure, alive = 0, NEVER, 0.0, True
-    if with_history:
-        count, last_day, tenure, alive = history(mix(k ^ keys[T_HIST]), target, par, hist)
-        period = int(dem_tab[CONTRACTUAL, 0])
-        if kind == CONTRACTUAL and 0 <= -1 - last_day < par[P_LAPSED_AFTER]:
-            last_day = -1 - (-1 - last_day) % period
-    x = max(count - 1, 0)
-    hr = mix(k ^ keys[T_RATE])
-    if int(rate_trait[0]) == TRAIT_GAMMA and count > 0:
-        lam = F32(gamma(hr, float(rate_trait[1]) + x, float(rate_trait[2]) + tenure))
-    else:
-        lam = F32(draw(hr, rate_trait))
-    nu = F32(draw(mix(k ^ keys[T_SPEND]), spend_trait))
-    hd = mix(k ^ keys[T_DROP])
-    if int(drop_trait[0]) == TRAIT_BETA and count > 0 and alive:
-        pdrop = F32(beta(hd, float(drop_trait[1]), float(drop_trait[2]) + x))
-    else:
-        pdrop = F32(draw(hd, drop_trait))
-    need_end = FOREVER
-    if has_need:
-        life = draw(mix(k ^ keys[T_NEED]), need_trait)
-        if with_history:
-            life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
-        need_end = int(min(FOREVER - 1.0, day + max(1.0, float(np.ceil(life)))))
-    due = FOREVER
-    if count > 0 and kind in (RECURRENT, CONTRACTUAL):
-        d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
-        if d < day:
-            span = d - last_day
-            d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
-        due = d
-    return {"dtype": kind, "purchases": count, "last": last_day, "lam": lam, "nu": nu,
-            "pdrop": pdrop, "need_end": need_end, "due": due,
-            "flags": ALIVE if alive else 0, "tenure": tenure,
-            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, par)}

@@ -11,11 +11,12 @@ checks use Z = 4 standard errors of the mean over fixed keys (deterministic).
 
 import math
 
+import arrival_reference as AR
+import funnel_states as FS
+import kernel_reference as R
 import numpy as np
 import pytest
 
-import funnel_states as FS
-import kernel_reference as R
 from models import arrival_kernel as ak
 from models import traits
 
@@ -86,7 +87,7 @@ def run_init(cfg, size, targets, lo=0, hi=None, source=0, parallel=False):
 
 
 def reference(cfg, k, target):
-    return R.init_arrival(k, cfg["day"], trait_keys(), target, cfg["with_history"],
+    return AR.init_arrival(k, cfg["day"], trait_keys(), target, cfg["with_history"],
                           cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"],
                           cfg["has_need"], np.cumsum(cfg["shares"]), DEM_TAB, cfg["par"],
                           cfg["hist"])
@@ -119,7 +120,7 @@ def test_history_matches_reference():
             for j in range(300):
                 h = R.mix(j * 31 + target)
                 got = ak._history(np.uint64(h), target, cfg["par"], cfg["hist"])
-                assert tuple(got) == R.history(h, target, cfg["par"], cfg["hist"])
+                assert tuple(got) == AR.history(h, target, cfg["par"], cfg["hist"])
 
 
 def base_of(target, size, par, hist_days):
@@ -188,7 +189,7 @@ def test_posterior_rate_and_dropout_given_each_history():
     hk = trait_keys()[5]
     e_lam, v_lam, e_drop, v_drop = (np.empty(size) for _ in range(4))
     for i in range(size):
-        n, _, tenure, alive = R.history(R.mix(int(kh[i]) ^ int(hk)), int(targets[i]),
+        n, _, tenure, alive = AR.history(R.mix(int(kh[i]) ^ int(hk)), int(targets[i]),
                                         cfg["par"], cfg["hist"])
         assert n == A["purchases"][i]
         x = max(n - 1, 0)

@@ -1,0 +1,139 @@
+"""Plain-Python references of the counter-based streams (sim/streams.py) and the trait
+draws (models/traits.py), on Python ints masked to 64 bits: the other references and
+the kernel tests draw through these."""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+M64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+M1 = 0xBF58476D1CE4E5B9
+M2 = 0x94D049BB133111EB
+
+# ---------------------------------------------------------------- streams (sim/streams.py)
+
+
+def decision(name: str) -> int:
+    b = name.encode()
+    return zlib.crc32(b) | (zlib.adler32(b) << 32)
+
+
+def mix(z: int) -> int:
+    """SplitMix64 finaliser on a Python int, masked to 64 bits."""
+    z &= M64
+    z = ((z ^ (z >> 30)) * M1) & M64
+    z = ((z ^ (z >> 27)) * M2) & M64
+    return z ^ (z >> 31)
+
+
+def mix_np(z: np.ndarray) -> np.ndarray:
+    """The same finaliser vectorised on uint64 arrays (numpy array arithmetic wraps)."""
+    z = np.asarray(z, dtype=np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def day_key(seed_key: int, decision_id: int, day: int) -> int:
+    return mix(int(seed_key) ^ mix(int(decision_id) + day * GOLDEN))
+
+
+def nth(h: int, j: int) -> int:
+    return mix(int(h) + (j + 1) * GOLDEN)
+
+
+def uniform32(h: int) -> np.float32:
+    """Top 24 bits over 2**24, as a float32 (exact)."""
+    return np.float32((int(h) >> 40) / float(1 << 24))
+
+
+def uniform32_np(h: np.ndarray) -> np.ndarray:
+    return (h >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / (1 << 24))
+
+
+def uniform64(h: int) -> float:
+    return (float(int(h) >> 12) + 0.5) * (1.0 / float(1 << 52))
+
+
+def uniform64_np(h: np.ndarray) -> np.ndarray:
+    return ((h >> np.uint64(12)).astype(np.float64) + 0.5) * (1.0 / float(1 << 52))
+
+
+def normal(h: int) -> float:
+    u1 = uniform64(nth(h, 0))
+    u2 = uniform64(nth(h, 1))
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def gamma(h: int, shape: float, rate: float) -> float:
+    """Marsaglia-Tsang with the U**(1/shape) boost below shape 1; attempt j uses the
+    values nth(h, 2j) (normal) and nth(h, 2j+1) (uniform), the boost nth(h, 1000)."""
+    boost = 1.0
+    a = float(shape)
+    if a < 1.0:
+        boost = uniform64(nth(h, 1000)) ** (1.0 / a)
+        a += 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    j = 0
+    while True:
+        x = normal(nth(h, 2 * j))
+        v = 1.0 + c * x
+        if v > 0.0:
+            v = v * v * v
+            u = uniform64(nth(h, 2 * j + 1))
+            if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
+                return boost * d * v / float(rate)
+        j += 1
+
+
+def beta(h: int, a: float, b: float) -> float:
+    x = gamma(nth(h, 0), a, 1.0)
+    y = gamma(nth(h, 1), b, 1.0)
+    return x / (x + y)
+
+
+def poisson_positive(h: int, lam: float) -> int:
+    """Smallest k >= 1 with P(1 <= K <= k) >= u * P(K >= 1), K ~ Poisson(lam)."""
+    u = uniform64(h)
+    p0 = math.exp(-lam)
+    target = u * (1.0 - p0)
+    k = 1
+    pk = p0 * lam
+    cum = pk
+    while cum < target and k < 10_000:
+        k += 1
+        pk *= lam / k
+        cum += pk
+    return k
+
+
+def poisson(h: int, lam: float) -> int:
+    """Smallest k >= 0 with P(K <= k) >= u, K ~ Poisson(lam)."""
+    u = uniform64(h)
+    pk = math.exp(-lam)
+    cum = pk
+    k = 0
+    while cum < u and k < 10_000:
+        k += 1
+        pk *= lam / k
+        cum += pk
+    return k
+
+
+# ---------------------------------------------------------------- traits (models/traits.py)
+
+
+def draw(h: int, trait) -> float:
+    kind, a, b = int(trait[0]), float(trait[1]), float(trait[2])
+    if kind == 0:
+        return a
+    if kind == 1:
+        return gamma(h, a, b)
+    if kind == 2:
+        return beta(h, a, b)
+    return a + (b - a) * uniform64(h)
