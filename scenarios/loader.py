@@ -134,7 +134,18 @@ class ScenarioFile:
     """A loaded scenario: the validated baseline and a way to resolve each strategy."""
 
     def __init__(self, spec: str):
-        text, self.label = read_text(spec)
+        self._load(*read_text(spec))
+
+    @classmethod
+    def from_text(cls, text: str, label: str) -> "ScenarioFile":
+        """A scenario given as YAML text (an upload, a generated file), checked exactly
+        as a file is; `label` names it in messages."""
+        self = cls.__new__(cls)
+        self._load(text, label)
+        return self
+
+    def _load(self, text: str, label: str) -> None:
+        self.label = label
         self.data, self.lines = parse(text, self.label)
         self.scenario = validate(self.data, self.label, self.lines)
         self._adjust: dict[str, object] = {}
@@ -144,13 +155,22 @@ class ScenarioFile:
     def strategy_names(self) -> list[str]:
         return list(self.scenario.strategies)
 
-    def adjust(self, customers: int | None = None, days: int | None = None) -> None:
-        """Scale the base (and with it the inflow) and set the horizon, from the CLI."""
+    def adjust(self, customers: int | None = None, days: int | None = None,
+               overrides: dict | None = None) -> None:
+        """Scale the base (and with it the inflow), set the horizon and apply dotted-path
+        overrides to the baseline (and so to every strategy), as the CLI, the app and
+        sweeps ask; the result is validated like the file."""
+        before = dict(self._adjust), self._customers
         if customers is not None:
             self._customers = customers
         if days is not None:
             self._adjust["horizon_days"] = days
-        self.scenario = self.resolve("baseline")
+        self._adjust.update(overrides or {})
+        try:
+            self.scenario = self.resolve("baseline")
+        except InputError:
+            self._adjust, self._customers = before
+            raise
 
     def resolve(self, strategy: str) -> Scenario:
         """The scenario as one strategy sees it: baseline plus its overrides."""
