@@ -25,6 +25,7 @@ EXPOSED = 4
 FIRST_IN_RUN = 8     # made the first purchase during the simulated horizon
 CART = 16            # left a cart without buying (set by the funnel, read by triggers)
 PICKED = 32          # chosen by a mechanic's own targeting for today's send (transient)
+OVERDUE = 64         # a renewing customer let a due day pass unbought since the last purchase
 
 NEVER = -(2**30)      # "last purchase" of someone who never bought
 FOREVER = 2**31 - 1   # a timer that never fires
