@@ -1,4 +1,4 @@
-"""The `snowball` command line: presets, run, bench, schema.
+"""The `snowball` command line: presets, run, economics, bench, schema.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -181,6 +181,11 @@ def bench(
             fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
                  "printed above")
     print(text)
+
+
+from apps.economics_cli import economics  # noqa: E402
+
+app.command()(economics)
 
 
 @app.command()

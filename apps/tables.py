@@ -128,3 +128,32 @@ def mechanics_table(doc: dict, strategy: str) -> Table:
         t.add_row(mechanic.replace("_", " "),
                   *[_cell(stats[key], fmt) for key, _, fmt in BY_MECHANIC_SHOWN])
     return t
+
+
+def economics_tables(doc: dict) -> list[Table]:
+    """The economic model's years and its leverage table."""
+    years = Table(title=f"Economic model: {doc['scenario']}, {doc['strategy']} "
+                        f"({doc['currency']})")
+    for col in ("year", "revenue", "gross margin", "active at end", "alive at end"):
+        years.add_column(col, justify="right")
+    for y in doc["years"]:
+        years.add_row(str(y["year"]), _num(y["revenue"], "n"), _num(y["gross_margin"], "n"),
+                      _num(y["active_customers"], "n"), _num(y["alive_customers"], "n"))
+    lev = Table(title="Leverage: one step of each lever, over the horizon")
+    for col in ("lever", "Δ revenue", "Δ revenue %", "Δ margin %", "last year %",
+                "simulator override"):
+        lev.add_column(col, justify="left" if col in ("lever", "simulator override")
+                       else "right")
+    for r in doc["leverage"]:
+        lev.add_row(r["step"], _num(r["revenue_change"], "n"),
+                    f"{r['revenue_change_pct']:+.1f}%", f"{r['gross_margin_change_pct']:+.1f}%",
+                    f"{r['last_year_revenue_change_pct']:+.1f}%",
+                    ", ".join(f"{k}: {v:.4g}" for k, v in r["override"].items()))
+    notes = Table(show_header=False, box=None)
+    if doc["translated"]:
+        notes.add_row("mechanics in the model: " + ", ".join(
+            f"{m} ({how})" for m, how in doc["translated"].items()))
+    if doc["simulator_only"]:
+        notes.add_row("simulator only (not in these figures): "
+                      + ", ".join(doc["simulator_only"]))
+    return [years, lev, notes]
