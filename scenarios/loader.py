@@ -19,6 +19,9 @@ from scenarios.scaling import scale_customers
 from scenarios.schema import Scenario
 
 PRESETS = "scenarios.presets"
+MAX_BYTES = 1 * 2**20       # a scenario is a few kB of YAML
+MAX_VALUES = 100_000        # values after expanding anchors and aliases
+MAX_DEPTH = 40              # nesting of mappings and lists
 
 
 def preset_names() -> list[str]:
@@ -46,7 +49,12 @@ def read_text(spec: str) -> tuple[str, str]:
 
 
 def parse(text: str, label: str) -> tuple[dict, dict]:
-    """(data, lines): the YAML mapping and the line of every key path in it."""
+    """(data, lines): the YAML mapping and the line of every key path in it. A text too
+    large, too deep or expanding too far through aliases is refused before it is built
+    into objects, so a hostile file costs milliseconds."""
+    if len(text) > MAX_BYTES:
+        raise InputError(f"{label}: the file has {len(text):,} characters; a scenario may "
+                         f"have at most {MAX_BYTES:,}")
     try:
         node = yaml.compose(text)
     except yaml.YAMLError as e:
@@ -57,9 +65,13 @@ def parse(text: str, label: str) -> tuple[dict, dict]:
         if context and start and mark and start.line != mark.line:
             problem = f"{problem} ({context} at line {start.line + 1})"
         raise InputError(f"{where}: YAML syntax error: {problem}")
+    except RecursionError:
+        raise InputError(f"{label}: the YAML nests deeper than {MAX_DEPTH} levels; a "
+                         "scenario is far shallower") from None
     if node is None:
         raise InputError(f"{label}: the file is empty; a scenario is a YAML mapping with "
                          "name, base, behaviour and economics")
+    _check_size(node, label)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:   # e.g. a tag safe_load does not construct
@@ -81,6 +93,36 @@ def parse(text: str, label: str) -> tuple[dict, dict]:
     if problems:
         raise InputError("\n".join(problems))
     return data, lines
+
+
+def _check_size(root, label: str) -> None:
+    """Refuse a node graph that expands to more than MAX_VALUES values or nests deeper
+    than MAX_DEPTH (aliases share nodes: sizes are counted once per node, expanded)."""
+    sizes: dict[int, int] = {}
+    stack = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"{label}:{node.start_mark.line + 1}: the YAML nests deeper "
+                             f"than {MAX_DEPTH} levels; a scenario is far shallower")
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            sizes[id(node)] = 1
+            continue
+        if id(node) in sizes:
+            continue
+        if not children_done:
+            stack.append((node, depth, True))
+            stack += [(c, depth + 1, False) for c in children if id(c) not in sizes]
+            continue
+        sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+        if sizes[id(node)] > MAX_VALUES:
+            raise InputError(f"{label}:{node.start_mark.line + 1}: the YAML expands to "
+                             f"more than {MAX_VALUES:,} values (through anchors and "
+                             "aliases); a scenario holds far fewer")
 
 
 def _walk(node, path: tuple, lines: dict, problems: list | None = None,
