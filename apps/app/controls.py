@@ -90,7 +90,7 @@ def sidebar(state: AppState) -> list:
     settings = [pn.widgets.IntInput.from_param(state.param.customers, css_classes=["customers"]),
                 pn.widgets.FloatInput.from_param(state.param.years, step=0.5),
                 pn.widgets.IntInput.from_param(state.param.reps, name="replications"),
-                pn.widgets.IntInput.from_param(state.param.seed),
+                pn.widgets.IntInput.from_param(state.param.seed, css_classes=["seed"]),
                 pn.widgets.Checkbox.from_param(state.param.by_mechanic,
                                                name="split by mechanic (one run more per "
                                                "mechanic)")]

@@ -98,9 +98,7 @@ class SnowballApp:
             ("Economic model", self.economics),
             ("Take away", self.downloads()),
             dynamic=True, sizing_mode="stretch_width")
-        trainer = self.trainer()
-        if trainer is not None:
-            tabs.append(("Trainer", trainer))
+        tabs.append(("Trainer", self.trainer()))
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)
@@ -108,7 +106,11 @@ class SnowballApp:
     def trainer(self):
         from apps.app.views.trainer import Trainer
 
-        return Trainer()
+        trainer = Trainer()
+        if pn.state.location is not None:    # a smaller demonstration by link
+            pn.state.location.sync(trainer, {"customers": "trainer_customers",
+                                             "days": "trainer_days", "reps": "trainer_reps"})
+        return trainer
 
     def sync_url(self) -> None:
         if pn.state.location is not None:

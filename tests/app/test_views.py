@@ -108,3 +108,11 @@ def test_economic_model_beside_the_simulator(computed):
     assert list(table["year"]) == [1]
     assert "simulator_revenue" not in table      # half a year simulated: no whole year yet
     assert table["model_revenue"].iloc[0] == doc["years"][0]["revenue"]
+
+
+def test_the_whole_page_builds(in_thread):
+    from apps.app.layout import SnowballApp
+
+    app = SnowballApp(submit=in_thread, customers=300)
+    page = app.page()
+    assert pn.Column(*page.sidebar, *page.main).get_root() is not None

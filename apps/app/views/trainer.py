@@ -57,15 +57,23 @@ class Trainer(Viewer):
 
     def __init__(self, submit=None, **params):
         super().__init__(**params)
-        self.param.month.bounds = (0, max(0, int(month_of(self.days)) - 1))
+        self._months()
         self.stores = {name: ResultsStore() for name in DEMO}
         self.runners = {name: Runner(store, submit=submit)
                         for name, store in self.stores.items()}
-        self._cake = self._payoff = None
+        self._cake = self._payoff = self._player = None
+
+    @param.depends("days", watch=True)
+    def _months(self) -> None:
+        self.param.month.bounds = (0, max(0, int(month_of(self.days)) - 1))
+        if getattr(self, "_player", None) is not None:   # not yet during __init__
+            self._player.end = self.param.month.bounds[1]
 
     async def set_up(self, *_) -> None:
         """Run both comparisons, then get the frames the animation draws from."""
         self.month = 0
+        if self._player is not None:
+            self._player.value = 0
         requests = demo_requests(self.customers, self.days, self.reps)
         await asyncio.gather(*(self.runners[name].run(r) for name, r in requests.items()))
         self._cake = frames.layer_cake(self.stores["baby_food"].result())
@@ -101,6 +109,7 @@ class Trainer(Viewer):
         player = pn.widgets.Player(start=0, end=self.param.month.bounds[1], interval=400,
                                    loop_policy="once", name="month", css_classes=["player"])
         player.link(self, value="month")
+        self._player = player
         label = pn.bind(lambda m: pn.pane.Str(f"month {m + 1}", css_classes=["trainer-month"]),
                         self.param.month)
         return pn.Column(
