@@ -22,7 +22,7 @@ class MoneyOverTime(ResultView):
             line = part.hvplot.line(x="month", y="mean", by="strategy", ylabel=metric,
                                     title=metric, responsive=True, height=300)
             plots.append(band * line)
-        return hv.Layout(plots).cols(1)
+        return hv.Layout(plots).opts(shared_axes=False).cols(1)
 
 
 class ActiveBase(ResultView):
