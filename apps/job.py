@@ -86,6 +86,12 @@ class Job:
     def scenario(self):
         return self.file.scenario
 
+    @property
+    def invested(self) -> dict[str, list[str]]:
+        """{strategy: the mechanics it brings}: their outlay is its investment (ROMI)."""
+        base = self.resolved[BASELINE]
+        return {s: strategy_mechanics(sc, base) for s, sc in self.resolved.items()}
+
     def customer_days(self) -> float:
         sc = self.scenario
         days = sc.horizon_days
@@ -109,7 +115,7 @@ class Job:
         `by_mechanic`, `by_mechanic` (the leave-one-out split)."""
         sc = self.scenario
         strategies = result.reduce()
-        for name, stats in vs_baseline(result).items():
+        for name, stats in vs_baseline(result, self.invested).items():
             strategies[name]["vs_baseline"] = stats
         if self.by_mechanic:
             for name, stats in by_mechanic(result.runs + result.twins, self.plan).items():

@@ -37,7 +37,7 @@ def run_preset(name, customers, reps=2, seed=1, strategies=None):
     names = strategies or crm_strategies(probe.file)
     job = Job.prepare(name, customers, None, reps, seed, ",".join(names))
     out: dict[str, list[dict]] = {}
-    for strategy, _, metrics in paired(job.run()):
+    for strategy, _, metrics in paired(job.run(), job.invested):
         out.setdefault(strategy, []).append(metrics)
     return out
 
