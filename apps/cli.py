@@ -75,7 +75,7 @@ def run(
 ) -> None:
     """Simulate SCENARIO's strategies and compare them."""
     from apps.job import Job
-    from apps.progress import progress_hook
+    from apps.progress import announce_compile, progress_hook
     from apps.tables import mechanics_tables, summary_tables
 
     horizon = _horizon(days, years)
@@ -91,6 +91,7 @@ def run(
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
                           by_mechanic=by_mechanic)
     show = not as_json and job.customer_days() > PROGRESS_ABOVE
+    announce_compile(err)
     try:
         with progress_hook(job, show) as hook:
             result = job.run(hook)
