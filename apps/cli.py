@@ -62,7 +62,9 @@ def run(
     years: Optional[float] = typer.Option(None, help="years to simulate (365 days each)"),
     reps: int = typer.Option(5, help="replications per strategy"),
     seed: int = typer.Option(42, help="random seed (same seed, same results)"),
-    strategies: Optional[str] = typer.Option(None, help="comma-separated names, or all"),
+    strategies: Optional[str] = typer.Option(
+        None, help="comma-separated names, or all (default: the scenario's headline "
+        "strategies, or all when it marks none)"),
     out: Optional[Path] = typer.Option(None, help="folder for Parquet and JSON results"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON document"),
     by_mechanic: bool = typer.Option(

@@ -67,7 +67,9 @@ class Job:
                 f"{size} over {sc.horizon_days} days means about "
                 f"{total:,.0f} customers and {need / 2**30:,.1f} GiB of memory; "
                 f"{have / 2**30:,.1f} GiB is available: use fewer customers or days")
-        if strategies is None or strategies.strip() == "all":
+        if strategies is None:
+            names = headline_strategies(sc)
+        elif strategies.strip() == "all":
             names = f.strategy_names
         else:
             names = [s.strip() for s in strategies.split(",") if s.strip()]
@@ -149,6 +151,13 @@ class Job:
             mechanics.attrs.update(stamp)
             mechanics.to_parquet(out / "mechanics.parquet", index=False)
         (out / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
+
+
+def headline_strategies(sc) -> list[str]:
+    """The strategies a run without --strategies shows: those marked `headline` (a
+    first look that runs in a fraction of the time), or all when none is marked."""
+    marked = [name for name, s in sc.strategies.items() if s.headline]
+    return marked or list(sc.strategies)
 
 
 def leave_one_out_plan(resolved: dict) -> tuple[dict, dict]:
