@@ -1,4 +1,4 @@
-"""The claims of DOMAIN.md §9 a user will test, checked on the built-in presets:
+"""The claims about when CRM pays that a user will test, checked on the built-in presets:
 
 (a) in a high share-of-wallet category (baby food) CRM can pay: some CRM strategy beats
     today's practice on contribution over 3 years;
