@@ -23,6 +23,7 @@ from models import funnel_kernel as fk
 from scenarios.build import make_sim
 from scenarios.loader import ScenarioFile, preset_names
 from scenarios.schema import Scenario
+from test_kernels_in_sim import ALL_TYPES
 
 
 def mechanics_off(name: str, customers: int, days: int) -> Scenario:
@@ -72,12 +73,20 @@ def test_without_lever_or_mechanic_the_dropout_rule_is_plain_bgnbd(name):
     assert repeat > 0                  # repeat orders were made: the rule was exercised
 
 
-def test_a_lever_that_adds_purchases_changes_the_dropout_rule():
+def fashion_with_lever() -> Scenario:
     sc = mechanics_off("ecommerce_fashion", customers=1500, days=30)
-    lever = sc.model_copy(update={"levers": sc.levers.model_copy(
+    return sc.model_copy(update={"levers": sc.levers.model_copy(
         update={"extra_purchases_per_year": 24.0})})
-    agree_old, days, repeat = replay(lever, seed=5, thin_dropout=False)
-    agree_new, _, _ = replay(lever, seed=5, thin_dropout=True)
+
+
+@pytest.mark.parametrize("which", ["fashion_lever", "all_demand_types"])
+def test_added_purchases_change_the_dropout_rule_and_the_kernel_follows(which):
+    """Single orders with the lever; every demand type with Poisson orders, the lever, a
+    campaign's boosts and exposures and a loyalty discount (ALL_TYPES)."""
+    sc = fashion_with_lever() if which == "fashion_lever" else \
+        Scenario.model_validate(ALL_TYPES)
+    agree_old, days, repeat = replay(sc, seed=5, thin_dropout=False)
+    agree_new, _, _ = replay(sc, seed=5, thin_dropout=True)
     assert repeat > 100
     assert agree_new == days and agree_old < days
 
