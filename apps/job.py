@@ -41,7 +41,8 @@ class JobResult(EnsembleResult):
 class Job:
     """A validated request: which scenario, how big, how long, which strategies; with
     `by_mechanic`, also the leave-one-out twins that split each strategy by mechanic
-    (`plan`: {strategy: {mechanic: twin run name}}, `twins`: {twin run name: scenario})."""
+    (`plan`: {strategy: {mechanic: twin run name}}, `twins`: {twin run name: scenario});
+    `warnings`: settings of the resolved scenarios that cannot act in part."""
 
     file: ScenarioFile
     strategies: list[str]

@@ -71,7 +71,10 @@ def _check_writable(parent: Path, out: Path) -> None:
 @contextmanager
 def staged(out: Path):
     """A temporary folder beside `out` to write into; moved into place (replacing the
-    previous results) when the block ends normally, removed when it does not."""
+    previous results) when the block ends normally, removed when it does not. `out` is
+    checked again here (it may have changed during the run, or the caller is not the
+    CLI): a folder of other files is never replaced."""
+    check_target(out, force=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(out)
     tmp = out.parent / f".{out.name}{PARTIAL}{os.getpid()}-{secrets.token_hex(4)}"

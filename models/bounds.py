@@ -9,5 +9,6 @@ uses one of these in its own `Field(le=...)`, so the limit is stated once, shows
 
 MAX_MONEY = 1e9         # currency per unit: an order, a contact, a response, an item, a point
 MAX_BUDGET = 1e12       # currency per year, per event or in total: fixed costs, spend tiers
-MAX_MULTIPLIER = 100.0  # a factor on a rate, a hazard, a value or a lift (and uplifts)
+MAX_MULTIPLIER = 1000.0  # a factor on a rate, a hazard, a value or a lift (a lead's first
+                        # order may be a car at 150 times a service visit)
 MAX_PER_YEAR = 3650.0   # events per customer per year (ten a day)

@@ -4,7 +4,11 @@ Each field passes its own check, yet together with the rest of the scenario a sw
 mechanic can never act (an error: the user surely meant something else) or part of it
 can never act in this run (a warning: legal, e.g. a horizon shortened by --days, but
 pointless). Only enabled mechanics are looked at; an empty `stages` list is refused by
-the mechanics' own schemas.
+the mechanics' own schemas. Errors: a mechanic whose only target never exists (win-back
+days that reach no stage it targets, replenishment without recurrent demand, the
+abandoned-cart trigger without impulse demand, a tripwire without leads). Warnings: a
+first campaign or promo after the horizon, win-back days that never fire beside days
+that do, a channel nobody is opted in to.
 
 A mechanic sees the CRM stage of the evening before, so a message on day `d` of silence
 reaches a customer who was lapsed with `d - 1` days of silence: lapsed from
@@ -46,7 +50,27 @@ def inert_settings(sc: Scenario) -> Findings:
                 ("mechanics", name, "enabled"),
                 f"true, but no customer has {demand} demand (behaviour.demand.{demand}), "
                 f"the only demand {name} acts on: it can never act"))
+    if _on(m.tripwire) and not _has_leads(sc):
+        found.errors.append((
+            ("mechanics", "tripwire", "enabled"),
+            "true, but there are never any leads (potential customers), the only customers "
+            "tripwire acts on: base.history has no potential share, no arrival comes as a "
+            "lead (acquisition.arrive_as potential with an inflow) and no referral brings "
+            "one: it can never act"))
+    for name in type(m).model_fields:
+        params = getattr(m, name)
+        channel = getattr(params, "channel", None)
+        if _on(params) and channel in sc.channels and sc.channels[channel].optin_share == 0:
+            found.warnings.append((
+                ("mechanics", name, "channel"),
+                f"{channel}, whose optin_share is 0: nobody can be reached, so {name} "
+                "never sends anything"))
     return found
+
+
+def _has_leads(sc: Scenario) -> bool:
+    arriving = sc.acquisition.inflow_per_day > 0 and sc.acquisition.arrive_as == "potential"
+    return sc.base.history.get("potential", 0) > 0 or arriving or _on(sc.mechanics.referral)
 
 
 def _on(params) -> bool:

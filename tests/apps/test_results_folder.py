@@ -118,3 +118,18 @@ def test_an_interrupted_write_leaves_the_previous_results_whole(previous, tmp_pa
         assert len(left) == 1
         assert snowball("--out", str(out), "--force").exit_code == 0
         assert sorted(p.name for p in tmp_path.iterdir()) == ["paused", "results"]
+
+
+def test_a_folder_of_other_files_is_never_replaced(tmp_path):
+    """Whoever calls the writer (the CLI checks first; the app may not), a folder that
+    does not hold a previous run's results is refused and left as it is."""
+    from apps.results_folder import staged
+    from scenarios.errors import InputError
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not the results of a run"):
+        with staged(out):
+            pass
+    assert contents(out) == {"notes.txt": b"keep me"}
