@@ -6,83 +6,25 @@ field, the value and what is allowed; all problems of a file are reported at onc
 
 import copy
 import hashlib
-import re
-from importlib import resources
-from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from scenarios.errors import InputError
-from scenarios.messages import boolean_problems, describe_errors, nonfinite_problems
+from scenarios.inert import inert_settings
+from scenarios.messages import (boolean_problems, describe_errors, field_message,
+                                nonfinite_problems)
 from scenarios.scaling import scale_customers
 from scenarios.schema import Scenario
-
-PRESETS = "scenarios.presets"
-MAX_BYTES = 1 * 2**20       # a scenario is a few kB of YAML
-MAX_VALUES = 100_000        # values after expanding anchors and aliases
-MAX_DEPTH = 40              # nesting of mappings and lists
-
-
-def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(PRESETS).iterdir()
-                  if p.name.endswith(".yaml"))
-
-
-def read_text(spec: str) -> tuple[str, str]:
-    """(YAML text, label for messages) of a preset name or a file path."""
-    if spec in preset_names():
-        return resources.files(PRESETS).joinpath(spec + ".yaml").read_text(), f"{spec}.yaml"
-    path = Path(spec)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise InputError(f"{spec}: no such scenario file")
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except UnicodeDecodeError as e:
-            raise InputError(f"{spec}: cannot read the file: it is not UTF-8 text (byte "
-                             f"{e.object[e.start]:#04x} at offset {e.start})")
-        except OSError as e:
-            raise InputError(f"{spec}: cannot read the file ({e.strerror or e})")
-    raise InputError(f"unknown scenario {spec!r}: not a preset and not a .yaml file; "
-                     f"presets: {', '.join(preset_names())}")
+from scenarios.yaml_source import load, preset_names, read_text  # noqa: F401 (API)
 
 
 def parse(text: str, label: str) -> tuple[dict, dict]:
-    """(data, lines): the YAML mapping and the line of every key path in it. A text too
-    large, too deep or expanding too far through aliases is refused before it is built
-    into objects, so a hostile file costs milliseconds."""
-    if len(text) > MAX_BYTES:
-        raise InputError(f"{label}: the file has {len(text):,} characters; a scenario may "
-                         f"have at most {MAX_BYTES:,}")
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{label}:{mark.line + 1}" if mark else label
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
-        if context and start and mark and start.line != mark.line:
-            problem = f"{problem} ({context} at line {start.line + 1})"
-        raise InputError(f"{where}: YAML syntax error: {problem}")
-    except RecursionError:
-        raise InputError(f"{label}: the YAML nests deeper than {MAX_DEPTH} levels; a "
-                         "scenario is far shallower") from None
+    """(data, lines): the YAML mapping and the line of every key path in it."""
+    data, node = load(text, label)
     if node is None:
         raise InputError(f"{label}: the file is empty; a scenario is a YAML mapping with "
                          "name, base, behaviour and economics")
-    _check_size(node, label)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:   # e.g. a tag safe_load does not construct
-        mark = getattr(e, "problem_mark", None)
-        where = f"{label}:{mark.line + 1}" if mark else label
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        tag = re.search(r"for the tag '(?:tag:yaml\.org,2002:)?([^']*)'", problem)
-        if tag:
-            problem = (f"the tag !!{tag.group(1)} is not allowed; a scenario is plain YAML "
-                       "(mappings, lists, numbers, text)")
-        raise InputError(f"{where}: YAML error: {problem}")
     if not isinstance(data, dict):
         kind = {list: "a list", str: "a text"}.get(type(data), type(data).__name__)
         raise InputError(f"{label}:{node.start_mark.line + 1}: a scenario must be a YAML "
@@ -93,36 +35,6 @@ def parse(text: str, label: str) -> tuple[dict, dict]:
     if problems:
         raise InputError("\n".join(problems))
     return data, lines
-
-
-def _check_size(root, label: str) -> None:
-    """Refuse a node graph that expands to more than MAX_VALUES values or nests deeper
-    than MAX_DEPTH (aliases share nodes: sizes are counted once per node, expanded)."""
-    sizes: dict[int, int] = {}
-    stack = [(root, 1, False)]
-    while stack:
-        node, depth, children_done = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(f"{label}:{node.start_mark.line + 1}: the YAML nests deeper "
-                             f"than {MAX_DEPTH} levels; a scenario is far shallower")
-        if isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = node.value
-        else:
-            sizes[id(node)] = 1
-            continue
-        if id(node) in sizes:
-            continue
-        if not children_done:
-            stack.append((node, depth, True))
-            stack += [(c, depth + 1, False) for c in children if id(c) not in sizes]
-            continue
-        sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
-        if sizes[id(node)] > MAX_VALUES:
-            raise InputError(f"{label}:{node.start_mark.line + 1}: the YAML expands to "
-                             f"more than {MAX_VALUES:,} values (through anchors and "
-                             "aliases); a scenario holds far fewer")
 
 
 def _walk(node, path: tuple, lines: dict, problems: list | None = None,
@@ -145,7 +57,10 @@ def _walk(node, path: tuple, lines: dict, problems: list | None = None,
             _walk(value, path + (i,), lines, problems, label)
 
 
-def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario:
+def validate(data: dict, label: str, lines: dict, context: str = "",
+             warnings: list | None = None) -> Scenario:
+    """The validated scenario; settings that can never act are errors, those that
+    cannot act in part are appended to `warnings` (see scenarios.inert)."""
     problems = boolean_problems(data, Scenario, label, lines, context)
     try:
         scenario = Scenario.model_validate(data)
@@ -153,6 +68,12 @@ def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario
         problems += describe_errors(e, label, lines, context, data=data, model=Scenario)
     else:
         problems += nonfinite_problems(scenario.model_dump(), label, lines, context)
+        found = inert_settings(scenario)
+        problems += [field_message(label, lines, p, m, context) for p, m in found.errors]
+        for path, message in found.warnings:
+            text = field_message(label, lines, path, message, context)
+            if warnings is not None and text not in warnings:
+                warnings.append(text)
     if problems:
         raise InputError("\n".join(problems))
     return scenario
@@ -214,8 +135,9 @@ class ScenarioFile:
             self._adjust, self._customers = before
             raise
 
-    def resolve(self, strategy: str) -> Scenario:
-        """The scenario as one strategy sees it: baseline plus its overrides."""
+    def resolve(self, strategy: str, warnings: list | None = None) -> Scenario:
+        """The scenario as one strategy sees it: baseline plus its overrides; settings
+        that cannot act in part are described in `warnings` (each once)."""
         if strategy not in self.scenario.strategies:
             raise InputError(f"unknown strategy {strategy!r} in {self.label}; "
                              f"strategies: {', '.join(self.scenario.strategies)}")
@@ -234,7 +156,8 @@ class ScenarioFile:
             if at:
                 lines[tuple(path.split("."))] = at
         scenario = validate(data, self.label, lines,
-                        context=f"strategy {strategy!r}: " if overrides else "")
+                            context=f"strategy {strategy!r}: " if overrides else "",
+                            warnings=warnings)
         if self._customers is not None:
             scenario = scale_customers(scenario, self._customers)
         return scenario

@@ -8,12 +8,12 @@ import yaml
 from apps.app.request import RunRequest
 from scenarios.errors import InputError
 from scenarios.loader import preset_names, read_text
+from scenarios.yaml_source import MAX_BYTES
 
 DEFAULT_PRESET = "baby_food"
 DEFAULT_STRATEGIES = {"baby_food": ["baseline", "retention_plus", "loyalty_programme",
                                     "crm_programme"]}
 MAX_STRATEGIES_BY_DEFAULT = 4
-MAX_UPLOAD_BYTES = 256 * 1024      # a scenario is a few kB; anything larger is refused
 UPLOAD = "(uploaded file)"
 CUSTOM = "custom"
 
@@ -73,9 +73,9 @@ class AppState(param.Parameterized):
         scenario (and the results) there were."""
         from scenarios.loader import ScenarioFile
 
-        if len(data) > MAX_UPLOAD_BYTES:
-            self.upload_error = (f"{filename}: the file is {len(data):,} bytes; a scenario "
-                                 f"may be at most {MAX_UPLOAD_BYTES:,} bytes")
+        if len(data) > MAX_BYTES:       # the CLI's limit for a file
+            self.upload_error = (f"{filename}: the scenario is {len(data):,} bytes; at most "
+                                 f"{MAX_BYTES // 1024} KiB is allowed")
             return False
         try:
             text = data.decode("utf-8")
