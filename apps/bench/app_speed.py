@@ -76,7 +76,7 @@ def measure(page, url: str) -> dict:
     first = _wait(page, lambda: len(page.locator(".kpi-card").all()) == 4 and
                   _cards(page) != before) - t0
     whole = _wait(page, lambda: _status(page).startswith("20 runs done")) - t0
-    page.get_by_role("tab", name="Economic model").click()
+    page.get_by_text("Economic model", exact=True).click()
     table = page.locator(".economics-years")
     table.wait_for(timeout=900_000)
     shown = table.inner_text()

@@ -75,7 +75,7 @@ def test_a_bad_upload_shows_the_message_and_keeps_the_results(server, page):
 def test_download_the_results_as_csv(server, page):
     page.goto(server(strategies=["baseline", "retention_plus"]))
     wait_cards(page, 2)
-    page.get_by_role("tab", name="Take away").click()
+    page.get_by_text("Take away", exact=True).click()
     with page.expect_download() as download:
         page.get_by_text("Results (CSV)").click()
     runs = pd.read_csv(io.StringIO(open(download.value.path()).read()))
@@ -114,9 +114,9 @@ def test_five_sessions_see_only_their_own_comparison(server, browser):
 def test_trainer_mode_plays(server, page):
     page.goto(server(strategies=["baseline"], trainer_customers=300, trainer_days=365,
                      trainer_reps=1))
-    page.get_by_role("tab", name="Trainer").click()
-    page.get_by_text("Set up the demonstration").click()
-    page.get_by_text(re.compile(r"retention_plus: revenue by cohort")).first.wait_for()
-    page.locator(".player .fa-play, .player button[title='Play'], .player .play").first.click()
+    page.get_by_text("Trainer", exact=True).click()
+    page.get_by_role("button", name="Set up the demonstration").click()
+    page.get_by_text("press 'Set up").wait_for(state="detached")   # the pictures are in
+    page.locator(".player button.play").click()
     page.get_by_text("month 6").wait_for()
     shot(page, "trainer")
