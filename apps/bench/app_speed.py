@@ -33,12 +33,13 @@ def serve() -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", "apps/snowball_app.py",
                              "--address", "127.0.0.1", "--port", str(port),
-                             f"--allow-websocket-origin=127.0.0.1:{port}"], cwd=ROOT,
+                             f"--allow-websocket-origin=127.0.0.1:{port}", "--liveness"],
+                            cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/snowball_app"
     for _ in range(240):
         try:
-            urllib.request.urlopen(url, timeout=30)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=30)
             return proc, url
         except OSError:
             time.sleep(0.5)

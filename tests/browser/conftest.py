@@ -40,14 +40,15 @@ def server():
     log = open(ARTIFACTS / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "panel", "serve", "apps/snowball_app.py", "--address",
-         "127.0.0.1", "--port", str(port), f"--allow-websocket-origin=127.0.0.1:{port}"],
+         "127.0.0.1", "--port", str(port), f"--allow-websocket-origin=127.0.0.1:{port}",
+         "--liveness"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "BOKEH_LOG_LEVEL": "error"})
     base = f"http://127.0.0.1:{port}/snowball_app"
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while True:
-        try:
-            urllib.request.urlopen(base, timeout=30)
+        try:     # the liveness page: asking for the app itself would start a session
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=30)
             break
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
