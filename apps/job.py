@@ -115,7 +115,8 @@ class Job:
 
     def run(self, on_day=None) -> JobResult:
         """Every strategy and twin, replication by replication under the same seeds."""
-        runs = self._ensemble([*self.strategies, *self.twins], self.reps, self.seed).run(on_day).runs
+        names = [*self.strategies, *self.twins]
+        runs = self._ensemble(names, self.reps, self.seed).run(on_day).runs
         return self.collect(runs)
 
     def run_one(self, name: str, rep: int) -> Run:

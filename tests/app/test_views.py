@@ -57,8 +57,9 @@ def test_kpi_cards_show_the_difference_to_the_baseline(computed):
     vs = doc["retention_plus"]["vs_baseline"]
     assert cards.loc[("retention_plus", "Revenue"), "vs_baseline"] == \
         vs["incremental_revenue"]["mean"]
+    equity = {s: doc[s]["customer_equity"]["mean"] for s in ("baseline", "retention_plus")}
     assert cards.loc[("retention_plus", "Customer equity"), "vs_baseline"] == pytest.approx(
-        doc["retention_plus"]["customer_equity"]["mean"] - doc["baseline"]["customer_equity"]["mean"])
+        equity["retention_plus"] - equity["baseline"])
     assert np.isnan(cards.loc[("baseline", "Revenue"), "vs_baseline"])
     assert set(cards.index.get_level_values("label")) == {c[0] for c in frames.KPI_CARDS}
 
