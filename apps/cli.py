@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.sweep.cli import sweep
 from scenarios.errors import InputError
 
 DEFAULT_SCENARIO = "baby_food"
@@ -19,6 +20,7 @@ PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a prog
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Snowball: simulate a customer base under CRM strategies.")
+app.add_typer(sweep, name="sweep")
 err = Console(stderr=True)
 
 
