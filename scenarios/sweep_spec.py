@@ -13,9 +13,10 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from models.comparison import BASELINE, VS_BASELINE
 from models.metrics import METRICS
@@ -29,6 +30,23 @@ FIXED_PATHS = ("name", "description", "strategies", "horizon_days")   # not swee
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _check_range(value: list[float]) -> list[float]:
+    if len(value) != 2:
+        raise ValueError(f"a range is [low, high] (got {len(value)} numbers); for a list "
+                         "of values use {levels: [...]}")
+    if not all(math.isfinite(v) for v in value):
+        raise ValueError(f"the range must be finite (got {value})")
+    if value[0] == value[1]:
+        raise ValueError(f"the range [{value[0]}, {value[1]}] is empty (low equals high)")
+    if value[0] > value[1]:
+        raise ValueError(f"the range [{value[0]}, {value[1]}] is inverted (low must be "
+                         "below high)")
+    return value
+
+
+Range = Annotated[list[float], AfterValidator(_check_range)]
 
 
 class Levels(Strict):
@@ -96,7 +114,7 @@ class SweepSpec(Strict):
     years: float | None = Field(None, gt=0, le=100, description="years simulated (365 days each)")
     days: int | None = Field(None, ge=1, le=36500, description="days simulated")
     strategies: list[str] = Field(default_factory=lambda: [BASELINE], min_length=1)
-    parameters: dict[str, list[float] | Levels] = Field(min_length=1, description="dotted "
+    parameters: dict[str, Range | Levels] = Field(min_length=1, description="dotted "
                                                         "path -> [low, high] or {levels: [...]}")
     levers: list[str] = Field(default_factory=list, description="parameters that are "
                               "decisions (EMA workbench levers); the rest are uncertainties")
@@ -106,27 +124,6 @@ class SweepSpec(Strict):
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(42, ge=0, lt=2**63)
     batch_size: int = Field(10, ge=1, le=10_000, description="experiments per task")
-
-    @field_validator("parameters")
-    @classmethod
-    def _ranges(cls, params: dict) -> dict:
-        problems = []
-        for path, value in params.items():
-            if isinstance(value, list):
-                if len(value) != 2:
-                    problems.append(f"{path}: a range is [low, high] (got {len(value)} "
-                                    "numbers); for a list of values use {levels: [...]}")
-                elif not all(math.isfinite(v) for v in value):
-                    problems.append(f"{path}: the range must be finite (got {value})")
-                elif value[0] == value[1]:
-                    problems.append(f"{path}: the range [{value[0]}, {value[1]}] is empty "
-                                    "(low equals high)")
-                elif value[0] > value[1]:
-                    problems.append(f"{path}: the range [{value[0]}, {value[1]}] is "
-                                    "inverted (low must be below high)")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return params
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -27,7 +27,8 @@ def user_errors():
         yield
 
 
-def make_executor(kind: str, workers: int | None, scheduler: str | None):
+def make_executor(kind: str, workers: int | None, scheduler: str | None,
+                  connect_timeout: float = 10):
     """The executor the flags ask for (bad combinations and unreachable clusters: exit 2)."""
     from sim.executors import ProcessExecutor, SerialExecutor
 
@@ -49,7 +50,7 @@ def make_executor(kind: str, workers: int | None, scheduler: str | None):
     from apps.sweep.dask_executor import DaskExecutor
 
     with user_errors():
-        return DaskExecutor(workers, scheduler)
+        return DaskExecutor(workers, scheduler, connect_timeout)
 
 
 @sweep.command("run")
@@ -63,6 +64,7 @@ def run(
                                  "processes or serial"),
     fresh: bool = typer.Option(False, "--fresh", help="drop stored results, start over"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    connect_timeout: float = typer.Option(10, help="seconds to wait for --scheduler"),
 ) -> None:
     """Run SPEC into OUT; a rerun skips the experiments OUT already holds."""
     from apps.job import version
@@ -74,7 +76,9 @@ def run(
     with user_errors():
         loaded = load_spec(spec)
         Store.check(out, loaded, version(), fresh)
-    ex = make_executor(executor, workers, scheduler)
+    if not 0 < connect_timeout <= 600:
+        fail(f"--connect-timeout must be within (0, 600] (got {connect_timeout})")
+    ex = make_executor(executor, workers, scheduler, connect_timeout)
     try:
         with user_errors():
             store = Store.open(out, loaded, version(), fresh)
@@ -93,6 +97,33 @@ def run(
                     f"{report.skipped} already stored, of {report.experiments}; "
                     f"{report.seconds:,.1f} s, {report.rate:,.2f} experiments/s on "
                     f"{report.workers} worker(s); results in {out}/parts/")
+
+
+@sweep.command("bench")
+def bench(
+    spec: Path = typer.Argument(..., help="the sweep spec to time"),
+    workers: str = typer.Option("1,2", help="worker counts, comma-separated"),
+    out: Optional[Path] = typer.Option(None, help="also write the JSON to this file"),
+) -> None:
+    """Experiments per second of SPEC on a Dask LocalCluster of each worker count, and
+    the efficiency per added worker (rate_n / (n x rate_1))."""
+    from apps.sweep.bench import scaling
+
+    try:
+        counts = [int(w) for w in workers.split(",")]
+    except ValueError:
+        fail(f"--workers must be comma-separated integers (got {workers!r})")
+    if not counts or any(not 1 <= n <= 1024 for n in counts):
+        fail(f"--workers: each count must be within 1..1024 (got {workers})")
+    with user_errors():
+        report = scaling(spec, counts)
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        try:
+            out.write_text(text + "\n")
+        except OSError as e:
+            fail(f"--out {out}: cannot write the file ({e.strerror or e})")
+    print(text)
 
 
 @sweep.command("analyze")
