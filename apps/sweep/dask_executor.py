@@ -24,7 +24,7 @@ class DaskExecutor:
             self.threads = threads_per_worker(self.workers)
             env = {"NUMBA_NUM_THREADS": str(self.threads), "SNOWBALL_WORKERS": "1"}
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                        processes=True, dashboard_address=None, env=env)
+                                        processes=True, dashboard_address=":0", env=env)
             self.client = Client(self.cluster)
         else:
             try:

@@ -6,6 +6,8 @@ executor calls `run_batch`, which runs a few experiments in a row (a task per ba
 keeps scheduling cheap) and turns a failing experiment into a row with its error.
 """
 
+import copy
+import functools
 import math
 import os
 import traceback
@@ -32,10 +34,9 @@ def run_experiment(scenario: SweepScenario, overrides: dict, seed: int) -> dict:
     the same seed); plus {"scenario_id": {strategy: id}}."""
     from apps.job import Job
     from models.comparison import paired
-    from scenarios.loader import ScenarioFile, scenario_id
+    from scenarios.loader import scenario_id
 
-    base = ScenarioFile.from_text(scenario.text, scenario.label)
-    job = Job.prepare(base, scenario.customers, scenario.days, 1, seed,
+    job = Job.prepare(copy.deepcopy(_parsed(scenario.text, scenario.label)), scenario.customers, scenario.days, 1, seed,
                       ",".join(scenario.strategies), overrides=overrides)
     result = job.run()
     out = {run.strategy: dict(run.summary) for run in result.runs}
@@ -43,6 +44,15 @@ def run_experiment(scenario: SweepScenario, overrides: dict, seed: int) -> dict:
         out[strategy].update(figures)
     out["scenario_id"] = {s: scenario_id(sc) for s, sc in job.resolved.items()}
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str, label: str):
+    """The base scenario, parsed once per process (YAML parsing costs more than a small
+    run); each experiment adjusts its own deep copy."""
+    from scenarios.loader import ScenarioFile
+
+    return ScenarioFile.from_text(text, label)
 
 
 def run_batch(scenario: SweepScenario, experiments: list[dict], outcomes: list[str],
