@@ -46,10 +46,6 @@ class Store:
         self.folder = Path(folder)
         self.parts = self.folder / PARTS
 
-    @property
-    def manifest(self) -> dict:
-        return json.loads((self.folder / MANIFEST).read_text())
-
     @classmethod
     def check(cls, folder: Path, loaded: LoadedSpec, version: str, fresh: bool) -> None:
         """Refuse, touching nothing, a folder that holds another spec's sweep (or was
