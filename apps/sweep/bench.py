@@ -1,8 +1,10 @@
 """Scaling of a sweep over Dask workers: experiments per second at each worker count.
 
 Each count runs the whole spec into a fresh temporary store on a LocalCluster of that
-many workers (one numba thread each when the cores allow it); the rate counts the
-sweep from its first task to its last part, cluster start-up excluded.
+many workers, each with one numba thread, so the worker count is the only thing that
+changes (on a shared machine a run's parallel kernels wait for each other's threads,
+which would flatter the larger counts); the rate counts the sweep from its first task
+to its last part, cluster start-up excluded.
 """
 
 import os
@@ -22,7 +24,7 @@ def scaling(spec_path, counts: list[int]) -> dict:
     loaded = load_spec(spec_path)
     runs = []
     for n in counts:
-        executor = DaskExecutor(n)
+        executor = DaskExecutor(n, threads=1)
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 store = Store.open(Path(tmp) / "sweep", loaded, version(), fresh=False)

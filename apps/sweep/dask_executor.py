@@ -13,7 +13,7 @@ class DaskExecutor:
     a task that keeps killing workers comes back as KilledWorker."""
 
     def __init__(self, workers: int | None = None, address: str | None = None,
-                 timeout: float = 10):
+                 timeout: float = 10, threads: int | None = None):
         from distributed import Client, LocalCluster
 
         self.cluster = None
@@ -21,7 +21,7 @@ class DaskExecutor:
             from sim.ensemble import cores
 
             self.workers = workers or cores()
-            self.threads = threads_per_worker(self.workers)
+            self.threads = threads or threads_per_worker(self.workers)
             env = {"NUMBA_NUM_THREADS": str(self.threads), "SNOWBALL_WORKERS": "1"}
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, dashboard_address=":0", env=env)
