@@ -40,7 +40,7 @@ def run_experiment(scenario: SweepScenario, overrides: dict, seed: int) -> dict:
                       ",".join(scenario.strategies), overrides=overrides)
     result = job.run()
     out = {run.strategy: dict(run.summary) for run in result.runs}
-    for strategy, _, figures in paired(result):
+    for strategy, _, figures in paired(result, job.invested):
         out[strategy].update(figures)
     out["scenario_id"] = {s: scenario_id(sc) for s, sc in job.resolved.items()}
     return out
