@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.calibrate import calibrate as calibrate_command
 from scenarios.errors import InputError
 
 DEFAULT_SCENARIO = "baby_food"
@@ -181,6 +182,9 @@ def bench(
             fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
                  "printed above")
     print(text)
+
+
+app.command()(calibrate_command)
 
 
 @app.command()
