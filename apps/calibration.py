@@ -54,13 +54,14 @@ def _check_dates(days, end_day: int, holdout_day: int | None) -> None:
                              "purchases the log cannot hold yet")
 
 
-def _check_summary(summary, end_day: int) -> None:
+def _check_summary(summary, end_day: int, label: str) -> None:
     if len(summary) < MIN_CUSTOMERS:
-        raise InputError(f"the log has {len(summary)} customer(s) up to "
+        raise InputError(f"{label}: the log has {len(summary)} customer(s) up to "
                          f"{_iso(end_day)}: the models need at least {MIN_CUSTOMERS} "
                          "(better thousands) to estimate how customers differ")
     if not (summary.x > 0).any():
-        raise InputError(f"no customer bought on two different days up to {_iso(end_day)}: "
+        raise InputError(f"{label}: no customer bought on two different days up to "
+                         f"{_iso(end_day)}: "
                          "every customer made one purchase, so repeat buying and dropout "
                          "cannot be estimated; give a later --calibration-end or a "
                          "longer log")
@@ -94,7 +95,7 @@ def calibrate_log(path, opts, calibration_end: str, holdout_end: str | None = No
     _check_dates(days, end_day, holdout_day)
     clock = time.perf_counter()
     summary = summarise_days(days.customer, days.day, days.value, end_day, TIME_UNIT_DAYS)
-    _check_summary(summary, end_day)
+    _check_summary(summary, end_day, str(path))
     timings["summarise_s"] = time.perf_counter() - clock
     treatments = list(days.treatments)
     if margin is None:

@@ -134,15 +134,15 @@ def _text_chunks(path: Path, opts: LogOptions, label: str):
     sep = r"\s+" if layout.delimiter == WHITESPACE else layout.delimiter
     reader = pd.read_csv(
         path, sep=sep, header=0 if layout.header else None,
-        names=None if layout.header else layout.names, usecols=wanted, dtype=str,
+        names=None if layout.header else layout.names, dtype=str,
         chunksize=CHUNK_ROWS, keep_default_na=False, na_values=[""],
         skip_blank_lines=False, encoding=opts.encoding, engine="c")
 
     def chunks():
         start = 2 if layout.header else 1
         try:
-            for frame in reader:
-                yield frame, start
+            for frame in reader:   # every column read: a stray field is an error
+                yield frame[wanted], start
                 start += len(frame)
         except pd.errors.ParserError as e:
             raise InputError(f"{label}: {str(e).strip().removeprefix('Error tokenizing data. C error: ')}"
@@ -268,9 +268,12 @@ def _numbers(raw, decimal, where, row0, column, offsets, n, label) -> np.ndarray
         values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
-        hint = " (a decimal comma? give --decimal ,)" if decimal == "." else ""
-        _bad(where(bad), row0, column, _full(raw, offsets, n), label,
-             f"is not a number{hint}")
+        full = _full(raw, offsets, n)
+        first = np.flatnonzero(where(bad))[0]
+        value = full.iloc[first] if hasattr(full, "iloc") else full[first]
+        comma = decimal == "." and isinstance(value, str) and "," in value
+        _bad(where(bad), row0, column, full, label, "is not a number" +
+             (" (a decimal comma? give --decimal ,)" if comma else ""))
     return values
 
 
