@@ -86,11 +86,13 @@ def report_html(report: dict, frames: dict) -> str:
     """The whole page as text."""
     import holoviews as hv
     from bokeh.embed import components
-    from bokeh.resources import INLINE
+    from bokeh.resources import Resources
 
     hv.extension("bokeh", logo=False)
     plots = [hv.render(c, backend="bokeh") for c in _charts(report, frames)]
     script, divs = components(plots)
+    # the inlined JavaScript only: Panel, once imported, adds a script it serves itself
+    inline = "".join(f"<script>{js}</script>" for js in Resources(mode="inline").js_raw)
     fit = report["fit"]
     parts = [f"<h1>Calibration of {html.escape(report['log'])}</h1>",
              f"<p>{report['rows']:,} rows, {report['customers']:,} customers, "
@@ -120,5 +122,5 @@ def report_html(report: dict, frames: dict) -> str:
              "collapse:collapse;margin:.5em 0} .t td,.t th{padding:2px 8px;border-bottom:"
              "1px solid #ddd;text-align:right} .t th{text-align:left}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Calibration of "
-            f"{html.escape(report['log'])}</title>{INLINE.render()}<style>{style}</style>"
+            f"{html.escape(report['log'])}</title>{inline}<style>{style}</style>"
             f"{script}</head><body>{''.join(parts)}</body></html>")
