@@ -73,7 +73,7 @@ class Base(Strict):
             repeat = n >= 2 and 0 <= idle < tenure
             if not (one or repeat) or customers < 1:
                 raise ValueError(
-                    f"base.profiles row {i}: [{n}, {idle}, {tenure}, {customers}] is not a "
+                    f"row {i}: [{n}, {idle}, {tenure}, {customers}] is not a "
                     "history: purchases >= 1; one purchase: days since the last = days "
                     "since the first; more: 0 <= days since the last < days since the "
                     "first; customers >= 1")
