@@ -130,7 +130,8 @@ def calibrate_log(path, opts, calibration_end: str, holdout_end: str | None = No
         report["holdout"] = holdout_check(days, summary, fits, data, end_day, holdout_day,
                                           TIME_UNIT_DAYS, reps, seed, frames)
         timings["holdout_simulation_s"] = time.perf_counter() - clock
-    report["scenario"].update(profile_grid_days=grid)
+    report["scenario"].update(profile_grid_days=grid["grid_days"],
+                              profile_sampled_customers=grid["sampled_customers"])
     report["timings"] = {k: round(v, 3) for k, v in timings.items()}
     from scenarios.calibrated import to_yaml
     return Calibration(report, to_yaml(data), frames)

@@ -9,7 +9,8 @@
   distinct (purchases, days since the last, days since the first purchase), so every
   customer starts with its own history, alive with its posterior probability and with
   traits drawn from the posterior. Logs with very many distinct histories have their
-  days rounded to a coarser grid (reported) to keep the file small.
+  days rounded to a coarser grid, and beyond a year's grid a random sample of customers
+  stands for the base (both reported), to keep the file within a scenario's limits.
 * Inflow: first purchases per day over the last 91 days of the calibration period (the
   recent run rate of the acquisition curve), arriving as first-time buyers.
 * Check: the Gamma-Gamma fit (a fixed mean check where q <= 1 leaves no finite mean);
@@ -23,27 +24,39 @@ import re
 import numpy as np
 import yaml
 
-MAX_PROFILES = 20_000
-GRIDS = (1, 2, 4, 7, 14, 28, 56)
+MAX_PROFILES = 3_000        # 5 YAML values a row: well inside a scenario's size limits
+GRIDS = (1, 2, 4, 7, 14, 28, 56, 91, 182, 365)
 INFLOW_WINDOW_DAYS = 91
+SAMPLE_SEED = 20050101
 
 
-def profiles(summary, unit: float) -> tuple[list[list[int]], int]:
-    """Rows [purchases, days since last, days since first, customers] and the day grid
-    (1 = exact) that keeps them at most MAX_PROFILES."""
+def _rows(purchases, idle, tenure, grid):
+    """Unique [purchases, idle, tenure] rows with days rounded down to `grid` days (a
+    repeat buyer's last purchase stays after its first) and their customer counts."""
+    t = (tenure // grid) * grid
+    i = np.where(purchases == 1, t, np.minimum((idle // grid) * grid, t - 1))
+    i = np.maximum(i, 0)
+    t = np.where((purchases > 1) & (t <= i), i + 1, t)
+    rows, counts = np.unique(np.stack([purchases, i, t]), axis=1, return_counts=True)
+    return np.vstack([rows, counts]).T
+
+
+def profiles(summary, unit: float) -> tuple[list[list[int]], dict]:
+    """Rows [purchases, days since last, days since first, customers] and how they were
+    made: the finest day grid that keeps at most MAX_PROFILES rows; if even a year's grid
+    does not, a seeded random sample of MAX_PROFILES customers on that grid (the rows'
+    customers are shares of base.customers, so the base keeps its size)."""
     tenure = np.rint(summary.age.to_numpy() * unit).astype(np.int64)
     idle = tenure - np.rint(summary.t_x.to_numpy() * unit).astype(np.int64)
     purchases = summary.x.to_numpy().astype(np.int64) + 1
     for grid in GRIDS:
-        t = (tenure // grid) * grid
-        i = np.where(purchases == 1, t, np.minimum((idle // grid) * grid, t - 1))
-        i = np.maximum(i, 0)
-        t = np.where((purchases > 1) & (t <= i), i + 1, t)
-        rows, counts = np.unique(np.stack([purchases, i, t]), axis=1, return_counts=True)
-        if rows.shape[1] <= MAX_PROFILES or grid == GRIDS[-1]:
-            table = np.vstack([rows, counts]).T
-            return [[int(v) for v in row] for row in table], grid
-    raise AssertionError("unreachable")
+        table = _rows(purchases, idle, tenure, grid)
+        if len(table) <= MAX_PROFILES:
+            return table.tolist(), {"grid_days": grid, "sampled_customers": None}
+    pick = np.random.default_rng(SAMPLE_SEED).choice(purchases.size, MAX_PROFILES,
+                                                     replace=False)
+    table = _rows(purchases[pick], idle[pick], tenure[pick], GRIDS[-1])
+    return table.tolist(), {"grid_days": GRIDS[-1], "sampled_customers": MAX_PROFILES}
 
 
 def inflow_per_day(first_days, end_day: int) -> float:
@@ -65,8 +78,9 @@ def _spend(spend_fit, mean_check: float) -> object:
 
 def build_scenario(name: str, summary, unit: float, end_day: int, bgnbd, spend_fit,
                    mean_check: float, items_per_order: float, margin: float,
-                   currency: str | None, provenance: dict) -> tuple[dict, int]:
-    """The scenario as a plain mapping (validated by the caller) and the profile grid."""
+                   currency: str | None, provenance: dict) -> tuple[dict, dict]:
+    """The scenario as a plain mapping (validated by the caller) and how its profiles
+    were made (see `profiles`)."""
     r, alpha, a, b = bgnbd.values()
     rows, grid = profiles(summary, unit)
     economics = {"gross_margin": margin}
