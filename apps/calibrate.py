@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Optional
@@ -64,7 +63,8 @@ def calibrate(
         if report is not None:
             _write_report(report, result)
     if as_json:
-        print(json.dumps(result.report, indent=2))
+        from apps.json_doc import dumps
+        print(dumps(result.report, indent=2))
     else:
         from rich.console import Console
 
@@ -109,6 +109,7 @@ def _write(path: Path, text: str) -> None:
 
 def _write_report(folder: Path, result) -> None:
     from apps.calibrate_report import report_html
+    from apps.json_doc import dumps
 
-    _write(folder / "report.json", json.dumps(result.report, indent=2) + "\n")
+    _write(folder / "report.json", dumps(result.report, indent=2) + "\n")
     _write(folder / "report.html", report_html(result.report, result.frames))

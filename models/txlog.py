@@ -280,15 +280,16 @@ def _numbers(raw, decimal, where, row0, column, offsets, n, label) -> np.ndarray
 def merge_days(cols: _Columns, drop_duplicates: bool, layout: Layout) -> PurchaseDays:
     """Sort rows by customer and day, drop duplicates, net returns, merge same-day
     orders; every treatment is counted in the result's `treatments`."""
-    codes, _ = pd.factorize(np.concatenate(cols.key))
-    cols.key.clear()
-    day = np.concatenate(cols.day)
-    cols.day.clear()
+    hashes = _concat(cols.key)
+    key, _ = pd.factorize(hashes)          # int64 codes, made the key in place below
+    del hashes
+    day = _concat(cols.day)
     day0 = int(day.min())
-    key = (codes.astype(np.int64) << DAY_BITS) | (day - day0).astype(np.int64)
-    del codes, day
-    amount = np.concatenate(cols.amount)
-    items = np.concatenate(cols.items) if cols.items else None
+    key <<= DAY_BITS
+    key |= day - day0
+    del day
+    amount = _concat(cols.amount)
+    items = _concat(cols.items) if cols.items else None
     order = np.lexsort((amount, key)) if items is None else np.lexsort((items, amount, key))
     key, amount = key[order], amount[order]
     items = None if items is None else items[order]
@@ -333,6 +334,13 @@ def merge_days(cols: _Columns, drop_duplicates: bool, layout: Layout) -> Purchas
     if cols.blank:
         notes.append(f"{cols.blank} blank lines skipped")
     return result
+
+
+def _concat(parts: list) -> np.ndarray:
+    """The chunks' arrays as one, the chunks released as it is made (memory peak)."""
+    whole = np.concatenate(parts)
+    parts.clear()
+    return whole
 
 
 def _return_notes(amount, purchase, orders, returned, keep) -> list[str]:
