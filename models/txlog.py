@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +35,8 @@ from models.txlog_layout import (WHITESPACE, Layout, LogOptions, detect_date_for
                                  resolve_layout, sample_lines)
 from scenarios.errors import InputError
 
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000
+PART_ROWS = 4_000_000
 BLOCK = 1 << 24
 DAY_BITS = 20   # a (customer, day) key: customer code << DAY_BITS | day offset
 
@@ -43,7 +45,7 @@ DAY_BITS = 20   # a (customer, day) key: customer code << DAY_BITS | day offset
 class PurchaseDays:
     """One row per customer and purchase day, sorted by customer then day."""
 
-    customer: np.ndarray      # int64, dense codes 0..customers-1 in order of first id
+    customer: np.ndarray      # int32, dense codes 0..customers-1
     day: np.ndarray           # int32, days since 1970-01-01
     value: np.ndarray         # float64, net spend of the day
     orders: np.ndarray        # int32, orders merged into the day
@@ -279,35 +281,60 @@ def _numbers(raw, decimal, where, row0, column, offsets, n, label) -> np.ndarray
 
 def merge_days(cols: _Columns, drop_duplicates: bool, layout: Layout) -> PurchaseDays:
     """Sort rows by customer and day, drop duplicates, net returns, merge same-day
-    orders; every treatment is counted in the result's `treatments`."""
-    hashes = _concat(cols.key)
-    key, _ = pd.factorize(hashes)          # int64 codes, made the key in place below
-    del hashes
-    day = _concat(cols.day)
-    day0 = int(day.min())
-    key <<= DAY_BITS
-    key |= day - day0
-    del day
+    orders; every treatment is counted in the result's `treatments`. Customers are
+    split into parts of about PART_ROWS rows by their hash, each part merged on its own,
+    so the sort's temporaries stay a fraction of the log."""
+    hashes, day = _concat(cols.key), _concat(cols.day)
     amount = _concat(cols.amount)
     items = _concat(cols.items) if cols.items else None
+    day0 = int(day.min())
+    parts = max(1, -(-hashes.size // PART_ROWS))
+    part = (hashes % np.uint64(parts)).astype(np.uint16) if parts > 1 else None
+    blocks, tally, offset = [], Counter(), 0
+    for p in range(parts):
+        take = slice(None) if part is None else np.flatnonzero(part == p)
+        if part is not None and take.size == 0:
+            continue
+        block = _merge_part(hashes[take], day[take] - day0, amount[take],
+                            None if items is None else items[take], drop_duplicates, tally)
+        block["customer"] += offset
+        offset += block.pop("customers")
+        blocks.append(block)
+    del hashes, day, amount, items, part
+
+    def joined(name):
+        return None if blocks[0][name] is None else np.concatenate([b[name] for b in blocks])
+    result = PurchaseDays(
+        customer=joined("customer"), day=joined("day") + np.int32(day0),
+        value=joined("value"), orders=joined("orders"), items=joined("items"),
+        rows=cols.rows - cols.blank, sha256="",
+        treatments=_notes(tally, layout.roles.get("items") is not None, drop_duplicates),
+        channels=dict(sorted(cols.channels.items(), key=lambda kv: -kv[1])),
+        products=int(cols.products.size) if layout.roles.get("product") else None)
+    if cols.blank:
+        result.treatments.append(f"{cols.blank} blank lines skipped")
+    return result
+
+
+def _merge_part(hashes, day, amount, items, drop_duplicates, tally) -> dict:
+    """Purchase days of one part of the customers (codes 0..customers-1, days from
+    day0); the counts of what was done are added to `tally`."""
+    key, _ = pd.factorize(hashes)          # int64 codes, made the key in place
+    key <<= DAY_BITS
+    key |= day
     order = np.lexsort((amount, key)) if items is None else np.lexsort((items, amount, key))
     key, amount = key[order], amount[order]
     items = None if items is None else items[order]
     del order
-    notes = []
     same = (key[1:] == key[:-1]) & (amount[1:] == amount[:-1])
     if items is not None:
         same &= items[1:] == items[:-1]
-    dup = int(same.sum())
-    what = f"same customer, date, amount{', items' if items is not None else ''}"
-    if drop_duplicates and dup:
+    tally["dup"] += int(same.sum())
+    if drop_duplicates:
         keep = np.concatenate(([True], ~same))
         key, amount = key[keep], amount[keep]
         items = None if items is None else items[keep]
-        notes.append(f"{dup} duplicate rows ({what}) counted once (--drop-duplicates)")
-    else:
-        notes.append(f"{dup} rows repeat another row ({what}): kept as orders of that "
-                     "day (--drop-duplicates counts them once)")
+    del same
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     purchase = amount >= 0
     orders = np.add.reduceat(purchase.astype(np.int32), starts)
@@ -316,24 +343,17 @@ def merge_days(cols: _Columns, drop_duplicates: bool, layout: Layout) -> Purchas
     day_items = None if items is None else np.add.reduceat(np.where(purchase, items, 0.0),
                                                            starts)
     keep = (orders > 0) & ~(returned & (net <= 0))
-    notes += _return_notes(amount, purchase, orders, returned, keep)
+    tally["returns"] += int((~purchase).sum())
+    tally["returned_value"] -= float(amount[~purchase].sum())
+    tally["fully_returned"] += int((returned & (orders > 0) & ~keep).sum())
+    tally["return_only"] += int((returned & (orders == 0)).sum())
     gkey = key[starts][keep]
-    merged = int(orders[keep].sum() - keep.sum())
-    notes.insert(0, f"{merged} orders merged into the same customer's purchase that day "
-                 "(the models count purchase days)")
-    customer = gkey >> DAY_BITS
-    dense, _ = pd.factorize(customer)   # drop customers left without a purchase day
-    result = PurchaseDays(
-        customer=dense.astype(np.int64),
-        day=((gkey & ((1 << DAY_BITS) - 1)) + day0).astype(np.int32),
-        value=np.maximum(net[keep], 0.0), orders=orders[keep].astype(np.int32),
-        items=None if day_items is None else day_items[keep],
-        rows=cols.rows - cols.blank, sha256="", treatments=notes,
-        channels=dict(sorted(cols.channels.items(), key=lambda kv: -kv[1])),
-        products=int(cols.products.size) if layout.roles.get("product") else None)
-    if cols.blank:
-        notes.append(f"{cols.blank} blank lines skipped")
-    return result
+    tally["merged"] += int(orders[keep].sum() - keep.sum())
+    customer, uniques = pd.factorize(gkey >> DAY_BITS)   # customers with a purchase day
+    return {"customer": customer.astype(np.int32), "customers": len(uniques),
+            "day": (gkey & ((1 << DAY_BITS) - 1)).astype(np.int32),
+            "value": np.maximum(net[keep], 0.0), "orders": orders[keep],
+            "items": None if day_items is None else day_items[keep]}
 
 
 def _concat(parts: list) -> np.ndarray:
@@ -343,13 +363,22 @@ def _concat(parts: list) -> np.ndarray:
     return whole
 
 
-def _return_notes(amount, purchase, orders, returned, keep) -> list[str]:
-    n_returns = int((~purchase).sum())
-    if not n_returns:
-        return ["no returns (negative amounts) in the log"]
-    only = int((returned & (orders == 0)).sum())
-    full = int((returned & (orders > 0) & ~keep).sum())
-    return [f"{n_returns} returns (negative amounts, {-amount[~purchase].sum():,.2f} in "
-            "total) netted against the same customer's purchases that day; "
-            f"{full} purchase days fully returned and dropped; {only} return days "
-            "without a purchase left out"]
+def _notes(tally: Counter, items_known: bool, drop: bool) -> list[str]:
+    what = f"same customer, date, amount{', items' if items_known else ''}"
+    notes = [f"{tally['merged']} orders merged into the same customer's purchase that day "
+             "(the models count purchase days)"]
+    if drop and tally["dup"]:
+        notes.append(f"{tally['dup']} duplicate rows ({what}) counted once "
+                     "(--drop-duplicates)")
+    else:
+        notes.append(f"{tally['dup']} rows repeat another row ({what}): kept as orders of "
+                     "that day (--drop-duplicates counts them once)")
+    if not tally["returns"]:
+        notes.append("no returns (negative amounts) in the log")
+    else:
+        notes.append(f"{tally['returns']} returns (negative amounts, "
+                     f"{tally['returned_value']:,.2f} in total) netted against the same "
+                     "customer's purchases that day; "
+                     f"{tally['fully_returned']} purchase days fully returned and dropped; "
+                     f"{tally['return_only']} return days without a purchase left out")
+    return notes

@@ -76,6 +76,15 @@ def test_parquet_and_chunks_read_like_one_csv(tmp_path, monkeypatch):
     assert frame(read_log(tmp_path / "log.parquet")).equals(whole)
     monkeypatch.setattr(txlog, "CHUNK_ROWS", 2)
     assert frame(read_log(path)).equals(whole)
+    monkeypatch.setattr(txlog, "PART_ROWS", 3)    # customers merged in parts: the same
+    parted = read_log(path)                       # days, customers numbered part by part
+    assert parted.customers == 3 and parted.treatments == read_log(tmp_path / "log.parquet").treatments
+
+    def days_of(d):
+        f = frame(d)
+        return sorted(map(tuple, f.groupby("customer")[["day", "value", "orders"]]
+                          .apply(lambda g: tuple(map(tuple, g.to_numpy()))).to_list()))
+    assert days_of(parted) == days_of(read_log(tmp_path / "log.parquet"))
     bad = LOG + "d,2024-02-30,5,1\n"   # row 11, in the sixth chunk
     with pytest.raises(InputError, match=r"row 11, column 'date': '2024-02-30'"):
         read_log(write(tmp_path, bad, "bad.csv"))
