@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.calibrate import calibrate as calibrate_command
 from apps.json_doc import dumps
 from apps.results_folder import check_target, previous_run
 from apps.sweep.cli import sweep
@@ -241,6 +242,9 @@ def bench(
             fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
                  "printed above")
     print(text)
+
+
+app.command()(calibrate_command)
 
 
 @app.command()
