@@ -31,7 +31,7 @@ import numpy as np
 from scipy.special import gammainc
 
 from models import econ_inputs as I
-from models.econ_chain import Chain, Tables
+from models.econ_chain import Chain, Tables, coefs
 from models.econ_mechanics import campaign
 from models.stages import (
     BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, HAZARD, IMPULSE, LAPSED, LOYAL, NEW,
@@ -82,10 +82,10 @@ class Projection:
 class Model:
     """Everything of a scenario that does not depend on the lever variants."""
 
-    def __init__(self, sc, years: int):
+    def __init__(self, sc, years: int, dt: int | None = None):
         self.sc, self.years = sc, int(years)
         f, d = sc.funnel, sc.behaviour.demand
-        self.dt = I.step_days(sc)
+        self.dt = dt or I.step_days(sc)
         self.steps = -(-YEAR * self.years // self.dt)
         span = max(f.lapsed_after_days, f.churned_after_days or 0,
                    d.complementary.window_days if d.complementary else 0,
@@ -101,7 +101,7 @@ class Model:
         idle[-1] = np.maximum(idle[-1], span + self.dt)         # the last bucket: beyond
         self.idle = idle                                          # (K, dt) idle days
         self.mid = idle.mean(axis=1)
-        ahead = idle[:, :, None] + np.arange(1, self.dt + 1)      # days of the next step
+        ahead = idle[:, :, None] + np.arange(self.dt)   # idle at the start of each next day
         self.ahead = ahead
         stage_a = np.empty((2, self.C), dtype=np.int64)
         counts = np.arange(1, self.C + 1)
@@ -252,8 +252,10 @@ class Model:
         return renew_a, renew_l, renew_c, jumps
 
     def _recurrent(self, lam, e, days, renew_a, renew_l, renew_c, jumps):
-        """Renewal probabilities of recurrent classes: from the last purchase for the
-        active share, Poisson needs for lapsed and churned customers."""
+        """Renewal probabilities of recurrent classes, from the last purchase: needs at
+        Gamma intervals, each bought with the stage's share of wallet (the lapsed and
+        churned shares with theirs: silence past the threshold changes the stage, not
+        the clock of the needs)."""
         rec = self.cls.kind == RECURRENT
         sow = self.spec[RECURRENT].share_of_wallet
         u = self.campaign.uplift if self.campaign is not None else 0.0
@@ -272,7 +274,9 @@ class Model:
             for w, c in zip(*np.nonzero(self.stage_a == stage)):
                 renew_a[:, rec, w, c] = hit
         for stage, out in ((LAPSED, renew_l), (CHURNED, renew_c)):
-            out[:, rec] = -np.expm1(-lr * pi_of(stage) * days)[..., None, None, None]
+            g = self._renewal(f_needs, np.broadcast_to(pi_of(stage), lr.shape))
+            g0, g1 = g[..., :self.K], g[..., self.K:]
+            out[:, rec, 0, 0] = (g1 - g0) / np.maximum(1.0 - g0, 1e-12)
         k = self.spec[RECURRENT].regularity
         f1 = gammainc(k, k * lr * 0.5 * days)
         jumps[:, rec] = (1.0 / (1.0 - np.minimum(0.95, pi_of(REPEAT) * f1)))[
@@ -280,16 +284,26 @@ class Model:
 
     # ---- projection --------------------------------------------------------------
 
-    def _response(self, messages, from_day, days) -> np.ndarray:
-        """The campaign's daily response by stage (7,) after `messages` messages, for a
-        step from `from_day` (calendar) lasting `days`: none before its first day."""
+    def _coefs(self, cache, t, lam, e, season, renewals, days=None):
+        """Step coefficients, rebuilt only when the step's inputs change."""
+        key = (days, float(season), tuple(np.round(e, 12)))
+        if key not in cache:
+            cache[key] = coefs(t, self.inputs(lam, e, season, 1.0, renewals), days)
+        return cache[key]
+
+    def _year_response(self, year, age_based):
+        """The campaign's response by stage in a year (messages counted from day 0 for
+        the base, from arrival for arrivals: at the year's middle)."""
         c = self.campaign
         if c is None:
             return np.zeros(7)
-        on = np.clip((from_day + days - c.start) / days, 0.0, 1.0)
-        return c.response(messages) * on
+        mid = YEAR * (year + 0.5)
+        if age_based:
+            return c.response(mid / c.every)
+        on = np.clip((YEAR * (year + 1) - c.start) / YEAR, 0.0, 1.0)
+        return c.response(max(0.0, mid - c.start) / c.every) * on
 
-    def _run_base(self, t, lam, renewals):
+    def _run_base(self, t, lam, renewals, cache):
         leads, buyers = self.base
         V, dt = lam.shape[0], self.dt
         chain = Chain(t, np.broadcast_to(leads, lam.shape),
@@ -297,18 +311,17 @@ class Model:
                       np.zeros((V, len(leads), self.K)))
         start = _stocks(chain)
         out = []
-        every = self.campaign.every if self.campaign else 1
-        start_day = self.campaign.start if self.campaign else 0
         for s in range(self.steps):
-            e = self._response((s * dt + 0.5 * dt - start_day) / every, s * dt, dt)
+            e = self._year_response(s * dt // YEAR, False)
+            c = self._coefs(cache, t, lam, e, self.season[s], renewals)
             nat = self.nat_base[s + 1] / max(self.nat_base[s], 1e-300)
-            out.append(chain.step(self.inputs(lam, e, self.season[s], nat, renewals)))
+            out.append(chain.step(c, nat))
         return start, out
 
-    def _run_cohort(self, t, lam, paid, margin, full, half):
+    def _run_cohort(self, t, lam, full, half, cache):
         """Flows and stocks of one arrival (step 0: the half step of its arrival)."""
         sc, V, J = self.sc, lam.shape[0], lam.shape[1]
-        dt, every = self.dt, (self.campaign.every if self.campaign else 1)
+        dt = self.dt
         leads = np.zeros((V, J))
         buyers = np.zeros((V, J, 2, self.C, self.K))
         buying = sc.acquisition.arrive_as == "new"
@@ -318,32 +331,31 @@ class Model:
             leads[:] = self.cls.prior
         chain = Chain(t, leads, buyers, np.zeros((V, J, self.K)))
         nat = self.nat_cohort
-        e = self._response(0.0, 0.0, 1.0)
-        first = chain.step(self.inputs(lam, e, self.mean_season, nat[1] / nat[0], half),
-                           days=0.5 * dt, age=False)
+        c = self._coefs(cache, t, lam, self._year_response(0, True), self.mean_season, half,
+                        0.5 * dt)
+        first = chain.step(c, nat[1] / nat[0], age=False)
         if buying:
-            first.revenue = first.revenue + paid[:, POTENTIAL]
-            first.margin = first.margin + margin[:, POTENTIAL]
+            first.revenue = first.revenue + t.paid[:, POTENTIAL]
+            first.margin = first.margin + t.margin[:, POTENTIAL]
             first.purchases = first.purchases + 1.0
             first.first = first.first + 1.0
         out = [first]
         for j in range(1, self.steps):
-            e = self._response((j - 0.5) * dt / every + 0.5, 0.0, 1.0)
-            step_nat = nat[j + 1] / max(nat[j], 1e-300)
-            out.append(chain.step(self.inputs(lam, e, self.mean_season, step_nat, full)))
+            e = self._year_response(int((j - 0.5) * dt) // YEAR, True)
+            c = self._coefs(cache, t, lam, e, self.mean_season, full)
+            out.append(chain.step(c, nat[j + 1] / max(nat[j], 1e-300)))
         return out
 
     def project(self, variants=(Variant(),)) -> Projection:
         """Yearly figures of each variant (levers on top of the scenario's own)."""
         t, lam, V = self.tables(variants)
         c = self.campaign
-        mean_e = (self._response(0.25 * YEAR * self.years / c.every, YEAR, YEAR)
-                  if c is not None else np.zeros(7))
-        e = np.broadcast_to(mean_e, (V, 7))
+        e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False), (V, 7))
         full = self.renewals(lam, e, self.dt)
         half = self.renewals(lam, e, 0.5 * self.dt)
-        start, base = self._run_base(t, lam, full)
-        cohort = self._run_cohort(t, lam, t.paid, t.margin, full, half)
+        cache = {}
+        start, base = self._run_base(t, lam, full, cache)
+        cohort = self._run_cohort(t, lam, full, half, cache)
         per_step = self.sc.acquisition.inflow_per_day * self.dt
         names = ("revenue", "margin", "purchases", "first", "active", "alive",
                  "died_premature", "died_natural", "buyer_days")
