@@ -76,7 +76,7 @@ def run(
     """Simulate SCENARIO's strategies and compare them."""
     from apps.job import Job
     from apps.progress import progress_hook
-    from apps.tables import mechanics_tables, summary_tables
+    from apps.tables import economic_model_table, mechanics_tables, summary_tables
 
     horizon = _horizon(days, years)
     if customers is not None and customers < 1:
@@ -108,8 +108,10 @@ def run(
         print(json.dumps(document, indent=2))
     else:
         console = Console()
-        for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
-            console.print(table)
+        for table in [*summary_tables(document, console.width), *mechanics_tables(document),
+                      economic_model_table(document)]:
+            if table is not None:
+                console.print(table)
         if out is not None:
             Console().print(f"results written to {out}/")
 

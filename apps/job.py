@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from apps.economics import beside_simulator, is_lever_strategy
 from models.comparison import (BASELINE, by_mechanic, leave_one_out, mechanic_frame,
                                strategy_mechanics, vs_baseline)
 from models.metrics import summarize
@@ -105,8 +106,9 @@ class Job:
 
     def document(self, result: JobResult) -> dict:
         """The JSON document; every strategy but the baseline also gets `vs_baseline`
-        (its paired differences from the baseline, see `models.comparison`) and, with
-        `by_mechanic`, `by_mechanic` (the leave-one-out split)."""
+        (its paired differences from the baseline, see `models.comparison`), with
+        `by_mechanic`, `by_mechanic` (the leave-one-out split), and the baseline and
+        lever strategies `economic_model` (the instant model beside the simulator)."""
         sc = self.scenario
         strategies = result.reduce()
         for name, stats in vs_baseline(result).items():
@@ -114,6 +116,10 @@ class Job:
         if self.by_mechanic:
             for name, stats in by_mechanic(result.runs + result.twins, self.plan).items():
                 strategies[name]["by_mechanic"] = stats
+        for name in self.strategies:
+            if is_lever_strategy(name, sc.strategies[name]):
+                strategies[name]["economic_model"] = beside_simulator(self.resolved[name],
+                                                                      strategies[name])
         return {
             "scenario": sc.name,
             "scenario_id": scenario_id(sc),

@@ -157,3 +157,24 @@ def economics_tables(doc: dict) -> list[Table]:
         notes.add_row("simulator only (not in these figures): "
                       + ", ".join(doc["simulator_only"]))
     return [years, lev, notes]
+
+
+def economic_model_table(doc: dict) -> Table | None:
+    """The economic model beside the simulator for the strategies that have it."""
+    names = [n for n, st in doc["strategies"].items() if "economic_model" in st]
+    if not names:
+        return None
+    t = Table(title="Economic model (instant) vs simulator (mean)")
+    for col in ("strategy", "metric", "model", "simulator", "model / simulator"):
+        t.add_column(col, justify="left" if col in ("strategy", "metric") else "right")
+    for n in names:
+        em = doc["strategies"][n]["economic_model"]
+        for metric, label in (("revenue", "Revenue"), ("gross_margin", "Gross margin"),
+                              ("active_customers_end", "Active at end")):
+            row = em[metric]
+            t.add_row(n, label, _num(row["model"], "n"),
+                      "-" if row["simulator"] is None else _num(row["simulator"], "n"),
+                      "-" if row["ratio"] is None else f"{row['ratio']:.3f}")
+        if em["simulator_only"]:
+            t.add_row(n, "[dim]simulator only[/]", ", ".join(em["simulator_only"]), "", "")
+    return t

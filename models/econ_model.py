@@ -77,6 +77,8 @@ class Projection:
     first_purchases: np.ndarray
     retention: np.ndarray        # measured as the simulator does, over the last year
     premature_share: np.ndarray  # of the buyers' deaths in that year
+    horizon: dict                # over `days` (the scenario's horizon, if within the
+                                 # years): revenue, gross_margin, active_end per variant
 
 
 class Model:
@@ -369,25 +371,31 @@ class Model:
     def _years(self, series, start) -> Projection:
         dt, Y = self.dt, self.years
         lo = np.arange(self.steps) * dt
-        overlap = np.clip(np.minimum(lo[None, :] + dt, YEAR * np.arange(1, Y + 1)[:, None])
-                          - np.maximum(lo[None, :], YEAR * np.arange(Y)[:, None]), 0, dt) / dt
-        flows = {k: overlap @ v for k, v in series.items()}      # (Y, V)
-        pos = YEAR * np.arange(1, Y + 1) / dt - 1.0               # step index of year ends
+        ends = YEAR * np.arange(1, Y + 1)
+        days = min(self.sc.horizon_days, YEAR * Y)
+        ends_all = np.append(ends, days)
+        starts_all = np.append(ends - YEAR, 0)
+        overlap = np.clip(np.minimum(lo[None, :] + dt, ends_all[:, None])
+                          - np.maximum(lo[None, :], starts_all[:, None]), 0, dt) / dt
+        flows = {k: overlap[:Y] @ v for k, v in series.items()}  # (Y, V)
 
         def stock(name, initial):
             full = np.vstack([initial, series[name]])              # row 0: before step 0
-            x = pos + 1.0
+            x = ends_all / dt                                      # steps done by then
             i = np.minimum(np.floor(x).astype(int), len(full) - 2)
             w = (x - i)[:, None]
-            return (full[i] * (1.0 - w) + full[i + 1] * w).T
+            return (full[i] * (1.0 - w) + full[i + 1] * w).T       # (V, Y + 1)
 
-        last = overlap[-1]
+        last = overlap[Y - 1]
         deaths = last @ (series["died_premature"] + series["died_natural"])
         h = deaths / np.maximum(last @ series["buyer_days"], 1e-300)
         share = last @ series["died_premature"] / np.maximum(deaths, 1e-300)
-        return Projection(flows["revenue"].T, flows["margin"].T, stock("active", start[0]),
-                          stock("alive", start[1]), flows["purchases"].T, flows["first"].T,
-                          (1.0 - h) ** YEAR, share)
+        active, alive = stock("active", start[0]), stock("alive", start[1])
+        horizon = {"days": days, "revenue": overlap[Y] @ series["revenue"],
+                   "gross_margin": overlap[Y] @ series["margin"], "active_end": active[:, Y]}
+        return Projection(flows["revenue"].T, flows["margin"].T, active[:, :Y], alive[:, :Y],
+                          flows["purchases"].T, flows["first"].T, (1.0 - h) ** YEAR, share,
+                          horizon)
 
 
 def _stocks(chain: Chain):

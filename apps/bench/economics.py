@@ -22,10 +22,9 @@ METRICS = {"revenue": "new_revenue", "gross_margin": "new_gross_margin"}
 
 def lever_strategies(file) -> list[str]:
     """The baseline and every strategy that overrides only `levers.*`."""
-    sc = file.scenario
-    return ["baseline"] + [n for n, s in sc.strategies.items() if n != "baseline"
-                           and s.overrides and all(k.startswith("levers.")
-                                                   for k in s.overrides)]
+    from apps.economics import is_lever_strategy
+
+    return [n for n, s in file.scenario.strategies.items() if is_lever_strategy(n, s)]
 
 
 def yearly(results, years: int) -> dict:
