@@ -105,8 +105,8 @@ class Coefs:
     days: float
     stay: np.ndarray          # alive without a purchase
     died: np.ndarray          # premature death without a purchase
-    rows: np.ndarray          # (4 + moves, ...): revenue, margin, orders, dropout after
-                              # buying, then the buyers of each move
+    rows: np.ndarray          # (V, J, C, 4 + moves, W x K): revenue, margin, orders,
+                              # dropout after buying, then the buyers of each move
     moves: list               # (group: won back or not, m: count + m + 1) of the buyers
     lead: tuple               # leads' (stay, [go by m], dropout, revenue, margin, orders,
                               # buyers), each (V, J)
@@ -177,6 +177,9 @@ def coefs(t: Tables, inp, days=None) -> Coefs:
     moves = [(g, m) for g in range(2) for m in range(MAX_JUMP) if go[g, m].any()]
     rows = np.concatenate([flows, np.array([go[g, m] for g, m in moves]).reshape(
         (len(moves),) + shape)])
+    # laid out (V, J, C, row, W x K) so one batched matrix product applies them all
+    rows = np.ascontiguousarray(rows.transpose(1, 2, 4, 0, 3, 5)).reshape(
+        V, J, C, len(rows), W * K)
     l_stay, l_buy, l_after, l_days = step_odds(t.hazard[:, None, 0], inp.lead_q, dt,
                                                t.hazard[:, None, t.stage_a[0, 0]])
     l_jumps = np.clip(l_days / np.maximum(l_buy + l_after, 1e-300), 1.0, MAX_JUMP)
@@ -202,9 +205,11 @@ class Chain:
         ended over the step; age=False keeps silence where it is (the half step of a
         day's arrivals)."""
         t, x = self.t, self.x
-        sums = np.einsum("vjwck,fvjwck->fvjc", x, c.rows)
+        V, J, W, C, K = x.shape
+        xt = x.transpose(0, 1, 3, 2, 4).reshape(V, J, C, W * K, 1)
+        sums = np.matmul(c.rows, xt)[..., 0].transpose(3, 0, 1, 2)     # (row, V, J, C)
         f = sums[:4].sum(axis=-1)
-        died_k = np.einsum("vjwck,vjwck->vjk", x, c.died)
+        died_k = (x * c.died).sum(axis=(2, 3))
         stay = x * c.stay
         new = np.zeros_like(x)
         if age:
@@ -223,27 +228,32 @@ class Chain:
         dead[..., 0] += f[3]
         l_stay, l_go, l_drop, l_rev, l_marg, l_ord, l_buy = c.lead
         leads = self.leads
-        for m, w in enumerate(l_go):
-            if m == 0:
-                new[:, :, 0, 0, 0] += leads * w
-            else:
-                shift_add(new[:, :, 0, :, 0], _at(leads * w, new.shape[3], 0), m)
-        dead[..., 0] += leads * l_drop
+        lead_flows = np.zeros((4, V))
+        if leads.any():
+            for m, w in enumerate(l_go):
+                if m == 0:
+                    new[:, :, 0, 0, 0] += leads * w
+                else:
+                    shift_add(new[:, :, 0, :, 0], _at(leads * w, C, 0), m)
+            dead[..., 0] += leads * l_drop
+            lead_flows = np.array([(leads * v).sum(axis=1)
+                                   for v in (l_rev, l_marg, l_ord, l_buy)])
+            self.leads = leads * l_stay * nat
         premature = died_k.sum(axis=(1, 2)) + f[3].sum(axis=1)
-        ended = new * (1.0 - nat)
-        new *= nat
-        dead += ended.sum(axis=(2, 3))
+        by_k = new.sum(axis=(2, 3))                                     # (V, J, K)
+        ended = by_k.sum(axis=(1, 2)) * (1.0 - nat)
+        if nat != 1.0:
+            dead += by_k * (1.0 - nat)
+            new *= nat
+            by_k = by_k * nat
         buyer_days = x.sum(axis=(1, 2, 3, 4)) * c.days
-        self.leads = leads * l_stay * nat
         self.x, self.dead = new, dead
-        active = (np.einsum("vjwck,jk->v", new, t.active_alive)
-                  + np.einsum("vjk,jk->v", dead, t.active_dead))
-        return Flows(f[0].sum(axis=1) + (leads * l_rev).sum(axis=1),
-                     f[1].sum(axis=1) + (leads * l_marg).sum(axis=1),
-                     f[2].sum(axis=1) + (leads * l_ord).sum(axis=1),
-                     (leads * l_buy).sum(axis=1), active,
-                     new.sum(axis=(1, 2, 3, 4)) + self.leads.sum(axis=1),
-                     premature, ended.sum(axis=(1, 2, 3, 4)), buyer_days)
+        active = ((by_k * t.active_alive).sum(axis=(1, 2))
+                  + (dead * t.active_dead).sum(axis=(1, 2)))
+        return Flows(f[0].sum(axis=1) + lead_flows[0], f[1].sum(axis=1) + lead_flows[1],
+                     f[2].sum(axis=1) + lead_flows[2], lead_flows[3], active,
+                     by_k.sum(axis=(1, 2)) + self.leads.sum(axis=1),
+                     premature, ended, buyer_days)
 
 
 def _at(values, size, index):

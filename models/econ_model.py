@@ -39,6 +39,8 @@ from models.stages import (
 
 YEAR = I.DAYS_PER_YEAR
 J_MAX = 60          # needs summed in the recurrent renewal series
+SEASON_GRAIN = 0.05  # a step's seasonal intensity is rounded to this (steps then share
+                     # their transition: a few distinct seasons instead of every step)
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,8 @@ class Model:
         out = []
         for s in range(self.steps):
             e = self._year_response(s * dt // YEAR, False)
-            c = self._coefs(cache, t, lam, e, self.season[s], renewals)
+            season = round(self.season[s] / SEASON_GRAIN) * SEASON_GRAIN
+            c = self._coefs(cache, t, lam, e, season, renewals)
             nat = self.nat_base[s + 1] / max(self.nat_base[s], 1e-300)
             out.append(chain.step(c, nat))
         return start, out
