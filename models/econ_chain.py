@@ -46,11 +46,11 @@ class Tables:
     won_back: bool            # a lapsed or churned buyer comes back as 'won back'
 
 
-def step_odds(h, q, dt, h_after):
-    """(stay, buy, died after buying, purchase days) over dt days of daily hazard h and
-    buy probability q, each day the hazard first, then the purchase; after the purchase
-    the hazard of the next stage, h_after: stay = alive without a purchase; buy = bought
-    and alive at the end of the step."""
+def step_odds(h, q, dt, h_after, q_after):
+    """(stay, buy, died after buying, purchases) over dt days of daily hazard h and buy
+    probability q, each day the hazard first, then the purchase; after the first
+    purchase the next stage's hazard h_after and buy probability q_after: stay = alive
+    without a purchase; buy = bought and alive at the end of the step."""
     x = (1.0 - h) * (1.0 - q)
     y = 1.0 - h_after
     stay = x ** dt
@@ -59,8 +59,13 @@ def step_odds(h, q, dt, h_after):
     close = np.abs(y - x) < 1e-9
     buy = (1.0 - h) * q * np.where(close, dt * x ** (dt - 1.0),
                                    (y ** dt - stay) / np.where(close, 1.0, y - x))
-    live = np.where(h > 0, (1.0 - h) * (1.0 - (1.0 - h) ** dt) / np.maximum(h, 1e-300), dt)
-    return stay, buy, any_buy - buy, q * live
+    days = max(1, int(round(dt)))
+    d = np.arange(1, days + 1).reshape((-1,) + (1,) * np.ndim(x))
+    first = x ** (d - 1) * (1.0 - h) * q                       # first purchase on day d
+    later = np.where(h_after > 0, y * (1.0 - y ** (days - d)) / np.maximum(h_after, 1e-300),
+                     days - d)                                 # live days after it
+    purchases = (first * (1.0 + q_after * later)).sum(axis=0)
+    return stay, buy, any_buy - buy, purchases
 
 
 def renewal_odds(h, p, cancel, dt, h_after):
@@ -144,20 +149,25 @@ def coefs(t: Tables, inp, days=None) -> Coefs:
     up = np.concatenate([t.stage_a[0, 1:], t.stage_a[0, -1:]])
     h_up = t.hazard[:, up].reshape(V, 1, 1, C, 1)
     h_back = t.hazard[:, t.stage_a[1]].reshape(V, 1, 1, C, 1)
+    q_fresh = inp.q_a[..., :1]                     # just bought: silence 0
+    q_up = np.concatenate([q_fresh[:, :, :1, 1:], q_fresh[:, :, :1, -1:]], axis=3)
+    q_back = q_fresh[:, :, 1:2] if t.won_back else q_up
     parts = ((by_stage(t.hazard), inp.q_a, inp.renew_a, 1.0 - t.w_lapsed, by_stage(t.paid),
-              by_stage(t.margin), 0, h_up),
+              by_stage(t.margin), 0, h_up, q_up),
              (hz[:, LAPSED], inp.q_l, inp.renew_l, t.w_lapsed - t.w_churned,
               t.paid[:, LAPSED, None, None, None, None],
-              t.margin[:, LAPSED, None, None, None, None], 1 if t.won_back else 0, h_back),
+              t.margin[:, LAPSED, None, None, None, None], 1 if t.won_back else 0, h_back,
+              q_back),
              (hz[:, CHURNED], inp.q_c, inp.renew_c, t.w_churned,
               t.paid[:, CHURNED, None, None, None, None],
-              t.margin[:, CHURNED, None, None, None, None], 1 if t.won_back else 0, h_back))
+              t.margin[:, CHURNED, None, None, None, None], 1 if t.won_back else 0, h_back,
+              q_back))
     stay, died = np.zeros(shape), np.zeros(shape)
     flows = np.zeros((4,) + shape)
     go = np.zeros((2, MAX_JUMP) + shape)
-    for h, q, r, w, paid, marg, group, h_after in parts:
+    for h, q, r, w, paid, marg, group, h_after, q_after in parts:
         w = w[None, :, None, None, :]
-        s_p, b_p, a_p, e_p = step_odds(h, q, dt, h_after)
+        s_p, b_p, a_p, e_p = step_odds(h, q, dt, h_after, q_after)
         s_r, b_r, a_r, _ = renewal_odds(h, r, cancel, dt, h_after)
         p_stay = np.where(ren, s_r, s_p)
         p_buy = np.where(ren, b_r, b_p)
@@ -181,7 +191,8 @@ def coefs(t: Tables, inp, days=None) -> Coefs:
     rows = np.ascontiguousarray(rows.transpose(1, 2, 4, 0, 3, 5)).reshape(
         V, J, C, len(rows), W * K)
     l_stay, l_buy, l_after, l_days = step_odds(t.hazard[:, None, 0], inp.lead_q, dt,
-                                               t.hazard[:, None, t.stage_a[0, 0]])
+                                               t.hazard[:, None, t.stage_a[0, 0]],
+                                               inp.q_a[:, :, 0, 0, 0])
     l_jumps = np.clip(l_days / np.maximum(l_buy + l_after, 1e-300), 1.0, MAX_JUMP)
     l_keep = np.where(t.contract[None, :], 1.0, (1.0 - t.pdrop) ** (l_jumps - 1.0))
     l_orders = l_days * inp.orders
