@@ -19,7 +19,7 @@ from models.stages import (
     stage_table)
 
 DAYS_PER_YEAR = 365
-N_RATE, N_DROP = 6, 3            # classes of the purchase rate and of the dropout
+N_RATE, N_DROP = 8, 3            # classes of the purchase rate and of the dropout
 SAMPLES = 128                    # quasi-random histories per stage of the day-0 base
 HISTORY = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
 
