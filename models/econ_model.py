@@ -165,8 +165,14 @@ class Model:
         margin = value * (tab[None, :, PRICE] - (1.0 - gm[:, None]))
         cls = self.cls
         lam = cls.rate[None, :] + rate_add[:, None]
-        pdrop = np.minimum(1.0, cls.drop[None, :] * churn[:, None])
         kind = cls.kind
+        # dropout belongs to the customer's own purchases: those the frequency lever
+        # adds bring no chance to leave (own / today's intensity, as the simulator);
+        # a contract's cancellation at renewal is not a purchase's dropout
+        own = np.where(kind[None, :] == CONTRACTUAL, 1.0,
+                       cls.rate[None, :] / np.maximum(lam, 1e-300))
+        pdrop = np.minimum(1.0, cls.drop[None, :] * churn[:, None])
+        pdrop = np.where(kind[None, :] == CONTRACTUAL, pdrop, pdrop * np.minimum(1.0, own))
         lapse = self._frac(f.lapsed_after_days, self.ahead)
         churn_w = self._frac(f.churned_after_days, self.ahead)
         active = (self.idle < f.lapsed_after_days).mean(axis=1)
