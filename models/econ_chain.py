@@ -59,12 +59,14 @@ def step_odds(h, q, dt, h_after, q_after):
     close = np.abs(y - x) < 1e-9
     buy = (1.0 - h) * q * np.where(close, dt * x ** (dt - 1.0),
                                    (y ** dt - stay) / np.where(close, 1.0, y - x))
-    days = max(1, int(round(dt)))
-    d = np.arange(1, days + 1).reshape((-1,) + (1,) * np.ndim(x))
-    first = x ** (d - 1) * (1.0 - h) * q                       # first purchase on day d
-    later = np.where(h_after > 0, y * (1.0 - y ** (days - d)) / np.maximum(h_after, 1e-300),
-                     days - d)                                 # live days after it
-    purchases = (first * (1.0 + q_after * later)).sum(axis=0)
+    # first purchase on day d (x^(d-1) (1-h) q), then q_after on each live day after it
+    # (y^j, j = 1..dt-d): sum over d of x^(d-1) (1 + q_after y (1 - y^(dt-d)) / (1 - y))
+    ye = np.minimum(y, 1.0 - 1e-9)                  # no hazard: the limit, dt - d days
+    s1 = np.where(x < 1.0, (1.0 - stay) / np.maximum(1.0 - x, 1e-300), dt)
+    close_e = np.abs(ye - x) < 1e-9
+    s2 = np.where(close_e, dt * x ** (dt - 1.0),
+                  (ye ** dt - stay) / np.where(close_e, 1.0, ye - x))
+    purchases = (1.0 - h) * q * (s1 + q_after * ye / (1.0 - ye) * (s1 - s2))
     return stay, buy, any_buy - buy, purchases
 
 
