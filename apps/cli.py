@@ -1,4 +1,4 @@
-"""The `snowball` command line: presets, run, bench, schema.
+"""The `snowball` command line: presets, run, economics, calibrate, sweep, bench, schema.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from apps.calibrate import calibrate as calibrate_command
+from apps.economics_cli import economics
 from apps.json_doc import dumps
 from apps.results_folder import check_target, previous_run
 from apps.sweep.cli import sweep
@@ -98,7 +99,7 @@ def run(
         folder = _results_folder(out, force)
         load(*read_text(scenario))    # size, kind and YAML limits, before the heavy imports
     from apps.job import Job
-    from apps.tables import mechanics_tables, summary_tables
+    from apps.tables import economic_model_table, mechanics_tables, summary_tables
 
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
@@ -110,8 +111,10 @@ def run(
         print(dumps(document, indent=2))
     else:
         console = Console()
-        for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
-            console.print(table)
+        for table in [*summary_tables(document, console.width), *mechanics_tables(document),
+                      economic_model_table(document)]:
+            if table is not None:
+                console.print(table)
         if folder is not None:
             Console().print(f"results written to {folder}/")
 
@@ -245,6 +248,7 @@ def bench(
 
 
 app.command()(calibrate_command)
+app.command()(economics)
 
 
 @app.command()

@@ -13,8 +13,8 @@ from numba import njit, prange
 
 from models import funnel_kernel as fk
 from models.stages import (
-    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
-    RECURRENT, REPEAT,
+    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
+    PRICE, RECURRENT, REPEAT,
 )
 from models.traits import BETA, GAMMA, draw
 from sim.streams import beta, gamma, mix, nth, uniform64
@@ -124,11 +124,15 @@ def _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par):
     flags[i] = ALIVE if alive else 0
     if count > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
         d = fk.next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam[i], dem_tab, par)
+        if d < day or day - 1 - last_day >= par[fk.P_LAPSED_AFTER]:
+            flags[i] = flags[i] | np.uint8(OVERDUE)   # silent past a due day, or as
+            # long as the history's lapsed and churned stages say: a need went elsewhere
         if d < day:
             span = d - last_day
             d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
         due[i] = d
-    stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
+    stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False,
+                           fk.due_pending(kind, count, flags[i], due[i], day - 1), par)
 
 
 # Columns of a history profile (rows of `profiles`).

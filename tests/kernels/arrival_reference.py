@@ -15,12 +15,14 @@ from kernel_reference import (
     LOYAL,
     NEVER,
     NEW,
+    OVERDUE,
     P_CHURNED_AFTER,
     P_LAPSED_AFTER,
     P_LOYAL_AFTER,
     POTENTIAL,
     RECURRENT,
     REPEAT,
+    due_pending,
     next_due,
     stage_of,
 )
@@ -96,16 +98,20 @@ def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, dr
             life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
         need_end = int(min(FOREVER - 1.0, day + max(1.0, float(np.ceil(life)))))
     due = FOREVER
+    flags = ALIVE if alive else 0
     if count > 0 and kind in (RECURRENT, CONTRACTUAL):
         d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
+        if d < day or day - 1 - last_day >= par[P_LAPSED_AFTER]:
+            flags |= OVERDUE    # a need passed unbought (or the history says lapsed)
         if d < day:
             span = d - last_day
             d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
         due = d
+    pending = due_pending(kind, count, flags, due, day - 1)
     return {"dtype": kind, "purchases": count, "last": last_day, "lam": lam, "nu": nu,
             "pdrop": pdrop, "need_end": need_end, "due": due,
-            "flags": ALIVE if alive else 0, "tenure": tenure,
-            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, par)}
+            "flags": flags, "tenure": tenure,
+            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, pending, par)}
 
 
 def profile_arrival(k, day, keys, kind, row, rate_trait, drop_trait, dem_tab, par):
@@ -143,11 +149,15 @@ def profile_arrival(k, day, keys, kind, row, rate_trait, drop_trait, dem_tab, pa
         pdrop = F32(draw(hd, drop_trait))
     last_day = -1 - int(idle)
     due = None
+    flags = ALIVE if alive else 0
     if kind in (RECURRENT, CONTRACTUAL):
         d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
+        if d < day or day - 1 - last_day >= par[P_LAPSED_AFTER]:
+            flags |= OVERDUE    # a need passed unbought (or the history says lapsed)
         if d < day:
             d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * (d - last_day))
         due = d
+    pending = due_pending(kind, count, flags, FOREVER if due is None else due, day - 1)
     return {"purchases": count, "last": last_day, "lam": lam, "pdrop": pdrop,
-            "flags": ALIVE if alive else 0, "due": due,
-            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, par)}
+            "flags": flags, "due": due,
+            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, pending, par)}
