@@ -115,7 +115,7 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
         stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
 
 
-PARALLEL_CHUNK = 1024
+PARALLEL_CHUNK = 256     # customers: a day's inflow of a large base spans several
 
 
 @njit(cache=True, parallel=True)

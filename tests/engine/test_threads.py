@@ -7,6 +7,7 @@ caller's setting is restored afterwards, also when a module fails.
 """
 
 import numba
+import numpy as np
 import pytest
 
 from sim.loop import Sim
@@ -53,3 +54,30 @@ def test_small_run_uses_one_thread_large_run_all_and_the_setting_is_restored():
         assert numba.get_num_threads() == 2
     finally:
         numba.set_num_threads(before)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
+def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run():
+    """3,000 arrivals a day take the parallel arrival kernels on 2 threads and the
+    one-call serial kernel on 1: every series and every customer must agree."""
+    from helpers import scenario
+    from scenarios.build import make_sim
+
+    sc = scenario(horizon_days=12, base={"customers": 2000},
+                  acquisition={"inflow_per_day": 3000.0})
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            sim = make_sim(sc, 5)
+            runs.append((sim, sim.run()))
+    finally:
+        numba.set_num_threads(before)
+    (a, ra), (b, rb) = runs
+    assert a.customers.n == b.customers.n == 2000 + 12 * 3000
+    for name in ra.names:
+        np.testing.assert_array_equal(ra[name], rb[name], err_msg=name)
+    for name in ("kh", "stage", "purchases", "last", "lam", "nu", "pdrop", "revenue", "due"):
+        np.testing.assert_array_equal(getattr(a.customers, name)[:a.customers.n],
+                                      getattr(b.customers, name)[:b.customers.n])
