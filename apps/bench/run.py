@@ -178,7 +178,8 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True,
         "machine": {"cpu": platform.processor() or platform.machine(),
                     "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
                     "python": platform.python_version(), "numba": numba.__version__,
-                    "numpy": np.__version__},
+                    "numpy": np.__version__,
+                    "load_average_at_start": list(os.getloadavg())},
         "compile": compile_times(),
         "runs": [],
     }
@@ -195,6 +196,7 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True,
     if threads:
         from apps.bench.threads import thread_table
         report["threads"] = thread_table(threads, sizes, days, peer, rounds, SEED)
+    report["machine"]["load_average_at_end"] = list(os.getloadavg())
     return report
 
 
