@@ -13,8 +13,10 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.calibrate import calibrate as calibrate_command
 from apps.json_doc import dumps
 from apps.results_folder import check_target, previous_run
+from apps.sweep.cli import sweep
 from scenarios.errors import InputError
 from scenarios.yaml_source import load, preset_names, read_text
 
@@ -23,6 +25,7 @@ PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a prog
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Snowball: simulate a customer base under CRM strategies.")
+app.add_typer(sweep, name="sweep")
 err = Console(stderr=True)
 
 
@@ -252,6 +255,9 @@ def bench(
             fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
                  "printed above")
     print(text)
+
+
+app.command()(calibrate_command)
 
 
 @app.command()

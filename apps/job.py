@@ -55,11 +55,13 @@ class Job:
     warnings: list = field(default_factory=list)
 
     @classmethod
-    def prepare(cls, scenario: str, customers: int | None, days: int | None,
+    def prepare(cls, scenario: "str | ScenarioFile", customers: int | None, days: int | None,
                 reps: int, seed: int, strategies: str | None,
-                by_mechanic: bool = False) -> "Job":
-        f = ScenarioFile(scenario)
-        f.adjust(customers=customers, days=days)
+                by_mechanic: bool = False, overrides: dict | None = None) -> "Job":
+        """`scenario`: a preset name, a file, or a loaded `ScenarioFile` (a sweep's base,
+        given as text); `overrides`: dotted-path values set on the baseline."""
+        f = scenario if isinstance(scenario, ScenarioFile) else ScenarioFile(scenario)
+        f.adjust(customers=customers, days=days, overrides=overrides)
         sc = f.scenario
         total = sc.base.customers + sc.acquisition.inflow_per_day * sc.horizon_days
         need = total * BYTES_PER_CUSTOMER_BUDGET * 2
