@@ -210,9 +210,19 @@ def bench(
     job_customers: int = typer.Option(100_000, help="customers of the timed job"),
     job_years: float = typer.Option(3.0, help="years of the timed job"),
     job_reps: int = typer.Option(10, help="replications of the timed job"),
+    threads: Optional[str] = typer.Option(None, help="also the thread table: these numba "
+                                          "thread counts (comma-separated), each measured "
+                                          "in a process of its own"),
+    peer: Optional[str] = typer.Option(None, help="with --threads: a command running "
+                                       "another implementation of the benchmark model, "
+                                       "timed beside the engine (it gets --customers, "
+                                       "--days, --seed and prints a JSON line with "
+                                       "customer_days_per_s)"),
+    rounds: int = typer.Option(3, help="with --threads: alternating rounds, best kept"),
 ) -> None:
     """Time the engine on the bench_funnel model (or a whole job) and print JSON."""
     from apps.bench.run import job_benchmark, run_benchmark
+    from apps.bench.threads import parse_thread_counts
 
     try:
         counts = [int(s) for s in sizes.split(",")]
@@ -222,6 +232,8 @@ def bench(
         fail(f"--sizes: each size must be within 1000..50000000 (got {sizes})")
     if not 1 <= days <= 3650:
         fail(f"--days must be within 1..3650 (got {days})")
+    with user_errors():
+        thread_counts = parse_thread_counts(threads, peer, rounds)
     if out is not None:
         if out.is_dir():
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
@@ -235,7 +247,8 @@ def bench(
         with user_errors():
             report = job_benchmark(job, job_customers, job_years, job_reps)
     else:
-        report = run_benchmark(counts, days, reference)
+        with user_errors():
+            report = run_benchmark(counts, days, reference, thread_counts, peer, rounds)
     text = dumps(report, indent=2)
     if out is not None:
         try:

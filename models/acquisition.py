@@ -8,6 +8,7 @@ leads (`potential`) or with their first purchase made on the day they arrive (`n
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from models import arrival_kernel as ak
@@ -160,7 +161,8 @@ class Acquisition(Module):
         tkeys, traits, share_cum, hist = self._constants(sim)
         dks = day_keys(sim.seed_key, self._first, day)
         S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
-        if sl.stop - sl.start <= 16 * ak.PARALLEL_CHUNK:     # a day's inflow: one call
+        if sl.stop - sl.start <= 2 * ak.PARALLEL_CHUNK or numba.get_num_threads() == 1:
+            # few arrivals, or one thread: one call does it all
             ak.arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M,
                       traits, has_need, share_cum, hist, f.arrival_acc, f.arrival_coh,
                       f.counts, f.cohort_size)

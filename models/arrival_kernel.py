@@ -185,7 +185,7 @@ def apply_profiles(lo, hi, day, keys, profile_of, profiles, S, M, traits):
         _place(i, k, keys, day, count, -1 - int(idle), alive, S, dem_tab, par)
 
 
-PARALLEL_CHUNK = 1024
+PARALLEL_CHUNK = 256     # customers: a day's inflow of a large base spans several
 
 
 @njit(cache=True, parallel=True)
