@@ -1,4 +1,4 @@
-"""The `snowball` command line: presets, run, economics, bench, schema, app.
+"""The `snowball` command line: presets, run, economics, calibrate, sweep, bench, schema, app.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -13,8 +13,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.calibrate import calibrate as calibrate_command
+from apps.economics_cli import economics
 from apps.json_doc import dumps
 from apps.results_folder import check_target, previous_run
+from apps.sweep.cli import sweep
 from scenarios.errors import InputError
 from scenarios.yaml_source import load, preset_names, read_text
 
@@ -23,6 +26,7 @@ PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a prog
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Snowball: simulate a customer base under CRM strategies.")
+app.add_typer(sweep, name="sweep")
 err = Console(stderr=True)
 
 
@@ -95,7 +99,7 @@ def run(
         folder = _results_folder(out, force)
         load(*read_text(scenario))    # size, kind and YAML limits, before the heavy imports
     from apps.job import Job
-    from apps.tables import mechanics_tables, summary_tables
+    from apps.tables import economic_model_table, mechanics_tables, summary_tables
 
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
@@ -107,8 +111,10 @@ def run(
         print(dumps(document, indent=2))
     else:
         console = Console()
-        for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
-            console.print(table)
+        for table in [*summary_tables(document, console.width), *mechanics_tables(document),
+                      economic_model_table(document)]:
+            if table is not None:
+                console.print(table)
         if folder is not None:
             Console().print(f"results written to {folder}/")
 
@@ -204,9 +210,19 @@ def bench(
     job_customers: int = typer.Option(100_000, help="customers of the timed job"),
     job_years: float = typer.Option(3.0, help="years of the timed job"),
     job_reps: int = typer.Option(10, help="replications of the timed job"),
+    threads: Optional[str] = typer.Option(None, help="also the thread table: these numba "
+                                          "thread counts (comma-separated), each measured "
+                                          "in a process of its own"),
+    peer: Optional[str] = typer.Option(None, help="with --threads: a command running "
+                                       "another implementation of the benchmark model, "
+                                       "timed beside the engine (it gets --customers, "
+                                       "--days, --seed and prints a JSON line with "
+                                       "customer_days_per_s)"),
+    rounds: int = typer.Option(3, help="with --threads: alternating rounds, best kept"),
 ) -> None:
     """Time the engine on the bench_funnel model (or a whole job) and print JSON."""
     from apps.bench.run import job_benchmark, run_benchmark
+    from apps.bench.threads import parse_thread_counts
 
     try:
         counts = [int(s) for s in sizes.split(",")]
@@ -216,6 +232,8 @@ def bench(
         fail(f"--sizes: each size must be within 1000..50000000 (got {sizes})")
     if not 1 <= days <= 3650:
         fail(f"--days must be within 1..3650 (got {days})")
+    with user_errors():
+        thread_counts = parse_thread_counts(threads, peer, rounds)
     if out is not None:
         if out.is_dir():
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
@@ -229,7 +247,8 @@ def bench(
         with user_errors():
             report = job_benchmark(job, job_customers, job_years, job_reps)
     else:
-        report = run_benchmark(counts, days, reference)
+        with user_errors():
+            report = run_benchmark(counts, days, reference, thread_counts, peer, rounds)
     text = dumps(report, indent=2)
     if out is not None:
         try:
@@ -241,8 +260,7 @@ def bench(
     print(text)
 
 
-from apps.economics_cli import economics  # noqa: E402
-
+app.command()(calibrate_command)
 app.command()(economics)
 
 from apps.app.serve import app as serve_app  # noqa: E402

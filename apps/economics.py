@@ -98,3 +98,31 @@ def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict
             "retention_rate": float(base.retention[0]), "leverage": leverage,
             "translated": translated(sc), "simulator_only": simulator_only(sc),
             "step_days": model.dt}
+
+
+def is_lever_strategy(name: str, strategy) -> bool:
+    """The baseline, or a strategy that overrides `levers.*` only."""
+    return name == "baseline" or bool(strategy.overrides) and all(
+        k.startswith("levers.") for k in strategy.overrides)
+
+
+BESIDE = (("revenue", "revenue"), ("gross_margin", "gross_margin"),
+          ("active_customers_end", "active_end"))
+
+
+def beside_simulator(sc, stats: dict) -> dict:
+    """The economic model's revenue and gross margin over the run's horizon and active
+    customers at its end, beside the simulator's mean (`stats`: a strategy's reduced
+    metrics) and their ratio model / simulator."""
+    from models.econ_mechanics import simulator_only
+    from models.econ_model import Model
+
+    horizon = Model(sc, max(1, -(-sc.horizon_days // YEAR))).project().horizon
+    out = {}
+    for metric, key in BESIDE:
+        model = float(horizon[key][0])
+        sim = (stats.get(metric) or {}).get("mean")
+        out[metric] = {"model": model, "simulator": sim,
+                       "ratio": model / sim if sim else None}
+    out["simulator_only"] = simulator_only(sc)
+    return out

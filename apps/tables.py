@@ -132,15 +132,15 @@ def economics_tables(doc: dict) -> list[Table]:
     for col in ("year", "revenue", "gross margin", "active at end", "alive at end"):
         years.add_column(col, justify="right")
     for y in doc["years"]:
-        years.add_row(str(y["year"]), _num(y["revenue"], "n"), _num(y["gross_margin"], "n"),
-                      _num(y["active_customers"], "n"), _num(y["alive_customers"], "n"))
+        years.add_row(str(y["year"]), plain(y["revenue"], "n"), plain(y["gross_margin"], "n"),
+                      plain(y["active_customers"], "n"), plain(y["alive_customers"], "n"))
     lev = Table(title="Leverage: one step of each lever, over the horizon")
     for col in ("lever", "Δ revenue", "Δ revenue %", "Δ margin %", "last year %",
                 "simulator override"):
         lev.add_column(col, justify="left" if col in ("lever", "simulator override")
                        else "right")
     for r in doc["leverage"]:
-        lev.add_row(r["step"], _num(r["revenue_change"], "n"),
+        lev.add_row(r["step"], plain(r["revenue_change"], "n"),
                     f"{r['revenue_change_pct']:+.1f}%", f"{r['gross_margin_change_pct']:+.1f}%",
                     f"{r['last_year_revenue_change_pct']:+.1f}%",
                     ", ".join(f"{k}: {v:.4g}" for k, v in r["override"].items()))
@@ -152,3 +152,24 @@ def economics_tables(doc: dict) -> list[Table]:
         notes.add_row("simulator only (not in these figures): "
                       + ", ".join(doc["simulator_only"]))
     return [years, lev, notes]
+
+
+def economic_model_table(doc: dict) -> Table | None:
+    """The economic model beside the simulator for the strategies that have it."""
+    names = [n for n, st in doc["strategies"].items() if "economic_model" in st]
+    if not names:
+        return None
+    t = Table(title="Economic model (instant) vs simulator (mean)")
+    for col in ("strategy", "metric", "model", "simulator", "model / simulator"):
+        t.add_column(col, justify="left" if col in ("strategy", "metric") else "right")
+    for n in names:
+        em = doc["strategies"][n]["economic_model"]
+        for metric, label in (("revenue", "Revenue"), ("gross_margin", "Gross margin"),
+                              ("active_customers_end", "Active at end")):
+            row = em[metric]
+            t.add_row(n, label, plain(row["model"], "n"),
+                      "-" if row["simulator"] is None else plain(row["simulator"], "n"),
+                      "-" if row["ratio"] is None else f"{row['ratio']:.3f}")
+        if em["simulator_only"]:
+            t.add_row(n, "[dim]simulator only[/]", ", ".join(em["simulator_only"]), "", "")
+    return t

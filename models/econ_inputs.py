@@ -19,7 +19,7 @@ from models.stages import (
     stage_table)
 
 DAYS_PER_YEAR = 365
-N_RATE, N_DROP = 8, 4            # classes of the purchase rate and of the dropout
+N_RATE, N_DROP = 8, 3            # classes of the purchase rate and of the dropout
 SAMPLES = 128                    # quasi-random histories per stage of the day-0 base
 HISTORY = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
 
@@ -36,10 +36,10 @@ def mean_check(spend) -> float:
 
 def step_days(sc) -> int:
     """Days per step: about a sixth of the lapse threshold (so silence is resolved
-    finely where it matters), a week for most shops, at most four weeks; never more than
-    a contract period or half a complementary window."""
+    finely where it matters), from a week to four weeks; never more than a contract
+    period or half a complementary window."""
     d = sc.behaviour.demand
-    dt = min(28, max(1, sc.funnel.lapsed_after_days // 6))
+    dt = min(28, max(7, sc.funnel.lapsed_after_days // 6))
     if d.contractual is not None and d.contractual.share > 0:
         dt = min(dt, d.contractual.period_days)
     if d.complementary is not None and d.complementary.share > 0:

@@ -50,23 +50,15 @@ class RFM(Module):
         n = c.n
         if n == 0:
             return
-        step = max(1, n // SAMPLE)
-        recency, frequency = _sample(n, step, day, c.last, c.purchases)
-        if recency.size == 0:
+        r_edges, f_edges = np.empty(4), np.empty(4)
+        if not _edges(n, max(1, n // SAMPLE), day, c.last, c.purchases, r_edges, f_edges):
             return
-        r_edges = np.quantile(recency, [0.2, 0.4, 0.6, 0.8])
-        f_edges = np.quantile(frequency, [0.2, 0.4, 0.6, 0.8])
         chunks = (n + CHUNK - 1) // CHUNK
         grid = np.zeros((chunks, 5, 5), dtype=np.int64)
         money = np.zeros((chunks, 5, 5), dtype=np.float64)
         _score(n, day, c.last, c.purchases, c.revenue, r_edges, f_edges, grid, money)
         m = month_of(day)
-        self.grid[m] = grid.sum(axis=0)
-        money = money.sum(axis=0)
-        for seg in range(len(SEGMENTS)):
-            cells = _MAP == seg
-            self.segments[m, seg] = self.grid[m][cells].sum()
-            self.revenue[m, seg] = money[cells].sum()
+        _tally(grid, money, _MAP, self.grid[m], self.segments[m], self.revenue[m])
 
 
 def customer_segments(c, day: int) -> np.ndarray:
@@ -74,10 +66,9 @@ def customer_segments(c, day: int) -> np.ndarray:
     by the same quintile scoring as the monthly snapshot."""
     n = c.n
     out = np.full(n, -1, dtype=np.int8)
-    recency, frequency = _sample(n, max(1, n // SAMPLE), day, c.last, c.purchases)
-    if recency.size:
-        _segment_of(n, day, c.last, c.purchases, np.quantile(recency, [0.2, 0.4, 0.6, 0.8]),
-                    np.quantile(frequency, [0.2, 0.4, 0.6, 0.8]), _MAP, out)
+    r_edges, f_edges = np.empty(4), np.empty(4)
+    if _edges(n, max(1, n // SAMPLE), day, c.last, c.purchases, r_edges, f_edges):
+        _segment_of(n, day, c.last, c.purchases, r_edges, f_edges, _MAP, out)
     return out
 
 
@@ -93,8 +84,8 @@ def _segment_of(n, day, last, purchases, r_edges, f_edges, seg_map, out):
 @njit(cache=True)
 def _sample(n, step, day, last, purchases):
     """Recency (days) and frequency of every `step`-th buyer."""
-    r = np.empty(n // step + 1, dtype=np.float64)
-    f = np.empty(n // step + 1, dtype=np.float64)
+    r = np.empty(n // step + 1, dtype=np.int64)
+    f = np.empty(n // step + 1, dtype=np.int64)
     m = 0
     for i in range(0, n, step):
         if purchases[i] > 0 and last[i] != NEVER:
@@ -102,6 +93,50 @@ def _sample(n, step, day, last, purchases):
             f[m] = purchases[i]
             m += 1
     return r[:m], f[:m]
+
+
+@njit(cache=True)
+def _edges(n, step, day, last, purchases, r_edges, f_edges):
+    """Quintile edges of the sampled buyers' recency and frequency; False: no buyer."""
+    recency, frequency = _sample(n, step, day, last, purchases)
+    if recency.size == 0:
+        return False
+    quintile_edges(recency, r_edges)
+    quintile_edges(frequency, f_edges)
+    return True
+
+
+QUINTILES = np.array([0.2, 0.4, 0.6, 0.8])
+COUNTING_RANGE = 1 << 22      # wider ranges of values are sorted instead
+
+
+@njit(cache=True)
+def quintile_edges(values, out):
+    """np.quantile(values, QUINTILES) of integer values, bit for bit (numpy's 'linear'
+    method: the same order statistics, the same interpolation), by counting: a pass
+    over the values instead of two partitions of a float copy."""
+    m = values.size
+    lo, hi = values.min(), values.max()
+    if hi - lo < COUNTING_RANGE:
+        cum = np.zeros(hi - lo + 1, dtype=np.int64)
+        for v in values:
+            cum[v - lo] += 1
+        for j in range(1, cum.size):
+            cum[j] += cum[j - 1]
+    else:
+        ordered = np.sort(values)
+    for q in range(QUINTILES.size):
+        virtual = (m - 1) * QUINTILES[q]
+        below = m - 1 if virtual >= m - 1 else int(np.floor(virtual))
+        above = m - 1 if virtual >= m - 1 else below + 1
+        gamma = virtual - below if virtual < m - 1 else virtual + 1.0
+        if hi - lo < COUNTING_RANGE:     # k-th smallest: first value counting past k
+            a = float(lo + np.searchsorted(cum, below, side="right"))
+            b = float(lo + np.searchsorted(cum, above, side="right"))
+        else:
+            a, b = float(ordered[below]), float(ordered[above])
+        diff = b - a
+        out[q] = b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 @njit(cache=True, inline="always")
@@ -115,6 +150,28 @@ def _cell(idle, purchases, r0, r1, r2, r3, f0, f1, f2, f3):
     """(R, F) scores 0-4 of a buyer: recent is high, frequent is high (scalar edges: an
     inlined helper taking arrays would pay reference counting per customer)."""
     return 4 - _quintile(idle, r0, r1, r2, r3), _quintile(purchases, f0, f1, f2, f3)
+
+
+@njit(cache=True)
+def _tally(grid, money, seg_map, grid_out, segments_out, revenue_out):
+    """The chunks' cells summed in chunk order, then each segment's cells in row-major
+    order: the sums numpy's `sum(axis=0)` and `[cells].sum()` give (fewer than 8 terms
+    are added one after the other), without a dozen small numpy calls."""
+    total = np.zeros((5, 5))
+    for c in range(grid.shape[0]):
+        for r in range(5):
+            for f in range(5):
+                grid_out[r, f] = grid_out[r, f] + grid[c, r, f] if c else grid[c, r, f]
+                total[r, f] += money[c, r, f]
+    for seg in range(segments_out.size):
+        count, value = 0.0, 0.0
+        for r in range(5):
+            for f in range(5):
+                if seg_map[r, f] == seg:
+                    count += grid_out[r, f]
+                    value += total[r, f]
+        segments_out[seg] = count
+        revenue_out[seg] = value
 
 
 @njit(cache=True, parallel=True)

@@ -80,6 +80,9 @@ def acquisition_plan(sc: Scenario) -> AcquisitionPlan:
         paid_share=sc.acquisition.paid_share,
         cac=sc.acquisition.cac,
         arrive_as_buyers=sc.acquisition.arrive_as == "new",
+        profiles=None if sc.base.profiles is None else
+        np.array([row[:3] for row in sc.base.profiles], dtype=np.float64),
+        profile_customers=tuple(row[3] for row in sc.base.profiles or ()),
     )
 
 

@@ -19,7 +19,7 @@ from sim.calendar import Calendar
 from sim.customers import Customers
 from sim.results import Results
 from sim.streams import mix
-from sim.threads import prefer_short_spin
+from sim.threads import ThreadsFor, prefer_short_spin
 
 _SEED_SALT = np.uint64(0x5851F42D4C957F2D)
 PHASES = ("arrive", "prepare", "act", "resolve", "record")
@@ -65,14 +65,17 @@ class Sim:
     def run(self, on_day=None) -> Results:
         """Simulate every day; `on_day(day)` is called after each (for progress)."""
         self.init()
-        for day in range(self.days):
-            self.day = day
-            self.calendar.advance_to(day)
-            for modules in self._by_phase:
-                for m in modules:
-                    m.step(self, day)
-            if on_day is not None:
-                on_day(day)
+        customers = self.customers
+        with ThreadsFor() as threads:
+            for day in range(self.days):
+                threads.fit(customers.capacity)
+                self.day = day
+                self.calendar.advance_to(day)
+                for modules in self._by_phase:
+                    for m in modules:
+                        m.step(self, day)
+                if on_day is not None:
+                    on_day(day)
         for m in self.modules:
             m.finalize(self)
         self.results.finalize()

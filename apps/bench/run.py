@@ -61,27 +61,32 @@ def peak_bytes(customers: int, days: int) -> int:
 
 
 def _timed_run(sc) -> tuple:
-    """(sim, results, wall seconds, day-loop seconds) of one run."""
+    """(sim, results, wall seconds, day-loop seconds, seconds outside the days) of one
+    run; the day loop starts after day 0 (which creates the base) and ends with the last
+    day, so building, initialising and finalising the run fall outside it."""
     t0 = time.perf_counter()
     sim = make_sim(sc, SEED)
     sim.init()
-    t_loop = {}
+    marks = {}
 
     def on_day(day):
         if day == 0:
-            t_loop["start"] = time.perf_counter()
+            marks["start"] = time.perf_counter()
+        if day == sim.days - 1:
+            marks["end"] = time.perf_counter()
 
+    t_built = time.perf_counter()
     results = sim.run(on_day)
     t1 = time.perf_counter()
-    return sim, results, t1 - t0, t1 - t_loop["start"]
+    return sim, results, t1 - t0, t1 - marks["start"], (t_built - t0) + (t1 - marks["end"])
 
 
-def engine_run(customers: int, days: int, repeats: int = 3) -> dict:
+def engine_run(customers: int, days: int, repeats: int = 3, memory: bool = True) -> dict:
     """Best of `repeats` identical runs (same seed, same work): the machine is shared,
     and the fastest run is the one least disturbed by others."""
     sc = _bench_scenario(customers, days)
     runs = [_timed_run(sc) for _ in range(repeats)]
-    sim, results, wall, loop_s = min(runs, key=lambda r: r[2])
+    sim, results, wall, loop_s, _ = min(runs, key=lambda r: r[2])
     work = customer_days(customers, days)
     loop_work = work - customers - customers // 365  # day 0 counts as build time
     funnel = sim.module("funnel")
@@ -99,12 +104,50 @@ def engine_run(customers: int, days: int, repeats: int = 3) -> dict:
         "customer_days_per_s": work / wall,
         "day_loop_s": round(loop_s, 4),
         "day_loop_customer_days_per_s": loop_work / loop_s,
-        "peak_bytes_per_customer": peak_bytes(customers, days) / created,
+        "peak_bytes_per_customer": peak_bytes(customers, days) / created if memory else None,
         "state_bytes_per_customer": sim.customers.bytes_per_customer,
         "total_revenue": float(results["cum_revenue"][-1]),
         "mean_daily_revenue": float(results["new_revenue"].mean()),
         "not_churned_end": int(alive.sum()),
         "stage_counts_end": stages,
+    }
+
+
+SMALL_RUN = 10_000     # customers of the small run whose fixed costs are reported
+
+
+def _best_small(customers: int, days: int, repeats: int) -> tuple:
+    runs = [_timed_run(_bench_scenario(customers, days)) for _ in range(repeats)]
+    _, _, wall, _, outside = min(runs, key=lambda r: r[2])
+    return wall, outside
+
+
+def small_run(days: int, large_customer_days_per_s: float, repeats: int = 5) -> dict:
+    """Fixed costs of a small run, in process and warm (best of `repeats`).
+
+    A run's time is a fixed part plus a part per customer-day; both sizes here fit in
+    the caches, so they share the cost per customer-day, and twice the half-size run's
+    time less the full run's is the fixed part. The fixed part per run is what falls
+    outside the days (build, init, finalize); the rest, spread over the days, is the
+    fixed cost per simulated day (Python, the calendar, kernel calls)."""
+    wall, outside = _best_small(SMALL_RUN, days, repeats)
+    half_wall, _ = _best_small(SMALL_RUN // 2, days, repeats)
+    work = customer_days(SMALL_RUN, days)
+    fixed = 2 * half_wall - wall
+    return {
+        "customers_initial": SMALL_RUN,
+        "days": days,
+        "customer_days": int(work),
+        "repeats": repeats,
+        "wall_s": round(wall, 5),
+        "customer_days_per_s": work / wall,
+        "vs_large_run_throughput": work / wall / large_customer_days_per_s,
+        "large_run_customer_days_per_s": large_customer_days_per_s,
+        "half_size_wall_s": round(half_wall, 5),
+        "fixed_s": round(fixed, 5),
+        "fixed_share_of_wall": round(fixed / wall, 4),
+        "fixed_per_run_s": round(outside, 6),
+        "fixed_per_day_s": round((fixed - outside) / days, 8),
     }
 
 
@@ -119,7 +162,14 @@ def reference_run(customers: int, days: int) -> dict:
     }
 
 
-def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
+def run_benchmark(sizes: list[int], days: int, reference: bool = True,
+                  threads: list[int] | None = None, peer: str | None = None,
+                  rounds: int = 3) -> dict:
+    """The in-process runs at each size, the small run's fixed costs against the largest
+    size's throughput and, with `threads`, the thread table (engine and `peer`)."""
+    if peer:
+        from apps.bench.threads import check_peer
+        check_peer(peer, SEED)
     report = {
         "benchmark": "bench_funnel",
         "spec": "loyalty-funnel benchmark model v1",
@@ -128,7 +178,8 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
         "machine": {"cpu": platform.processor() or platform.machine(),
                     "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
                     "python": platform.python_version(), "numba": numba.__version__,
-                    "numpy": np.__version__},
+                    "numpy": np.__version__,
+                    "load_average_at_start": list(os.getloadavg())},
         "compile": compile_times(),
         "runs": [],
     }
@@ -140,6 +191,12 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True) -> dict:
             row["speedup_vs_numpy"] = (row["engine"]["customer_days_per_s"]
                                        / row["numpy_reference"]["customer_days_per_s"])
         report["runs"].append(row)
+    largest = max(report["runs"], key=lambda row: row["engine"]["customers_initial"])
+    report["small_run"] = small_run(days, largest["engine"]["customer_days_per_s"])
+    if threads:
+        from apps.bench.threads import thread_table
+        report["threads"] = thread_table(threads, sizes, days, peer, rounds, SEED)
+    report["machine"]["load_average_at_end"] = list(os.getloadavg())
     return report
 
 
