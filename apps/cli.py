@@ -1,4 +1,4 @@
-"""The `snowball` command line: presets, run, economics, calibrate, sweep, bench, schema.
+"""The `snowball` command line: presets, run, economics, calibrate, sweep, bench, schema, app.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -262,6 +262,10 @@ def bench(
 
 app.command()(calibrate_command)
 app.command()(economics)
+
+from apps.app.serve import app as serve_app  # noqa: E402
+
+app.command("app")(serve_app)
 
 
 @app.command()

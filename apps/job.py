@@ -18,7 +18,7 @@ from models.metrics import summarize
 from scenarios.build import make_sim
 from scenarios.errors import InputError
 from scenarios.loader import ScenarioFile, scenario_id
-from sim.ensemble import BAND, Ensemble, EnsembleResult, Run, available_memory
+from sim.ensemble import BAND, Ensemble, EnsembleResult, Run, available_memory, rep_seed
 
 BYTES_PER_CUSTOMER_BUDGET = 100
 
@@ -108,14 +108,28 @@ class Job:
         return (sc.base.customers * days + sc.acquisition.inflow_per_day * days * days / 2) \
             * (len(self.strategies) + len(self.twins)) * self.reps
 
-    def run(self, on_day=None) -> JobResult:
-        """Every strategy and twin, replication by replication under the same seeds."""
+    def _ensemble(self, names: list[str], reps: int, seed: int, workers=None) -> Ensemble:
         rate = self.scenario.economics.discount_rate_per_year
         scenarios = {**self.twins, **self.resolved}
-        ensemble = Ensemble(lambda s, seed: make_sim(scenarios[s], seed),
-                            lambda sim: summarize(sim, rate), [*self.strategies, *self.twins],
-                            self.reps, self.seed)
-        runs = ensemble.run(on_day).runs
+        return Ensemble(lambda s, seed: make_sim(scenarios[s], seed),
+                        lambda sim: summarize(sim, rate), names, reps, seed, workers)
+
+    def run(self, on_day=None) -> JobResult:
+        """Every strategy and twin, replication by replication under the same seeds."""
+        names = [*self.strategies, *self.twins]
+        runs = self._ensemble(names, self.reps, self.seed).run(on_day).runs
+        return self.collect(runs)
+
+    def run_one(self, name: str, rep: int) -> Run:
+        """Replication `rep` of one strategy or twin, here and now, exactly as `run`
+        computes it (the same seed): lets a front end stream a job run by run."""
+        ensemble = self._ensemble([name], 1, rep_seed(self.seed, rep), workers=1)
+        run = ensemble.run().runs[0]
+        run.rep = rep
+        return run
+
+    def collect(self, runs: list[Run]) -> JobResult:
+        """Runs (in any order) as the job's result: the strategies' runs apart from the twins'."""
         return JobResult([r for r in runs if r.strategy in self.resolved],
                          [r for r in runs if r.strategy not in self.resolved])
 

@@ -1,0 +1,48 @@
+"""Where the CRM money goes (by mechanic and by channel), measured uplift against
+control groups, and the per-mechanic split when it is asked for."""
+
+import hvplot.pandas  # noqa: F401  (registers .hvplot)
+import panel as pn
+
+from apps.app import frames
+from apps.app.views.base import ResultView
+from models.mechanics import discover
+
+
+class Costs(ResultView):
+    title = "CRM cost over the run by mechanic and by channel"
+
+    def frame(self):
+        channels = list(self.store.job.scenario.channels)
+        return frames.costs(self.store.result(), sorted(discover()), channels)
+
+    def figure(self, frame):
+        plots = [part.hvplot.bar(x="name", y="cost", by="strategy", title=f"by {by}",
+                                 rot=30, responsive=True, height=300)
+                 for by, part in frame.groupby("by", sort=False)]
+        out = plots[0]
+        for p in plots[1:]:
+            out = out + p
+        return out
+
+
+class Uplift(ResultView):
+    title = "Uplift measured against control groups (revenue per treated customer, 90% interval)"
+    needs_document = True
+
+    def frame(self):
+        return frames.uplift(self.store.document())
+
+    def figure(self, frame):
+        return pn.widgets.Tabulator(frame, disabled=True, show_index=False)
+
+
+class ByMechanic(ResultView):
+    title = "Which mechanic pays (leave-one-out split of each strategy)"
+    needs_document = True
+
+    def frame(self):
+        return frames.by_mechanic(self.store.document())
+
+    def figure(self, frame):
+        return pn.widgets.Tabulator(frame.round(2), disabled=True, show_index=False)

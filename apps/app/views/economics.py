@@ -1,0 +1,114 @@
+"""The economic model beside the simulator: the closed-form projection of the same
+scenario (instant, redrawn whenever a parameter moves) and its leverage table, next to
+what the simulator reports once its runs are in."""
+
+import asyncio
+
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from apps.app.state import AppState
+from apps.app.store import ResultsStore
+from scenarios.errors import InputError
+
+YEAR = 365
+
+
+def simulator_years(result, strategy: str) -> pd.DataFrame:
+    """year, simulator_revenue, simulator_active (year end), mean over replications."""
+    d = result.daily()
+    d = d.loc[d["strategy"] == strategy, ["rep", "day", "new_revenue", "n_active"]]
+    if d.empty:
+        return pd.DataFrame(columns=["year", "simulator_revenue", "simulator_active"])
+    year = d["day"] // YEAR + 1
+    per_rep = d.assign(year=year).groupby(["rep", "year"]).agg(
+        simulator_revenue=("new_revenue", "sum"), simulator_active=("n_active", "last"))
+    full = per_rep.reset_index().groupby("year", as_index=False).mean()
+    days = d.groupby(year)["day"].nunique()
+    return full[full["year"].map(days) == YEAR].drop(columns="rep")
+
+
+def side_by_side(document: dict, simulated: pd.DataFrame | None) -> pd.DataFrame:
+    """The model's years with the simulator's beside them (where it has whole years)."""
+    model = pd.DataFrame(document["years"])[["year", "revenue", "gross_margin",
+                                             "active_customers"]]
+    model = model.rename(columns={"revenue": "model_revenue",
+                                  "gross_margin": "model_gross_margin",
+                                  "active_customers": "model_active"})
+    if simulated is None or simulated.empty:
+        return model
+    return model.merge(simulated, on="year", how="left")
+
+
+class EconomicsView(Viewer):
+    """Recomputed off the UI thread on every change of the scenario or its parameters;
+    the newest request wins."""
+
+    state = param.ClassSelector(class_=AppState)
+    store = param.ClassSelector(class_=ResultsStore)
+    strategy = param.String("baseline")
+    document = param.Dict(default=None, allow_None=True)
+    error = param.String("")
+    seconds = param.Number(0.0, doc="time the model took for the shown numbers")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._asked = 0
+
+    async def update(self, *events) -> None:
+        self._asked += 1
+        asked = self._asked
+        request = self.state.request()
+        if request is None:
+            return
+        strategy = self.strategy if self.strategy in request.strategies else "baseline"
+        years = max(1, round(request.days / YEAR))
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        try:
+            document = await asyncio.to_thread(_compute, request, strategy, years)
+        except InputError as e:
+            self.error = e.message
+            return
+        if asked == self._asked:
+            self.param.update(document=document, error="", seconds=loop.time() - t0)
+
+    def tables(self, document, version=0):
+        if document is None:
+            return pn.pane.Markdown("*the economic model: computing ...*")
+        result = self.store.result()
+        simulated = None if result is None else simulator_years(result, document["strategy"])
+        years = side_by_side(document, simulated)
+        leverage = pd.DataFrame(document["leverage"])[["step", "revenue_change",
+                                                       "revenue_change_pct"]]
+        return pn.Column(
+            f"**{document['scenario']}, strategy {document['strategy']}**: the model's "
+            f"yearly figures beside the simulator's (mean over its replications)",
+            pn.widgets.Tabulator(years.round(1), disabled=True, show_index=False,
+                                 css_classes=["economics-years"]),
+            "**What one step of each lever does** (revenue over the horizon)",
+            pn.widgets.Tabulator(leverage.round(2), disabled=True, show_index=False,
+                                 css_classes=["economics-leverage"]),
+            "Only the simulator can show: " + ", ".join(document["simulator_only"] or ["-"]))
+
+    def __panel__(self):
+        strategies = pn.widgets.Select(name="strategy", value=self.strategy,
+                                       options=list(self.state.strategies) or ["baseline"])
+        self.state.param.watch(lambda e: setattr(strategies, "options", list(e.new)),
+                               "strategies")
+        strategies.link(self, value="strategy")
+        self.param.watch(self.update, "strategy")
+        error = pn.pane.Alert(alert_type="danger", visible=False)
+        self.param.watch(lambda e: error.param.update(object=e.new, visible=bool(e.new)),
+                         "error")
+        return pn.Column("### The economic model", strategies, error,
+                         pn.bind(self.tables, self.param.document, self.store.param.version),
+                         sizing_mode="stretch_width")
+
+
+def _compute(request, strategy: str, years: int) -> dict:
+    from apps.economics import economics_document
+
+    return economics_document(request.scenario_file(), strategy, years)

@@ -1,0 +1,119 @@
+"""Every view renders, and the frames behind the charts hold what the runs hold."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import panel as pn
+import pytest
+import yaml
+
+from apps.app import downloads, frames
+from apps.app.views.economics import side_by_side, simulator_years
+from scenarios.loader import ScenarioFile, scenario_id
+
+from conftest import STRATEGIES
+
+VIEWS = ["kpis", "money", "stages", "cake", "ltv", "funnel", "rfm", "costs", "by_mechanic"]
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_every_view_renders_its_frame(computed, name):
+    view = computed.views[name]
+    frame = view.frame()
+    assert not frame.empty
+    assert pn.panel(view.render()).get_root() is not None
+
+
+def test_money_bands_hold_the_mean_and_add_up_to_the_runs(computed):
+    money = frames.monthly_money(computed.store.result())
+    assert (money["lo"] <= money["mean"] + 1e-9).all()
+    assert (money["mean"] <= money["hi"] + 1e-9).all()
+    revenue = money[(money["metric"] == "revenue")].groupby("strategy")["mean"].sum()
+    doc = computed.store.document()["strategies"]
+    for s in STRATEGIES:    # months partition the days: the sum is the run's revenue
+        assert revenue[s] == pytest.approx(doc[s]["revenue"]["mean"], rel=1e-9)
+
+
+def test_layer_cake_and_funnel_match_the_totals(computed):
+    result = computed.store.result()
+    doc = computed.store.document()["strategies"]
+    cake = frames.layer_cake(result).groupby("strategy")["revenue"].sum()
+    funnel = frames.funnel(result).set_index(["strategy", "step"])["customers"]
+    stages = frames.stages(result)
+    last = stages[stages["month"] == stages["month"].max()]
+    for s in STRATEGIES:
+        assert cake[s] == pytest.approx(doc[s]["revenue"]["mean"], rel=1e-9)
+        assert funnel[(s, "churned (premature)")] == doc[s]["churned_premature"]["mean"]
+        assert funnel[(s, "churned (natural)")] == doc[s]["churned_natural"]["mean"]
+        active = last[(last["strategy"] == s) & last["stage"].isin(
+            ["new", "repeat", "loyal", "won_back"])]["customers"].sum()
+        assert active == pytest.approx(doc[s]["active_customers_end"]["mean"])
+
+
+def test_kpi_cards_show_the_difference_to_the_baseline(computed):
+    cards = frames.kpi_cards(computed.store.document()).set_index(["strategy", "label"])
+    doc = computed.store.document()["strategies"]
+    vs = doc["retention_plus"]["vs_baseline"]
+    assert cards.loc[("retention_plus", "Revenue"), "vs_baseline"] == \
+        vs["incremental_revenue"]["mean"]
+    equity = {s: doc[s]["customer_equity"]["mean"] for s in ("baseline", "retention_plus")}
+    assert cards.loc[("retention_plus", "Customer equity"), "vs_baseline"] == pytest.approx(
+        equity["retention_plus"] - equity["baseline"])
+    assert np.isnan(cards.loc[("baseline", "Revenue"), "vs_baseline"])
+    assert set(cards.index.get_level_values("label")) == {c[0] for c in frames.KPI_CARDS}
+
+
+def test_costs_by_mechanic_and_channel(computed):
+    costs = computed.views["costs"].frame()
+    crm = costs[(costs["strategy"] == "crm_programme") & (costs["by"] == "mechanic")]
+    assert {"replenishment", "experience", "email_campaign"} <= set(crm["name"])
+    channel = costs[(costs["strategy"] == "crm_programme") & (costs["by"] == "channel")]
+    total = computed.store.document()["strategies"]["crm_programme"]["crm_cost"]["mean"]
+    assert crm["cost"].sum() == pytest.approx(total, rel=1e-9)   # every cost has a mechanic
+    # channels carry the messages only, not budgets (experience) or coupons (win-back)
+    assert 0 < channel["cost"].sum() < total - crm.set_index("name").loc["experience", "cost"]
+
+
+def test_by_mechanic_on_demand(computed):
+    split = frames.by_mechanic(computed.store.document())
+    assert set(split[split["strategy"] == "crm_programme"]["mechanic"]) == {
+        "experience", "replenishment", "welcome_series", "win_back"}
+
+
+def test_downloads(computed, tmp_path):
+    runs = pd.read_csv(io.StringIO(downloads.runs_csv(computed.store).read()))
+    assert {"strategy", "rep", "seed", "revenue", "contribution"} <= set(runs.columns)
+    assert len(runs) == len(STRATEGIES) * 2
+    daily = pd.read_parquet(downloads.daily_parquet(computed.store))
+    assert {"strategy", "rep", "day", "new_revenue"} <= set(daily.columns)
+    request = computed.store.request
+    path = tmp_path / "scenario.yaml"
+    path.write_text(downloads.scenario_yaml(request).read())
+    again = ScenarioFile(str(path))
+    again.adjust(customers=request.customers)
+    assert scenario_id(again.scenario) == scenario_id(request.scenario_file().scenario)
+    assert yaml.safe_load(path.read_text())["horizon_days"] == 182
+    report = downloads.html_report(computed.store.document(),
+                                   [computed.views[k] for k in ("kpis", "money")]).read()
+    assert "<script src=\"http" not in report and "Bokeh" in report
+    assert "retention_plus" in report
+
+
+def test_economic_model_beside_the_simulator(computed):
+    from apps.economics import economics_document
+
+    request = computed.store.request
+    doc = economics_document(request.scenario_file(), "baseline", 1)
+    table = side_by_side(doc, simulator_years(computed.store.result(), "baseline"))
+    assert list(table["year"]) == [1]
+    assert "simulator_revenue" not in table      # half a year simulated: no whole year yet
+    assert table["model_revenue"].iloc[0] == doc["years"][0]["revenue"]
+
+
+def test_the_whole_page_builds(in_thread):
+    from apps.app.layout import SnowballApp
+
+    app = SnowballApp(submit=in_thread, customers=300)
+    page = app.page()
+    assert pn.Column(*page.sidebar, *page.main).get_root() is not None
