@@ -28,6 +28,8 @@ KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi"
 
 @dataclass(frozen=True)
 class ChannelSpec:
+    """A channel's parameters; these defaults are the scenario schema's defaults too."""
+
     optin_share: float = 1.0
     deliverability: float = 1.0
     open_rate: float = 1.0
@@ -36,7 +38,7 @@ class ChannelSpec:
     fatigue_step: float = 0.05
     irrelevant_fatigue_step: float = 0.15
     seats: int | None = None             # limited capacity (call centre): seats x calls
-    calls_per_seat_per_day: float = 0.0
+    calls_per_seat_per_day: float = 60.0   # an 8-hour shift of 8-minute calls
 
     @property
     def daily_capacity(self) -> float | None:

@@ -9,8 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
+from models.channels import CHANNELS, ChannelSpec
 from models.mechanics import mechanics_schema
-from models.stages import STAGES
+from models.stages import NEW, POTENTIAL, STAGES
 from scenarios.traits import Days, Probability, Rate, Spend
 
 
@@ -24,16 +25,16 @@ def _shares_sum_to_one(shares: dict, what: str) -> None:
         raise ValueError(f"{what} shares must add up to 1 (got {total:g})")
 
 
-HISTORY_STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
+HISTORY_STAGES = tuple(s for s in STAGES if s != "won_back")   # a base has no won-back yet
 
 
 class Base(Strict):
     """The customers that exist on day 0, and what their history looks like."""
 
     customers: PositiveInt = Field(description="customers on day 0 (scaled by --customers)")
-    history: dict[Literal["potential", "new", "repeat", "loyal", "lapsed", "churned"],
-                  float] = Field(default_factory=lambda: {"potential": 1.0},
-                                 description="share of the base by CRM stage (adds up to 1)")
+    history: dict[Literal[HISTORY_STAGES], float] = Field(
+        default_factory=lambda: {"potential": 1.0},
+        description="share of the base by CRM stage (adds up to 1)")
     fresh_cohort: bool = Field(False, description="the whole base makes its first purchase "
                                "on day 0 (a trial cohort, as in buy-till-you-die studies)")
     history_days: PositiveInt = Field(730, description="how far back the base's history "
@@ -64,8 +65,8 @@ class Acquisition(Strict):
     paid_share: float = Field(1.0, ge=0, le=1, description="share of arrivals that were "
                               "paid for (0-1); the rest are organic")
     cac: float = Field(0.0, ge=0, description="acquisition cost per paid arrival (currency)")
-    arrive_as: Literal["potential", "new"] = Field("potential", description="leads "
-                                                   "(potential) or first-time buyers (new)")
+    arrive_as: Literal[STAGES[POTENTIAL], STAGES[NEW]] = Field(
+        "potential", description="leads (potential) or first-time buyers (new)")
 
 
 class StageParams(Strict):
@@ -184,29 +185,34 @@ class Economics(Strict):
 
 
 SCALES = {"scales_with_customers": True}
+_CHANNEL = ChannelSpec()     # the defaults, written once beside the channel model
 
 
 class Channel(Strict):
     """A direct channel: who can be reached, what arrives, what a contact costs."""
 
-    optin_share: float = Field(1.0, ge=0, le=1, description="share of customers reachable "
-                               "(opted in) when they arrive (0-1)")
-    deliverability: float = Field(1.0, ge=0, le=1, description="share of sent messages "
-                                  "that arrive (0-1)")
-    open_rate: float = Field(1.0, ge=0, le=1, description="share of delivered messages "
-                             "that are read (0-1)")
-    cost_per_contact: float = Field(0.0, ge=0, description="currency per message sent")
-    unsubscribe_rate: float = Field(0.0, ge=0, le=1, description="chance that a delivered "
-                                    "message makes an untired customer opt out (0-1); "
-                                    "x(1 + 4 fatigue), x3 when irrelevant")
-    fatigue_step: float = Field(0.05, ge=0, le=1, description="fatigue added by a relevant "
-                                "delivered message (fatigue is 0-1)")
-    irrelevant_fatigue_step: float = Field(0.15, ge=0, le=1, description="fatigue added by "
-                                           "an irrelevant delivered message")
-    seats: int | None = Field(None, ge=0, description="limited capacity (the call centre): "
-                              "operators; null: unlimited", json_schema_extra=SCALES)
-    calls_per_seat_per_day: float = Field(60.0, ge=0, description="calls one seat makes a "
-                                          "day; calls beyond seats x this are dropped")
+    optin_share: float = Field(_CHANNEL.optin_share, ge=0, le=1, description="share of "
+                               "customers reachable (opted in) when they arrive (0-1)")
+    deliverability: float = Field(_CHANNEL.deliverability, ge=0, le=1, description="share "
+                                  "of sent messages that arrive (0-1)")
+    open_rate: float = Field(_CHANNEL.open_rate, ge=0, le=1, description="share of "
+                             "delivered messages that are read (0-1)")
+    cost_per_contact: float = Field(_CHANNEL.cost_per_contact, ge=0, description="currency "
+                                    "per message sent")
+    unsubscribe_rate: float = Field(_CHANNEL.unsubscribe_rate, ge=0, le=1, description=""
+                                    "chance that a delivered message makes an untired "
+                                    "customer opt out (0-1); x(1 + 4 fatigue), x3 when "
+                                    "irrelevant")
+    fatigue_step: float = Field(_CHANNEL.fatigue_step, ge=0, le=1, description="fatigue "
+                                "added by a relevant delivered message (fatigue is 0-1)")
+    irrelevant_fatigue_step: float = Field(_CHANNEL.irrelevant_fatigue_step, ge=0, le=1,
+                                           description="fatigue added by an irrelevant "
+                                           "delivered message")
+    seats: int | None = Field(_CHANNEL.seats, ge=0, description="limited capacity (the call "
+                              "centre): operators; null: unlimited", json_schema_extra=SCALES)
+    calls_per_seat_per_day: float = Field(_CHANNEL.calls_per_seat_per_day, ge=0,
+                                          description="calls one seat makes a day; calls "
+                                          "beyond seats x this are dropped")
 
 
 class ContactPolicy(Strict):
@@ -248,7 +254,7 @@ class Scenario(Strict):
     funnel: Funnel = Field(default_factory=Funnel)
     economics: Economics
     levers: Levers = Field(default_factory=Levers)
-    channels: dict[Literal["email", "sms", "push", "messenger", "call_centre"], Channel] = \
+    channels: dict[Literal[CHANNELS], Channel] = \
         Field(default_factory=lambda: {"email": Channel()}, description="direct channels "
               "the mechanics can use")
     contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from models import funnel_kernel as fk
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import STAGES, UPSELL, XSELL
+from models.stages import ACTIVE_STAGE_NAMES, STAGES, UPSELL, XSELL
 
 
 class CrossSellParams(MechanicParams):
@@ -31,7 +31,7 @@ class CrossSellParams(MechanicParams):
     upsell_margin: float = Field(0.35, ge=0, le=1, description="gross margin of the "
                                  "traded-up value (0-1)")
     stages: list[Literal[STAGES]] = Field(
-        default_factory=lambda: ["new", "repeat", "loyal", "won_back"],
+        default_factory=lambda: list(ACTIVE_STAGE_NAMES),
         description="stages whose orders get recommendations")
     cost_per_year: float = Field(0.0, ge=0, description="fixed cost (currency per year, per "
                                  "base.customers; scaled with --customers)",

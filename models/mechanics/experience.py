@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import HAZARD, STAGES
+from models.stages import ACTIVE_STAGE_NAMES, HAZARD, STAGES
 
 
 class ExperienceParams(MechanicParams):
@@ -21,7 +21,7 @@ class ExperienceParams(MechanicParams):
                                    "per base.customers; scaled with --customers)",
                                    json_schema_extra={"scales_with_customers": True})
     stages: list[Literal[STAGES]] = Field(
-        default_factory=lambda: ["new", "repeat", "loyal", "won_back"],
+        default_factory=lambda: list(ACTIVE_STAGE_NAMES),
         description="stages whose customers feel the improvement")
 
 
