@@ -152,7 +152,7 @@ def vs_baseline(result, baseline: str = BASELINE) -> dict[str, dict]:
 
 def strategy_mechanics(strategy, baseline) -> list[str]:
     """Names of the mechanics a resolved strategy brings: enabled in it and not
-    configured identically in the resolved baseline (alphabetical, like the engine)."""
+    configured identically in the resolved baseline (alphabetical)."""
     out = []
     for name in sorted(type(strategy.mechanics).model_fields):
         params = getattr(strategy.mechanics, name)

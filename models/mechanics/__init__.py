@@ -27,6 +27,13 @@ class Mechanic(Module):
 
     phase = "act"
     Params = MechanicParams
+    # Mechanics that send nothing run before the messages (priority 0): a customer's
+    # tier or a friend's arrival is settled before anyone decides whom to contact.
+    priority = 0
+
+    def run_order(self) -> tuple[int, str]:
+        """Where this mechanic runs within its phase: by priority, ties by name."""
+        return (self.priority, self.name)
 
     def __init__(self, params):
         self.params = params
@@ -65,10 +72,10 @@ def mechanics_schema(base: type[BaseModel]) -> type[BaseModel]:
 
 
 def build(mechanics_section) -> list[Mechanic]:
-    """Instantiate the enabled mechanics, in registry (alphabetical) order."""
+    """Instantiate the enabled mechanics in the order they run (`Mechanic.run_order`)."""
     out = []
-    for name, cls in sorted(discover().items()):
+    for name, cls in discover().items():
         params = getattr(mechanics_section, name, None)
         if params is not None and params.enabled:
             out.append(cls(params))
-    return out
+    return sorted(out, key=Mechanic.run_order)

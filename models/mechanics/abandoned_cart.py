@@ -15,11 +15,13 @@ from pydantic import Field
 from models import funnel_kernel as fk
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import CART, STAGES
 
 
 class AbandonedCartParams(MessageParams):
+    # send order: a cart left yesterday: the customer's own moment, and it passes
+    priority: int = priority_field(10)
     cart_conversion: float = Field(0.3, gt=0, le=1, description="share of started carts "
                                    "that are bought without a reminder (0-1]; 1: no cart is "
                                    "left")

@@ -24,13 +24,15 @@ from models import funnel_kernel as fk
 from models import offer_targeting as ot
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.segments import SEGMENTS, customer_segments
 from models.stages import CONTRACTUAL, PICKED, STAGES
 from sim.streams import day_keys, decision
 
 
 class DifferentiatedOfferParams(MessageParams):
+    # send order: a targeted campaign: before the mass one
+    priority: int = priority_field(60)
     discount: float = Field(0.15, ge=0, lt=1, description="share of the list price taken "
                             "off the holder's orders (0-1)")
     response: float = Field(0.02, ge=0, le=1, description="daily probability that a holder "

@@ -1,9 +1,19 @@
-"""What every message-sending mechanic shares: a channel, an offer, a control group.
+"""What every message-sending mechanic shares: a channel, an offer, a control group and
+a priority.
 
 A messaging mechanic decides *who* gets a message *when* (its `rule` and schedule);
 the channel layer does the rest (reachability, delivery, fatigue, caps, costs). An
 offer with an incentive books `offer_cost` for every response (the coupon's value
-times the share of responders who redeem it); `holdout_share` keeps a stable random share of the targets as a control group.
+times the share of responders who redeem it); `holdout_share` keeps a stable random
+share of the targets as a control group.
+
+`priority` orders the sends of a day: lower sends first, so under the weekly contact
+cap a customer's contact goes to the mechanic that matters most. Each mechanic declares
+its default as a CRM team would rank it: triggers tied to the customer's own moment
+(abandoned cart 10, replenishment 20, welcome 30) before win-back (40), review requests
+(50), targeted offers (60) and the mass campaign (70). Equal priorities send in the
+order of the mechanics' names (alphabetical), so the order never depends on how a
+scenario file lists them.
 """
 
 from typing import Literal
@@ -15,7 +25,15 @@ from models.contact_kernel import O_RESPONSES, O_SENT
 from models.mechanics import Mechanic, MechanicParams
 
 
+def priority_field(default: int):
+    """The `priority` field of a messaging mechanic, with its own default."""
+    return Field(default, ge=1, le=1000, description="send order within a day (1-1000): "
+                 "lower sends first, so under the contact cap it gets the customer; equal "
+                 "priorities send in the order of the mechanics' names")
+
+
 class MessageParams(MechanicParams):
+    priority: int = priority_field(100)
     channel: Literal[CHANNELS] = Field("email", description="channel the messages use")
     response_rate: float = Field(0.05, ge=0, le=1, description="response probability of "
                                  "an untired reader (0-1)")
@@ -34,6 +52,10 @@ class MessageMechanic(Mechanic):
     """Base of mechanics that send through a channel; subclasses give `rule()`."""
 
     offer_days = 0     # days a responder holds a personal offer (0: the message has none)
+
+    @property
+    def priority(self) -> int:
+        return self.params.priority
 
     def rule(self) -> Rule:
         raise TypeError(f"{type(self).__name__} must define rule()")

@@ -24,11 +24,13 @@ from pydantic import Field
 from models import funnel_kernel as fk
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import STAGES
 
 
 class ReviewsParams(MessageParams):
+    # send order: a request after a purchase: useful, but no sale rides on it
+    priority: int = priority_field(50)
     days_after_purchase: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [7], min_length=1,
         description="days after a purchase on which a review request goes out (0-1000)")

@@ -9,10 +9,12 @@ from pydantic import Field
 
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 
 
 class WinBackParams(MessageParams):
+    # send order: days of silence: a last chance, before any mass message
+    priority: int = priority_field(40)
     days_since_last_purchase: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [100, 130, 180], min_length=1,
         description="days of silence on which an offer goes out (0-1000); pick values past "
