@@ -36,6 +36,8 @@ customers), so the marginal effects need not add up to the strategy's.
 
 import numpy as np
 
+from models.mechanics import configured
+
 BASELINE = "baseline"
 VS_BASELINE = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
                "incremental_discounts", "incremental_contribution", "romi", "payback_month")
@@ -153,19 +155,14 @@ def vs_baseline(result, baseline: str = BASELINE) -> dict[str, dict]:
 def strategy_mechanics(strategy, baseline) -> list[str]:
     """Names of the mechanics a resolved strategy brings: enabled in it and not
     configured identically in the resolved baseline (alphabetical)."""
-    out = []
-    for name in sorted(type(strategy.mechanics).model_fields):
-        params = getattr(strategy.mechanics, name)
-        if params is not None and params.enabled \
-                and params != getattr(baseline.mechanics, name):
-            out.append(name)
-    return out
+    return sorted(name for name, _, params in configured(strategy.mechanics)
+                  if params.enabled and params != getattr(baseline.mechanics, name, None))
 
 
 def leave_one_out(strategy, mechanic: str, baseline):
     """The strategy's twin: `mechanic` configured as in the baseline, all else alike."""
     mechanics = strategy.mechanics.model_copy(
-        update={mechanic: getattr(baseline.mechanics, mechanic)})
+        update={mechanic: getattr(baseline.mechanics, mechanic, None)})
     return strategy.model_copy(update={"mechanics": mechanics})
 
 

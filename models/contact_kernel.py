@@ -187,7 +187,12 @@ def _sweep(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above
 @njit(cache=True)
 def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule,
                   out):
-    """Contact the selected customers of [lo, hi); counters go to `out`."""
+    """Contact the selected customers of [lo, hi); counters go to `out`.
+
+    `bit`: the channel's opt-in bit; `S`: the customer arrays of `KERNEL_STATES`; `C`:
+    the contact arrays (opt-in, fatigue, last touch, cap tokens) and last the mechanic's
+    own marks of the customers it picked, set to `mbit` (a mechanic without a control
+    group passes 0 and an empty array)."""
     mode, dates, above = sweep_plan(rule, day)
     _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
              dates, above, out)
@@ -198,7 +203,7 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
              dates, above, out):
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
-    optin, fatigue, touch_day, tokens, targeted = C
+    optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
     idx = np.empty(BLOCK, dtype=np.int32)
     hit = np.empty(BLOCK, dtype=np.uint8)
     cap = mech[M_CAP_PER_DAY]
@@ -231,8 +236,8 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
                     continue
             else:
                 i = idx[t]
-            if mbit != 0 and (targeted[i] & mbit) == 0:
-                targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
+            if mbit != 0 and (marks[i] & mbit) == 0:
+                marks[i] |= mbit     # eligible for this mechanic (treated or held out)
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
                 n_hold += 1
                 continue

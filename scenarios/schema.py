@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from models.channels import CHANNELS, ChannelSpec
-from models.mechanics import mechanics_schema
+from models.mechanics import configured, mechanics_schema
 from models.stages import NEW, POTENTIAL, STAGES
 from scenarios.traits import Days, Probability, Rate, Spend
 
@@ -266,11 +266,9 @@ class Scenario(Strict):
         if "baseline" not in self.strategies:
             raise ValueError("strategies must include 'baseline' (today's practice)")
         self._history_is_reachable()
-        for name in type(self.mechanics).model_fields:
-            params = getattr(self.mechanics, name)
+        for name, _, params in configured(self.mechanics):
             channel = getattr(params, "channel", None)
-            if params is not None and params.enabled and channel is not None \
-                    and channel not in self.channels:
+            if params.enabled and channel is not None and channel not in self.channels:
                 raise ValueError(f"mechanics.{name}.channel is {channel!r}, which is not "
                                  f"among the scenario's channels "
                                  f"({', '.join(self.channels)}): add it under channels")

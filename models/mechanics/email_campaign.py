@@ -37,6 +37,7 @@ class EmailCampaign(MessageMechanic):
     """Regular campaign through one channel, on a calendar."""
 
     name = "email_campaign"
+    repeatable = True
     Params = EmailCampaignParams
 
     def rule(self) -> Rule:

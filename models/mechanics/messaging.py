@@ -63,7 +63,8 @@ class MessageMechanic(Mechanic):
     def init(self, sim) -> None:
         super().init(sim)
         self.channels = sim.module("channels")
-        self.channels.mechanic_bit(self.name)
+        if self.params.holdout_share > 0:
+            self.channels.keep_marks(sim, self.name)
         self._rule = self.rule().tables()
         r = sim.results
         self._contacts = r.flow("contacts_" + self.name)

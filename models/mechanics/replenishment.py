@@ -26,6 +26,7 @@ class Replenishment(MessageMechanic):
     """Reminders timed to the next recurrent need."""
 
     name = "replenishment"
+    repeatable = True
     Params = ReplenishmentParams
 
     def rule(self) -> Rule:

@@ -27,6 +27,7 @@ class WelcomeSeries(MessageMechanic):
     """Onboarding messages after the first purchase."""
 
     name = "welcome_series"
+    repeatable = True
     Params = WelcomeSeriesParams
 
     def rule(self) -> Rule:

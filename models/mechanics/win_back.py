@@ -32,6 +32,7 @@ class WinBack(MessageMechanic):
     """Reactivation offers to lapsed and churned customers."""
 
     name = "win_back"
+    repeatable = True
     Params = WinBackParams
 
     def rule(self) -> Rule:
