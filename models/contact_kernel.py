@@ -201,6 +201,13 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech
 @njit(cache=True)
 def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
              dates, above, out):
+    """`deliver_range` once today's sweep plan (`mode`, `dates`, `above`) is known: for
+    each block of customers, list the rule's picks, then walk them in customer order
+    through control group, opt-in, cap, capacity, delivery, reading and response.
+
+    One function, not one per step: the per-customer walk is the hot loop, and its
+    draws all come from one hash of (customer key, today's key), so splitting it would
+    pass the same dozen arrays around for nothing. Counters go to `out` (`O_*`)."""
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
     optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own

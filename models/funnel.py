@@ -2,12 +2,18 @@
 
 It owns the behavioural customer states, runs the day kernel in the `resolve` phase,
 and reports the funnel's daily stocks and flows and the cohort matrices (the layer
-cake). Other modules only move multipliers (`rel_buy`, `rel_churn`, `rel_spend`,
-today's `boost`) or call `nudge`; none writes the stage.
+cake). Mechanics act through the effects they declare (`models.effects`): the funnel
+composes those that always hold into its own tables when it is built and takes the
+moving ones through `move`; per-customer multipliers (`rel_buy`, `rel_churn`,
+`rel_spend`, today's `boost`) are moved by mechanics' kernels or `nudge`. None writes
+the stage.
 """
+
+from dataclasses import replace
 
 import numpy as np
 
+from models import effects
 from models import funnel_kernel as fk
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, EXPOSED, FOREVER, NEVER, STAGES
@@ -63,9 +69,17 @@ class Funnel(Module):
     name = "funnel"
     phase = "resolve"
 
-    def __init__(self, behaviour: Behaviour):
-        self.behaviour = behaviour
-        self.par = behaviour.par()
+    def __init__(self, behaviour: Behaviour, declared: dict[str, list] | None = None):
+        """`declared`: every mechanic's effects (`Mechanic.effects()`) by its name; those
+        that always hold are composed into this funnel's own tables here, once."""
+        declared = declared or {}
+        self.behaviour = replace(behaviour, stage_tab=behaviour.stage_tab.copy())
+        self.par = self.behaviour.par()
+        effects.apply_static(declared, self.behaviour.stage_tab, self.par)
+        self._resting = self.par.copy()
+        self._movers = {(name, e.lever) for name, es in declared.items() for e in es
+                        if e.moves and effects.LEVERS[e.lever].par_row is not None}
+        self._moved: dict[str, dict[str, float]] = {}
         self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
 
     def init(self, sim) -> None:
@@ -110,6 +124,24 @@ class Funnel(Module):
         """Recompute cached bounds and timers after a module changed multipliers."""
         c = sim.customers
         fk.refresh_range(sl.start, sl.stop, sim.day, state_tuple(c), self.model())
+
+    def move(self, sim, mechanic: str, values: dict[str, float]) -> None:
+        """Set `mechanic`'s value of levers it declared as moving; each lever is composed
+        again from every mechanic's value (by its rule, in the order of their names) and
+        the cached bounds are refreshed when a lever they depend on changed."""
+        refresh = False
+        for lever, value in values.items():
+            if (mechanic, lever) not in self._movers:
+                raise ValueError(f"{mechanic} moves {lever!r}, which it did not declare")
+            moved = self._moved.setdefault(lever, {})
+            moved[mechanic] = value
+            spec = effects.LEVERS[lever]
+            now = effects.compose(spec.rule, self._resting[spec.par_row],
+                                  [moved[k] for k in sorted(moved)])
+            refresh |= spec.bounds and now != self.par[spec.par_row]
+            self.par[spec.par_row] = now
+        if refresh:
+            self.refresh(sim, slice(0, sim.customers.n))
 
     def nudge(self, sim, idx: np.ndarray, factor, exposed: bool = False) -> None:
         """Multiply today's buy probability of customers `idx` (a campaign response)."""

@@ -21,6 +21,7 @@ from typing import Annotated, Literal, Union
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, create_model,
                       model_validator)
 
+from models.effects import Effect
 from sim.module import Module
 
 REGISTRY: dict[str, type["Mechanic"]] = {}
@@ -40,6 +41,10 @@ class Mechanic(Module):
     # Mechanics that send nothing run before the messages (priority 0): a customer's
     # tier or a friend's arrival is settled before anyone decides whom to contact.
     priority = 0
+
+    def effects(self) -> list[Effect]:
+        """What this mechanic changes (`models.effects`): it acts through these only."""
+        return []
 
     def run_order(self) -> tuple[int, str]:
         """Where this mechanic runs within its phase: by priority, ties by name."""

@@ -12,8 +12,8 @@ one). The marks are cleared after each send, so a cart gets one reminder.
 import numpy as np
 from pydantic import Field
 
-from models import funnel_kernel as fk
 from models.channels import Rule
+from models.effects import Effect
 from models.mechanics import register
 from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import CART, STAGES
@@ -41,9 +41,8 @@ class AbandonedCart(MessageMechanic):
     def rule(self) -> Rule:
         return Rule(stages=STAGES, demand_types=("impulse",), flags=CART)
 
-    def init(self, sim) -> None:
-        super().init(sim)
-        sim.module("funnel").par[fk.P_CART_INTENT] = 1.0 / self.params.cart_conversion
+    def effects(self) -> list[Effect]:
+        return [*super().effects(), Effect("cart_intent", 1.0 / self.params.cart_conversion)]
 
     def step(self, sim, day: int) -> None:
         super().step(sim, day)

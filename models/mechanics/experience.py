@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field
 
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import ACTIVE_STAGE_NAMES, HAZARD, STAGES
+from models.effects import Effect
+from models.stages import ACTIVE_STAGE_NAMES, STAGES
 
 
 class ExperienceParams(MechanicParams):
@@ -32,11 +33,12 @@ class Experience(Mechanic):
     name = "experience"
     Params = ExperienceParams
 
+    def effects(self) -> list[Effect]:
+        return [Effect("churn_hazard", self.params.churn_multiplier,
+                       tuple(self.params.stages))]
+
     def init(self, sim) -> None:
         super().init(sim)
-        table = sim.module("funnel").behaviour.stage_tab
-        for stage in self.params.stages:
-            table[STAGES.index(stage), HAZARD] *= self.params.churn_multiplier
         self._daily = self.params.budget_per_year / 365.0
 
     def step(self, sim, day: int) -> None:

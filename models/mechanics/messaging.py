@@ -22,6 +22,7 @@ from pydantic import Field
 
 from models.channels import CHANNELS, Rule
 from models.contact_kernel import O_RESPONSES, O_SENT
+from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams
 
 
@@ -57,6 +58,11 @@ class MessageMechanic(Mechanic):
     def priority(self) -> int:
         return self.params.priority
 
+    def effects(self) -> list[Effect]:
+        """A response lifts today's purchase probability (applied by the channel)."""
+        return [Effect("buy_today", 1.0 + self.params.uplift, when="on a response",
+                       moves=True)]
+
     def rule(self) -> Rule:
         raise TypeError(f"{type(self).__name__} must define rule()")
 
@@ -66,6 +72,7 @@ class MessageMechanic(Mechanic):
         if self.params.holdout_share > 0:
             self.channels.keep_marks(sim, self.name)
         self._rule = self.rule().tables()
+        self._lift = next(e.value for e in self.effects() if e.lever == "buy_today")
         r = sim.results
         self._contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
@@ -78,7 +85,7 @@ class MessageMechanic(Mechanic):
             return
         p = self.params
         totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
-                                    p.response_rate, 1.0 + p.uplift, p.relevance,
+                                    p.response_rate, self._lift, p.relevance,
                                     p.holdout_share, self.offer_days)
         if totals[O_SENT] == 0:
             return      # nobody contacted today: nothing to book
