@@ -72,7 +72,7 @@ class MessageMechanic(Mechanic):
         if self.params.holdout_share > 0:
             self.channels.keep_marks(sim, self.name)
         self._rule = self.rule().tables()
-        self._lift = next(e.value for e in self.effects() if e.lever == "buy_today")
+        self._response_lift = next(e.value for e in self.effects() if e.lever == "buy_today")
         r = sim.results
         self._contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
@@ -85,7 +85,7 @@ class MessageMechanic(Mechanic):
             return
         p = self.params
         totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
-                                    p.response_rate, self._lift, p.relevance,
+                                    p.response_rate, self._response_lift, p.relevance,
                                     p.holdout_share, self.offer_days)
         if totals[O_SENT] == 0:
             return      # nobody contacted today: nothing to book
