@@ -16,16 +16,14 @@ import simpy
 from numba import njit
 
 from models import contact_kernel as ck
+from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
 from sim.streams import day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
-CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens")
 _NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
-KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi",
-                 "offer_end")
 
 
 @dataclass(frozen=True)

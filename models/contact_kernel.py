@@ -29,16 +29,14 @@ import numpy as np
 from numba import njit, prange
 
 from models.stages import ALIVE, EXPOSED
+from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported)
+    CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH,
+    M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
+    M_OFFER_DAYS, N_MECH, O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE,
+    O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
+)
 from sim.streams import mix, nth, uniform32, uniform64
 
-# Channel parameters (rows of `chan`).
-(CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH) = range(6)
-# Mechanic parameters (rows of `mech`).
-(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
- M_OFFER_DAYS, N_MECH) = range(9)
-# Counters returned by `deliver` (rows of `out`).
-(O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- O_DROPPED, N_OUT) = range(9)
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
 # flag bits) are indexed by min(days, RULE_DAYS - 1).
 RULE_DAYS = 1024

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models import funnel_kernel as fk
+from models import layouts as lay
 from models.stages import BUY, HAZARD, PRICE, STAGES, UPSELL, XSELL
 
 MULTIPLY, ADD, EITHER, SINGLE = "multiply", "add", "either", "single"
@@ -49,24 +49,24 @@ LEVERS = {
     "upsell_share": Lever(ADD, "share of the core check added by trading up",
                           stage_col=UPSELL, neutral=0.0),
     "cross_sell_item_price": Lever(SINGLE, "list price of a cross-sold item",
-                                   par_row=fk.P_XSELL_PRICE, neutral=0.0),
+                                   par_row=lay.P_XSELL_PRICE, neutral=0.0),
     "cross_sell_margin": Lever(SINGLE, "gross margin of cross-sold items",
-                               par_row=fk.P_XSELL_MARGIN, neutral=0.0),
+                               par_row=lay.P_XSELL_MARGIN, neutral=0.0),
     "upsell_margin": Lever(SINGLE, "gross margin of the traded-up value",
-                           par_row=fk.P_UPSELL_MARGIN, neutral=0.0),
+                           par_row=lay.P_UPSELL_MARGIN, neutral=0.0),
     "cart_intent": Lever(SINGLE, "carts started per purchase (impulse demand)",
-                         par_row=fk.P_CART_INTENT),
+                         par_row=lay.P_CART_INTENT),
     "offer_price": Lever(SINGLE, "share of the list price paid on a personal offer",
-                         par_row=fk.P_OFFER_PRICE),
+                         par_row=lay.P_OFFER_PRICE),
     "offer_response": Lever(SINGLE, "daily pull of a personal offer on a non-buyer",
-                            par_row=fk.P_OFFER_RESPONSE, neutral=0.0),
+                            par_row=lay.P_OFFER_RESPONSE, neutral=0.0),
     "promo_price": Lever(MULTIPLY, "share of the list price paid while a promo runs",
-                         par_row=fk.P_PROMO_PRICE, bounds=True),
+                         par_row=lay.P_PROMO_PRICE, bounds=True),
     "promo_response": Lever(EITHER, "daily pull of a promo on a non-buyer",
-                            par_row=fk.P_PROMO_RESPONSE, neutral=0.0, bounds=True),
-    "lead_buy": Lever(SINGLE, "leads' purchase-rate multiplier", par_row=fk.P_LEAD_BUY),
+                            par_row=lay.P_PROMO_RESPONSE, neutral=0.0, bounds=True),
+    "lead_buy": Lever(SINGLE, "leads' purchase-rate multiplier", par_row=lay.P_LEAD_BUY),
     "lead_buy_max": Lever(SINGLE, "ceiling of the leads' purchase-rate multiplier",
-                          par_row=fk.P_LEAD_BUY_MAX),
+                          par_row=lay.P_LEAD_BUY_MAX),
     "buy_today": Lever(MULTIPLY, "today's purchase probability of a responder"),
     "rel_buy": Lever(MULTIPLY, "a customer's own purchase-rate multiplier"),
     "rel_churn": Lever(MULTIPLY, "a customer's own churn multiplier (hazard and dropout)"),

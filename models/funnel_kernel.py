@@ -26,42 +26,26 @@ are bit-identical whatever the thread count.
 import numpy as np
 from numba import njit, prange
 
+from models.basket_kernel import order_addons, order_spend
+from models.layouts import (
+    P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
+    P_RATE_ADD, P_SEASON_MAX, P_CHURN_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX,
+    P_PROMO_PRICE, P_PROMO_RESPONSE, P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT,
+    P_XSELL_MARGIN, P_UPSELL_MARGIN, D_A, D_B, A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS,
+    A_BUYERS, A_FIRST, A_REVENUE_FIRST, A_REPEAT_ORDERS, A_REVENUE_REPEAT,
+    A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST, A_WON_BACK, A_RETURNING, A_ITEMS,
+    A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS, A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT,
+    A_OFFER_DISCOUNT_ANYWAY, C_REVENUE, C_MARGIN, C_BUYERS, K_EVENT, K_ORDERS, K_SPEND,
+    K_DROP, K_DUE, K_CANCEL, K_ITEMS,
+)
 from models.stages import (
     ALIVE, BUY, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED,
     FIRST_IN_RUN, FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
-    RECURRENT, REPEAT, SITUATIONAL, SPEND, UPSELL, WON_BACK, XSELL,
+    RECURRENT, REPEAT, SITUATIONAL, WON_BACK,
 )
-from sim.streams import gamma, mix, nth, poisson, poisson_positive, uniform32, uniform64
+from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
-
-# Customer arrays, in the order of the tuple `S` the kernels take.
-STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
-               "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue", "offer_end")
-
-# Scalar parameters (rows of the float64 vector `par`).
-(P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
- P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
- P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
- P_UPSELL_MARGIN, N_PAR) = range(25)
-
-# Demand table columns (one row per demand type).
-D_A, D_B = 0, 1
-
-# Per-chunk accumulators.
-(A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
- A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
- A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, N_ACC) = range(22)
-
-# Cohort bins: revenue, margin, distinct buyers in the month.
-C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
-
-# Per-day stream keys (rows of `dks`).
-K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS, N_KEYS = range(8)
-
 
 @njit(cache=True, inline="always")
 def month_of(day):
@@ -204,23 +188,6 @@ def refresh_range(lo, hi, day, S, M):
 
 
 @njit(cache=True)
-def count_arrivals(lo, hi, stage, flags, arrival, counts, cohort_size):
-    """Add customers [lo, hi) to the (alive, stage) counts and the cohort sizes."""
-    for i in range(lo, hi):
-        counts[1 if (flags[i] & ALIVE) != 0 else 0, stage[i]] += 1
-        cohort_size[cohort_of(arrival[i])] += 1.0
-
-
-@njit(cache=True, inline="always")
-def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
-    if par[P_SPEND_KIND] == 0:
-        x = par[P_SPEND_CONST]
-    else:
-        x = gamma(h, par[P_SPEND_P], nu_i)
-    return x * stage_tab[s, SPEND] * rel_spend * par[P_SPEND_MULT]
-
-
-@njit(cache=True)
 def next_due(h, kind, day, lam_i, dem_tab, par):
     """Day the need recurs next: Gamma intervals (recurrent) or the contract period."""
     if kind == CONTRACTUAL:
@@ -229,21 +196,6 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
     rate = lam_i + par[P_RATE_ADD]
     interval = gamma(h, k, k * rate)
     return day + max(1, int(interval + 0.5))
-
-
-@njit(cache=True, inline="always")
-def order_addons(h_items, j, x, s, stage_tab, par):
-    """(items, up-sold value, cross-sold value) of order j with core check x. The core
-    basket counts its mean items (the check is drawn per order, its item count only
-    feeds a KPI: no draw is spent on it); cross-sold items are drawn, they are money."""
-    items = 1.0 + par[P_ITEMS_EXTRA]
-    up = x * stage_tab[s, UPSELL]
-    xs = 0.0
-    if stage_tab[s, XSELL] > 0:
-        k = poisson(nth(h_items, j), stage_tab[s, XSELL])
-        items += k
-        xs = k * par[P_XSELL_PRICE]
-    return items, up, xs
 
 
 @njit(cache=True, inline="always")
@@ -421,54 +373,6 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
         t_next[i], p_hi[i] = bound(new_s, now_alive, dtype[i], n[i], last[i], need_end[i],
                                    due[i], lam[i], rel_buy[i], rel_churn[i], offer_end[i], day,
                                    stage_tab, dem_tab, par)
-
-
-@njit(cache=True)
-def close_day(day, n_customers, used, acc, arrival_acc, flow_cols, flows, chunk_counts,
-              counts, active_stage, stocks, chunk_coh, arrival_coh, coh_revenue, coh_margin,
-              coh_buyers):
-    """Reduce the day's chunk rows (in chunk order, as numpy's sum over rows would) plus
-    today's arrivals into the flows, the (alive, stage) counts, the stocks and the
-    cohort cells of the month, then clear the arrivals' sums: one call a day.
-
-    Stock rows: the stages, then customers, alive, alive leads, active, lapsed but
-    alive, churned but alive."""
-    for k in range(flow_cols.size):
-        col = flow_cols[k]
-        total = 0.0
-        for c in range(used):
-            total += acc[c, col]
-        flows[k, day] = total + arrival_acc[col]
-    for c in range(used):
-        for a in range(2):
-            for s in range(counts.shape[1]):
-                counts[a, s] += chunk_counts[c, a, s]
-    alive = 0
-    active = 0
-    for s in range(counts.shape[1]):
-        stocks[s, day] = counts[0, s] + counts[1, s]
-        alive += counts[1, s]
-        if active_stage[s]:
-            active += counts[0, s] + counts[1, s]
-    n_stages = counts.shape[1]
-    stocks[n_stages, day] = n_customers
-    stocks[n_stages + 1, day] = alive
-    stocks[n_stages + 2, day] = counts[1, POTENTIAL]
-    stocks[n_stages + 3, day] = active
-    stocks[n_stages + 4, day] = counts[1, LAPSED]
-    stocks[n_stages + 5, day] = counts[1, CHURNED]
-    month = month_of(day)
-    for g in range(arrival_coh.shape[0]):
-        r, m, b = 0.0, 0.0, 0.0
-        for c in range(used):
-            r += chunk_coh[c, g, C_REVENUE]
-            m += chunk_coh[c, g, C_MARGIN]
-            b += chunk_coh[c, g, C_BUYERS]
-        coh_revenue[g, month] += r + arrival_coh[g, C_REVENUE]
-        coh_margin[g, month] += m + arrival_coh[g, C_MARGIN]
-        coh_buyers[g, month] += b + arrival_coh[g, C_BUYERS]
-    arrival_acc[:] = 0.0
-    arrival_coh[:, :] = 0.0
 
 
 @njit(cache=True, parallel=True)

@@ -6,20 +6,22 @@ from __future__ import annotations
 import numpy as np
 
 from kernel_reference import ALIVE, EXPOSED, F32, NEVER, mix, nth, uniform32, uniform64
+# Rows of chan / mech / out and the order of the state tuples: the contact kernel's
+# interface, written once in `models.layouts` (plain Python, no kernel).
+from models.layouts import (  # noqa: F401  (re-exported: tests read them through CR)
+    CH_DELIVERABILITY, CH_IRRELEVANT_STEP, CH_OPEN, CH_STEP, CH_UNSUBSCRIBE, M_CAP_PER_DAY,
+    M_HOLDOUT, M_LIFT, M_OFFER_DAYS, M_QUOTA, M_RELEVANCE, M_RESPONSE, M_WANTED, N_CH,
+    N_MECH, N_OUT, O_CAPPED, O_DELIVERED, O_DROPPED, O_HOLDOUT, O_RESPONSES, O_SENT,
+    O_UNREACHABLE, O_UNSUBSCRIBES,
+)
+from models.layouts import CONTACT_KERNEL_STATES as KERNEL_ORDER
+from models.layouts import CONTACT_STATES as CONTACT_ORDER
 
 # ---------------------------------------------------------------- contacts (contact_kernel)
 
 CHANNEL_ORDER = ("email", "sms", "push", "messenger", "call_centre")   # opt-in bit order
-# Rows of chan / mech / out and the rule tables' length: the contact kernel's interface.
-CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH = range(6)
-(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, M_OFFER_DAYS,
- N_MECH) = range(9)
-(O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- O_DROPPED, N_OUT) = range(9)
 RULE_DAYS = 1024
 CONTACT_CHUNK = 16384
-KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi", "offer_end")
-CONTACT_ORDER = ("optin", "fatigue", "touch_day", "tokens")
 MARKS = "picked"       # the mechanic's own marks of the customers it picked (last in C)
 CONTACT_DTYPES = {"optin": np.uint8, "fatigue": np.float32, "touch_day": np.int32,
                   "tokens": np.float32, MARKS: np.uint8}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import scenario
-from models import funnel_kernel as fk
+from models import layouts as lay
 from models.effects import (ADD, EITHER, LEVERS, MULTIPLY, SINGLE, Effect, apply_static,
                             compose)
 from models.stages import HAZARD, N_STAGE_COLS, PRICE, STAGES, XSELL
@@ -25,7 +25,7 @@ def test_each_rule_composes_as_written():
 
 
 def tables():
-    return np.ones((len(STAGES), N_STAGE_COLS)), np.zeros(fk.N_PAR)
+    return np.ones((len(STAGES), N_STAGE_COLS)), np.zeros(lay.N_PAR)
 
 
 def test_static_effects_compose_whatever_order_they_are_declared_in():
@@ -42,7 +42,7 @@ def test_static_effects_compose_whatever_order_they_are_declared_in():
     assert a_tab[LOYAL, HAZARD] == 1.0 * 0.8 * 0.5
     assert a_tab[LOYAL, PRICE] == 0.95
     assert a_tab[LOYAL, XSELL] == 1.0 + 0.3 + 0.2
-    assert a_par[fk.P_UPSELL_MARGIN] == 0.4
+    assert a_par[lay.P_UPSELL_MARGIN] == 0.4
 
 
 def test_a_lever_one_mechanic_owns_cannot_be_set_by_two():
@@ -54,7 +54,7 @@ def test_a_lever_one_mechanic_owns_cannot_be_set_by_two():
 def test_moving_effects_are_left_to_the_run_and_unknown_levers_refused():
     tab, par = tables()
     apply_static({"promo": [Effect("promo_price", 0.8, moves=True)]}, tab, par)
-    assert par[fk.P_PROMO_PRICE] == 0.0
+    assert par[lay.P_PROMO_PRICE] == 0.0
     with pytest.raises(ValueError, match="unknown lever"):
         Effect("happiness", 2.0)
     assert all(lever.rule in (MULTIPLY, ADD, EITHER, SINGLE) for lever in LEVERS.values())
@@ -80,7 +80,7 @@ def test_a_mechanic_may_move_only_what_it_declared():
     sim.init()
     funnel = sim.module("funnel")
     funnel.move(sim, "blanket_promo", {"promo_price": 0.7})
-    assert funnel.par[fk.P_PROMO_PRICE] == 0.7
+    assert funnel.par[lay.P_PROMO_PRICE] == 0.7
     with pytest.raises(ValueError, match="did not declare"):
         funnel.move(sim, "blanket_promo", {"offer_price": 0.5})
     with pytest.raises(ValueError, match="did not declare"):
