@@ -7,8 +7,9 @@ the core basket's item count only feeds a KPI and costs no draw.
 
 from numba import njit
 
-from models.layouts import (P_ITEMS_EXTRA, P_SPEND_CONST, P_SPEND_KIND, P_SPEND_MULT, P_SPEND_P,
-                            P_XSELL_PRICE)
+from models.layouts import (
+    P_ITEMS_EXTRA, P_SPEND_CONST, P_SPEND_KIND, P_SPEND_MULT, P_SPEND_P, P_XSELL_PRICE,
+)
 from models.stages import SPEND, UPSELL, XSELL
 from sim.streams import gamma, nth, poisson
 

@@ -79,7 +79,8 @@ def decay_factor(table, dt) -> float:
 
 def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule, out):
     """One send of one mechanic through one channel to customers [lo, hi), in place on
-    the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER + MARKS); counters are added to `out`.
+    the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER + MARKS); counters are added to
+    `out`.
 
     A customer picked by the rule is held out with probability `holdout` (a draw from
     the customer's key and the mechanic's holdout key, the same on every send), else needs the channel's opt-in bit, else
