@@ -4,6 +4,7 @@ Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
 
 import json
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.json_doc import dumps
+from apps.results_folder import check_target, previous_run
 from scenarios.errors import InputError
+from scenarios.yaml_source import load, preset_names, read_text
 
 DEFAULT_SCENARIO = "baby_food"
 PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a progress bar
@@ -40,7 +44,7 @@ def user_errors():
 def presets(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List the built-in scenarios."""
     from apps.tables import presets_table
-    from scenarios.loader import ScenarioFile, preset_names
+    from scenarios.loader import ScenarioFile
 
     rows = []
     for name in preset_names():
@@ -49,7 +53,7 @@ def presets(as_json: bool = typer.Option(False, "--json", help="print JSON")) ->
         rows.append({"name": name, "description": " ".join(sc.description.split()),
                      "strategies": list(sc.strategies)})
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(dumps(rows, indent=2))
     else:
         Console().print(presets_table(rows))
 
@@ -63,7 +67,11 @@ def run(
     reps: int = typer.Option(5, help="replications per strategy"),
     seed: int = typer.Option(42, help="random seed (same seed, same results)"),
     strategies: Optional[str] = typer.Option(None, help="comma-separated names, or all"),
-    out: Optional[Path] = typer.Option(None, help="folder for Parquet and JSON results"),
+    out: Optional[str] = typer.Option(None, help="folder for Parquet and JSON results "
+                                      "(a new or empty folder, or one of a previous run "
+                                      "with --force)"),
+    force: bool = typer.Option(False, "--force", help="replace the previous run's results "
+                               "in --out"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON document"),
     by_mechanic: bool = typer.Option(
         False, "--by-mechanic", help="also split each strategy's effect by mechanic: per "
@@ -74,10 +82,6 @@ def run(
         "one-mechanic strategy)"),
 ) -> None:
     """Simulate SCENARIO's strategies and compare them."""
-    from apps.job import Job
-    from apps.progress import progress_hook
-    from apps.tables import mechanics_tables, summary_tables
-
     horizon = _horizon(days, years)
     if customers is not None and customers < 1:
         fail(f"--customers must be at least 1 (got {customers})")
@@ -85,37 +89,86 @@ def run(
         fail(f"--reps must be within 1..10000 (got {reps})")
     if not 0 <= seed < 2**63:
         fail(f"--seed must be within 0..2**63-1 (got {seed})")
-    if out is not None:
-        _prepare_folder(out)
+    with user_errors():
+        folder = _results_folder(out, force)
+        load(*read_text(scenario))    # size, kind and YAML limits, before the heavy imports
+    from apps.job import Job
+    from apps.tables import mechanics_tables, summary_tables
+
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
                           by_mechanic=by_mechanic)
-    show = not as_json and job.customer_days() > PROGRESS_ABOVE
-    try:
-        with progress_hook(job, show) as hook:
-            result = job.run(hook)
-    except MemoryError:
-        fail("the simulated base outgrew the memory of this machine (customers kept "
-             "arriving, e.g. through referral): use fewer --customers or --days, or a "
-             "lower referral probability")
-    document = job.document(result)
-    if out is not None:
-        try:
-            job.write(result, out, document)
-        except OSError as e:
-            fail(f"--out {out}: cannot write results ({e.strerror or e})")
+    for warning in job.warnings:
+        err.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    document = _simulate(job, folder, not as_json and job.customer_days() > PROGRESS_ABOVE)
     if as_json:
-        print(json.dumps(document, indent=2))
+        print(dumps(document, indent=2))
     else:
         console = Console()
         for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
             console.print(table)
-        if out is not None:
-            Console().print(f"results written to {out}/")
+        if folder is not None:
+            Console().print(f"results written to {folder}/")
+
+
+def _simulate(job, folder: Path | None, show: bool) -> dict:
+    """Run the job and write its results (if `folder`); Ctrl-C or SIGTERM on the way
+    leaves nothing half-written and says so (exit code 130)."""
+    from apps.progress import progress_hook
+
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    document = None
+    try:
+        with progress_hook(job, show) as hook:
+            result = job.run(hook)
+        document = job.document(result)
+        if folder is not None:
+            job.write(result, folder, document)
+    except KeyboardInterrupt:
+        err.print(f"[bold red]interrupted:[/] {_left_behind(folder, document)}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(130)
+    except MemoryError:
+        fail("the simulated base outgrew the memory of this machine (customers kept "
+             "arriving, e.g. through referral): use fewer --customers or --days, or a "
+             "lower referral probability")
+    except OSError as e:
+        fail(f"--out {folder}: cannot write results ({e.strerror or e})")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    return document
+
+
+def _left_behind(folder: Path | None, document: dict | None) -> str:
+    """What an interrupted run leaves in --out (the interrupt may come just after the
+    results were moved into place)."""
+    if folder is None:
+        return "nothing was written"
+    if document is not None and previous_run(folder) == json.loads(dumps(document)):
+        return f"after the results were written to {folder}"
+    if folder.exists():
+        return f"nothing was written; --out {folder} keeps the results it held"
+    return f"nothing was written; --out {folder} was not created"
+
+
+def _results_folder(out: str | None, force: bool) -> Path | None:
+    """The checked --out folder (nothing is created until the results are written)."""
+    if out is None:
+        return None
+    if not out.strip():
+        raise InputError("--out is empty; give a folder for the results, e.g. --out results")
+    folder = Path(out)
+    check_target(folder, force)
+    return folder
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM ends a run as Ctrl-C does: nothing half-written."""
+    raise KeyboardInterrupt
 
 
 def _prepare_folder(out: Path) -> None:
-    """Create the results folder up front, so a bad --out fails before any work."""
+    """Create the folder of a report file up front, so a bad --out fails before any work."""
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     try:
@@ -165,6 +218,8 @@ def bench(
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
         _prepare_folder(out.parent)
     if job is not None:
+        if job not in preset_names():
+            fail(f"--job {job!r}: not a preset; presets: {', '.join(preset_names())}")
         if not 1 <= job_reps <= 1000 or not 0 < job_years <= 100 or job_customers < 1:
             fail(f"--job-reps 1..1000, --job-years (0, 100], --job-customers >= 1 (got "
                  f"{job_reps}, {job_years}, {job_customers})")
@@ -172,7 +227,7 @@ def bench(
             report = job_benchmark(job, job_customers, job_years, job_reps)
     else:
         report = run_benchmark(counts, days, reference)
-    text = json.dumps(report, indent=2)
+    text = dumps(report, indent=2)
     if out is not None:
         try:
             out.write_text(text + "\n")

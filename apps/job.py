@@ -4,13 +4,15 @@ Shared by the CLI and the app: it returns one JSON-ready document and writes the
 Parquet files, so every front end reports the same numbers.
 """
 
-import json
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from apps.json_doc import dumps
+from apps.results_folder import MARK, staged
 from models.comparison import (BASELINE, by_mechanic, leave_one_out, mechanic_frame,
                                strategy_mechanics, vs_baseline)
+from models.kpis import ltv_frame
 from models.metrics import summarize
 from scenarios.build import make_sim
 from scenarios.errors import InputError
@@ -39,7 +41,8 @@ class JobResult(EnsembleResult):
 class Job:
     """A validated request: which scenario, how big, how long, which strategies; with
     `by_mechanic`, also the leave-one-out twins that split each strategy by mechanic
-    (`plan`: {strategy: {mechanic: twin run name}}, `twins`: {twin run name: scenario})."""
+    (`plan`: {strategy: {mechanic: twin run name}}, `twins`: {twin run name: scenario});
+    `warnings`: settings of the resolved scenarios that cannot act in part."""
 
     file: ScenarioFile
     strategies: list[str]
@@ -49,6 +52,7 @@ class Job:
     by_mechanic: bool = False
     plan: dict = field(default_factory=dict)
     twins: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
 
     @classmethod
     def prepare(cls, scenario: str, customers: int | None, days: int | None,
@@ -78,9 +82,10 @@ class Job:
                                  f"{', '.join(f.strategy_names)}")
         if "baseline" not in names:
             names = ["baseline", *names]
-        resolved = {s: f.resolve(s) for s in names}
+        warnings: list[str] = []
+        resolved = {s: f.resolve(s, warnings) for s in names}
         plan, twins = leave_one_out_plan(resolved) if by_mechanic else ({}, {})
-        return cls(f, names, reps, seed, resolved, by_mechanic, plan, twins)
+        return cls(f, names, reps, seed, resolved, by_mechanic, plan, twins, warnings)
 
     @property
     def scenario(self):
@@ -128,7 +133,12 @@ class Job:
         }
 
     def write(self, result: EnsembleResult, out: Path, document: dict) -> None:
-        out.mkdir(parents=True, exist_ok=True)
+        """Write every table and `summary.json` into a temporary folder beside `out` and
+        move it into place: `out` holds either all of this run or what it held before."""
+        with staged(out) as folder:
+            self._write_files(result, folder, document)
+
+    def _write_files(self, result: EnsembleResult, out: Path, document: dict) -> None:
         stamp = {"scenario_id": document["scenario_id"], "version": document["version"]}
         daily = result.daily()
         daily.attrs.update(stamp)
@@ -138,11 +148,12 @@ class Job:
         runs = result.summaries()
         runs.to_parquet(out / "runs.parquet", index=False)
         segment_frame(result).to_parquet(out / "segments.parquet", index=False)
+        ltv_cohort_frame(result).to_parquet(out / "ltv_by_cohort.parquet", index=False)
         if self.by_mechanic:
             mechanics = mechanic_frame(result.runs + result.twins, self.plan)
             mechanics.attrs.update(stamp)
             mechanics.to_parquet(out / "mechanics.parquet", index=False)
-        (out / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
+        (out / MARK).write_text(dumps(document, indent=2) + "\n")   # last: marks it whole
 
 
 def leave_one_out_plan(resolved: dict) -> tuple[dict, dict]:
@@ -195,3 +206,17 @@ def segment_frame(result: EnsembleResult):
         m["segment"] = pd.Categorical.from_codes(m.pop("col"), SEGMENTS)
         frames.append(m)
     return frames[0].merge(frames[1], on=["strategy", "rep", "month", "segment"])
+
+
+def ltv_cohort_frame(result: EnsembleResult):
+    """LTV by acquisition cohort: strategy, rep, cohort (0 = day-0 base), then the columns
+    of `models.kpis.LTV_COLUMNS`."""
+    import pandas as pd
+
+    frames = []
+    for run in result.runs:
+        frame = ltv_frame(run.results)
+        frame.insert(0, "rep", run.rep)
+        frame.insert(0, "strategy", run.strategy)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

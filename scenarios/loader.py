@@ -6,71 +6,25 @@ field, the value and what is allowed; all problems of a file are reported at onc
 
 import copy
 import hashlib
-import re
-from importlib import resources
-from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from scenarios.errors import InputError
-from scenarios.messages import boolean_problems, describe_errors, nonfinite_problems
+from scenarios.inert import inert_settings
+from scenarios.messages import (boolean_problems, describe_errors, field_message,
+                                nonfinite_problems)
 from scenarios.scaling import scale_customers
 from scenarios.schema import Scenario
-
-PRESETS = "scenarios.presets"
-
-
-def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(PRESETS).iterdir()
-                  if p.name.endswith(".yaml"))
-
-
-def read_text(spec: str) -> tuple[str, str]:
-    """(YAML text, label for messages) of a preset name or a file path."""
-    if spec in preset_names():
-        return resources.files(PRESETS).joinpath(spec + ".yaml").read_text(), f"{spec}.yaml"
-    path = Path(spec)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise InputError(f"{spec}: no such scenario file")
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except UnicodeDecodeError as e:
-            raise InputError(f"{spec}: cannot read the file: it is not UTF-8 text (byte "
-                             f"{e.object[e.start]:#04x} at offset {e.start})")
-        except OSError as e:
-            raise InputError(f"{spec}: cannot read the file ({e.strerror or e})")
-    raise InputError(f"unknown scenario {spec!r}: not a preset and not a .yaml file; "
-                     f"presets: {', '.join(preset_names())}")
+from scenarios.yaml_source import load, preset_names, read_text  # noqa: F401 (API)
 
 
 def parse(text: str, label: str) -> tuple[dict, dict]:
     """(data, lines): the YAML mapping and the line of every key path in it."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{label}:{mark.line + 1}" if mark else label
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
-        if context and start and mark and start.line != mark.line:
-            problem = f"{problem} ({context} at line {start.line + 1})"
-        raise InputError(f"{where}: YAML syntax error: {problem}")
+    data, node = load(text, label)
     if node is None:
         raise InputError(f"{label}: the file is empty; a scenario is a YAML mapping with "
                          "name, base, behaviour and economics")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:   # e.g. a tag safe_load does not construct
-        mark = getattr(e, "problem_mark", None)
-        where = f"{label}:{mark.line + 1}" if mark else label
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        tag = re.search(r"for the tag '(?:tag:yaml\.org,2002:)?([^']*)'", problem)
-        if tag:
-            problem = (f"the tag !!{tag.group(1)} is not allowed; a scenario is plain YAML "
-                       "(mappings, lists, numbers, text)")
-        raise InputError(f"{where}: YAML error: {problem}")
     if not isinstance(data, dict):
         kind = {list: "a list", str: "a text"}.get(type(data), type(data).__name__)
         raise InputError(f"{label}:{node.start_mark.line + 1}: a scenario must be a YAML "
@@ -103,7 +57,10 @@ def _walk(node, path: tuple, lines: dict, problems: list | None = None,
             _walk(value, path + (i,), lines, problems, label)
 
 
-def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario:
+def validate(data: dict, label: str, lines: dict, context: str = "",
+             warnings: list | None = None) -> Scenario:
+    """The validated scenario; settings that can never act are errors, those that
+    cannot act in part are appended to `warnings` (see scenarios.inert)."""
     problems = boolean_problems(data, Scenario, label, lines, context)
     try:
         scenario = Scenario.model_validate(data)
@@ -111,6 +68,12 @@ def validate(data: dict, label: str, lines: dict, context: str = "") -> Scenario
         problems += describe_errors(e, label, lines, context, data=data, model=Scenario)
     else:
         problems += nonfinite_problems(scenario.model_dump(), label, lines, context)
+        found = inert_settings(scenario)
+        problems += [field_message(label, lines, p, m, context) for p, m in found.errors]
+        for path, message in found.warnings:
+            text = field_message(label, lines, path, message, context)
+            if warnings is not None and text not in warnings:
+                warnings.append(text)
     if problems:
         raise InputError("\n".join(problems))
     return scenario
@@ -172,8 +135,9 @@ class ScenarioFile:
             self._adjust, self._customers = before
             raise
 
-    def resolve(self, strategy: str) -> Scenario:
-        """The scenario as one strategy sees it: baseline plus its overrides."""
+    def resolve(self, strategy: str, warnings: list | None = None) -> Scenario:
+        """The scenario as one strategy sees it: baseline plus its overrides; settings
+        that cannot act in part are described in `warnings` (each once)."""
         if strategy not in self.scenario.strategies:
             raise InputError(f"unknown strategy {strategy!r} in {self.label}; "
                              f"strategies: {', '.join(self.scenario.strategies)}")
@@ -192,7 +156,8 @@ class ScenarioFile:
             if at:
                 lines[tuple(path.split("."))] = at
         scenario = validate(data, self.label, lines,
-                        context=f"strategy {strategy!r}: " if overrides else "")
+                            context=f"strategy {strategy!r}: " if overrides else "",
+                            warnings=warnings)
         if self._customers is not None:
             scenario = scale_customers(scenario, self._customers)
         return scenario

@@ -143,6 +143,14 @@ def _line(lines: dict, path: tuple) -> int | None:
     return lines.get(())
 
 
+def field_message(label: str, lines: dict, path: tuple, message: str,
+                  context: str = "") -> str:
+    """`file:line: field.path: message`, the line of the field (or of its section)."""
+    where = _line(lines, path)
+    head = f"{label}:{where}" if where else label
+    return f"{head}: {context}{'.'.join(map(str, path))}: {message}"
+
+
 # --- unions --------------------------------------------------------------------------
 
 def _mismatched(errs: list, field_len: int) -> bool:
@@ -206,6 +214,11 @@ def _explain(err, path: tuple, model, suggestions: dict) -> tuple[tuple, str]:
         msg = msg[len("Value error, "):]
     if t == "union_form":
         return path, msg
+    if t == "finite_number":
+        shown = ".nan" if value != value else (".inf" if value > 0 else "-.inf")
+        what = "is not a number" if value != value else "must be a finite number"
+        tail = f"; field: {desc}" if desc else ""
+        return path, f"{what} (got {shown}){tail}"
     if t == "extra_forbidden":
         key = path[-1]
         close = suggestions.get(path)

@@ -5,10 +5,11 @@ the strategies to compare on it. Field descriptions carry units; `snowball schem
 exports them as JSON Schema. Unknown keys are errors, so a typo never passes silently.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
+from models.bounds import MAX_MONEY, MAX_MULTIPLIER, MAX_PER_YEAR
 from models.channels import CHANNELS, ChannelSpec
 from models.mechanics import configured, mechanics_schema
 from models.stages import NEW, POTENTIAL, STAGES
@@ -16,7 +17,7 @@ from scenarios.traits import Days, Probability, Rate, Spend
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _shares_sum_to_one(shares: dict, what: str) -> None:
@@ -64,16 +65,19 @@ class Acquisition(Strict):
                                   json_schema_extra={"scales_with_customers": True})
     paid_share: float = Field(1.0, ge=0, le=1, description="share of arrivals that were "
                               "paid for (0-1); the rest are organic")
-    cac: float = Field(0.0, ge=0, description="acquisition cost per paid arrival (currency)")
+    cac: float = Field(0.0, ge=0, le=MAX_MONEY,
+                       description="acquisition cost per paid arrival (currency)")
     arrive_as: Literal[STAGES[POTENTIAL], STAGES[NEW]] = Field(
         "potential", description="leads (potential) or first-time buyers (new)")
 
 
 class StageParams(Strict):
-    buy: float = Field(1.0, ge=0, description="purchase-rate multiplier in this stage")
+    buy: float = Field(1.0, ge=0, le=MAX_MULTIPLIER,
+                       description="purchase-rate multiplier in this stage")
     churn_hazard: float = Field(0.0, ge=0, le=1, description="daily probability of "
                                 "premature dropout in this stage (per day, 0-1)")
-    spend: float = Field(1.0, gt=0, description="multiplier of the order value")
+    spend: float = Field(1.0, gt=0, le=MAX_MULTIPLIER,
+                         description="multiplier of the order value")
     price: float = Field(1.0, gt=0, le=1, description="share of the list price paid "
                          "(1 - discount)")
 
@@ -92,19 +96,22 @@ class Recurrent(Strict):
 
 class Complementary(Strict):
     share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
-    boost: float = Field(2.0, ge=1, description="purchase-rate multiplier after a purchase")
+    boost: float = Field(2.0, ge=1, le=MAX_MULTIPLIER,
+                         description="purchase-rate multiplier after a purchase")
     window_days: PositiveInt = Field(30, description="days the boost lasts")
 
 
 class Occasion(Strict):
     day_of_year: int = Field(ge=0, le=364, description="first day of the occasion (0-364)")
     days: PositiveInt = Field(description="length of the occasion (days)")
-    lift: float = Field(gt=0, description="purchase-rate multiplier during it")
+    lift: float = Field(gt=0, le=MAX_MULTIPLIER,
+                        description="purchase-rate multiplier during it")
 
 
 class Situational(Strict):
     share: float = Field(1.0, ge=0, le=1, description="share of customers (0-1)")
-    monthly_intensity: list[float] = Field(default_factory=lambda: [1.0] * 12,
+    monthly_intensity: list[Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]] = Field(
+        default_factory=lambda: [1.0] * 12,
                                            min_length=12, max_length=12,
                                            description="purchase-rate multiplier by "
                                            "calendar month, January first")
@@ -197,8 +204,8 @@ class Channel(Strict):
                                   "of sent messages that arrive (0-1)")
     open_rate: float = Field(_CHANNEL.open_rate, ge=0, le=1, description="share of "
                              "delivered messages that are read (0-1)")
-    cost_per_contact: float = Field(_CHANNEL.cost_per_contact, ge=0, description="currency "
-                                    "per message sent")
+    cost_per_contact: float = Field(_CHANNEL.cost_per_contact, ge=0, le=MAX_MONEY,
+                                    description="currency per message sent")
     unsubscribe_rate: float = Field(_CHANNEL.unsubscribe_rate, ge=0, le=1, description=""
                                     "chance that a delivered message makes an untired "
                                     "customer opt out (0-1); x(1 + 4 fatigue), x3 when "
@@ -228,10 +235,13 @@ class ContactPolicy(Strict):
 class Levers(Strict):
     """The what-if levers of the economic model, applied on top of everything else."""
 
-    premature_churn_multiplier: float = Field(1.0, ge=0, description="scales every "
+    premature_churn_multiplier: float = Field(1.0, ge=0, le=MAX_MULTIPLIER,
+                                              description="scales every "
                                               "premature churn route (1 = as is)")
-    spend_multiplier: float = Field(1.0, gt=0, description="scales the order value")
-    extra_purchases_per_year: float = Field(0.0, ge=0, description="added to every "
+    spend_multiplier: float = Field(1.0, gt=0, le=MAX_MULTIPLIER,
+                                    description="scales the order value")
+    extra_purchases_per_year: float = Field(0.0, ge=0, le=MAX_PER_YEAR,
+                                            description="added to every "
                                             "customer's purchase rate (per year)")
 
 

@@ -8,11 +8,12 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
+from models.bounds import MAX_MONEY
 from models import traits
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class GammaParams(_Strict):
@@ -62,7 +63,7 @@ class UniformTrait(_Strict):
 class GammaGammaParams(_Strict):
     p: PositiveFloat = Field(description="shape of the spend of one order (dimensionless)")
     q: float = Field(gt=1, description="shape of the customer's spend rate nu (> 1)")
-    gamma: PositiveFloat = Field(description="rate of nu (currency)")
+    gamma: PositiveFloat = Field(le=MAX_MONEY, description="rate of nu (currency)")
 
 
 class GammaGammaSpend(_Strict):
@@ -85,7 +86,7 @@ Probability = Annotated[Union[Annotated[float, Field(ge=0, le=1)], BetaTrait], F
     description="probability (0-1): a number, or {beta: {a, b}}")]
 Days = Annotated[Union[Annotated[float, Field(gt=0)], GammaTrait, UniformTrait], Field(
     description="days: a number, {gamma: {shape, rate}} or {uniform: [low, high]}")]
-Spend = Annotated[Union[PositiveFloat, GammaGammaSpend], Field(
+Spend = Annotated[Union[Annotated[float, Field(gt=0, le=MAX_MONEY)], GammaGammaSpend], Field(
     description="currency per order: a fixed check, or {gamma_gamma: {p, q, gamma}}")]
 
 

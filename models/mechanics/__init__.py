@@ -28,7 +28,7 @@ REGISTRY: dict[str, type["Mechanic"]] = {}
 
 
 class MechanicParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = Field(False, description="switch the mechanic on in this strategy")
 

@@ -12,6 +12,7 @@ one). The marks are cleared after each send, so a cart gets one reminder.
 import numpy as np
 from pydantic import Field
 
+from models.bounds import MAX_MULTIPLIER
 from models.channels import Rule
 from models.effects import Effect
 from models.mechanics import register
@@ -27,7 +28,8 @@ class AbandonedCartParams(MessageParams):
                                    "left")
     response_rate: float = Field(0.1, ge=0, le=1, description="probability that an untired "
                                  "reader comes back to the cart (0-1)")
-    uplift: float = Field(3.0, ge=0, description="a response multiplies that day's "
+    uplift: float = Field(3.0, ge=0, le=MAX_MULTIPLIER,
+                          description="a response multiplies that day's "
                           "purchase probability by 1 + uplift")
 
 

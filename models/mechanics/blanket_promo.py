@@ -17,6 +17,7 @@ and tightens again afterwards.
 
 from pydantic import Field, model_validator
 
+from models.bounds import MAX_BUDGET
 from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
 
@@ -30,7 +31,8 @@ class BlanketPromoParams(MechanicParams):
     start_day: int = Field(30, ge=0, description="first day of the first promo")
     every_days: int = Field(90, ge=1, description="days from one promo's start to the next")
     duration_days: int = Field(7, ge=1, description="days each promo runs")
-    cost_per_promo: float = Field(0.0, ge=0, description="fixed cost of each promo "
+    cost_per_promo: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                  description="fixed cost of each promo "
                                   "(currency, per base.customers; scaled with --customers)",
                                   json_schema_extra={"scales_with_customers": True})
 

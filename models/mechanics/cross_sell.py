@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_BUDGET, MAX_MONEY
 from models.mechanics import Mechanic, MechanicParams, register
 from models.effects import Effect
 from models.stages import ACTIVE_STAGE_NAMES, STAGES
@@ -22,7 +23,8 @@ from models.stages import ACTIVE_STAGE_NAMES, STAGES
 class CrossSellParams(MechanicParams):
     extra_items: float = Field(0.2, ge=0, le=20, description="mean cross-sold items added "
                                "to an order (items)")
-    item_price: float = Field(10.0, ge=0, description="list price of a cross-sold item "
+    item_price: float = Field(10.0, ge=0, le=MAX_MONEY,
+                              description="list price of a cross-sold item "
                               "(currency)")
     item_margin: float = Field(0.4, ge=0, le=1, description="gross margin of cross-sold "
                                "items (0-1)")
@@ -32,8 +34,9 @@ class CrossSellParams(MechanicParams):
                                  "traded-up value (0-1)")
     stages: list[Literal[STAGES]] = Field(
         default_factory=lambda: list(ACTIVE_STAGE_NAMES),
-        description="stages whose orders get recommendations")
-    cost_per_year: float = Field(0.0, ge=0, description="fixed cost (currency per year, per "
+        min_length=1, description="stages whose orders get recommendations (at least one)")
+    cost_per_year: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                 description="fixed cost (currency per year, per "
                                  "base.customers; scaled with --customers)",
                                  json_schema_extra={"scales_with_customers": True})
 

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from models.bounds import MAX_MULTIPLIER
 from models import offer_targeting as ot
 from models.channels import Rule
 from models.effects import Effect
@@ -46,12 +47,14 @@ class DifferentiatedOfferParams(MessageParams):
                              "that picks them: 1 perfect, 0 random (0-1)")
     stages: list[Literal[STAGES]] = Field(
         default_factory=lambda: ["new", "repeat", "loyal", "lapsed", "won_back"],
-        description="CRM stages eligible for an offer")
+        min_length=1, description="CRM stages eligible for an offer (at least one)")
     segments: list[Literal[SEGMENTS]] | None = Field(
-        None, description="RFM segments eligible for an offer (null: any)")
+        None, min_length=1, description="RFM segments eligible for an offer (null: any; "
+        "else at least one)")
     response_rate: float = Field(1.0, ge=0, le=1, description="probability that an untired "
                                  "reader takes the offer (0-1)")
-    uplift: float = Field(0.0, ge=0, description="taking the offer also multiplies that "
+    uplift: float = Field(0.0, ge=0, le=MAX_MULTIPLIER,
+                          description="taking the offer also multiplies that "
                           "day's purchase probability by 1 + uplift (usually 0: the "
                           "offer's pull is `response`)")
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_MULTIPLIER
 from models.channels import Rule
 from models.mechanics import register
 from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
@@ -25,11 +26,12 @@ class EmailCampaignParams(MessageParams):
     start_day: int = Field(0, ge=0, description="day of the first campaign")
     response_rate: float = Field(0.10, ge=0, le=1, description="response probability of "
                                  "an untired reader (0-1)")
-    uplift: float = Field(2.0, ge=0, description="a response multiplies today's purchase "
+    uplift: float = Field(2.0, ge=0, le=MAX_MULTIPLIER,
+                          description="a response multiplies today's purchase "
                           "probability by 1 + uplift")
     stages: list[Literal[STAGES]] = Field(
         default_factory=lambda: [s for s in STAGES if s != "churned"],
-        description="CRM stages that receive the campaign")
+        min_length=1, description="CRM stages that receive the campaign (at least one)")
 
 
 @register

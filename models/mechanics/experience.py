@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_BUDGET
 from models.mechanics import Mechanic, MechanicParams, register
 from models.effects import Effect
 from models.stages import ACTIVE_STAGE_NAMES, STAGES
@@ -18,12 +19,14 @@ from models.stages import ACTIVE_STAGE_NAMES, STAGES
 class ExperienceParams(MechanicParams):
     churn_multiplier: float = Field(0.8, ge=0, le=1, description="multiplier of the daily "
                                     "premature-churn hazard in the stages (0-1)")
-    budget_per_year: float = Field(0.0, ge=0, description="fixed cost (currency per year, "
+    budget_per_year: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                   description="fixed cost (currency per year, "
                                    "per base.customers; scaled with --customers)",
                                    json_schema_extra={"scales_with_customers": True})
     stages: list[Literal[STAGES]] = Field(
         default_factory=lambda: list(ACTIVE_STAGE_NAMES),
-        description="stages whose customers feel the improvement")
+        min_length=1,
+        description="stages whose customers feel the improvement (at least one)")
 
 
 @register

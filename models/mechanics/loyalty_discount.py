@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_MULTIPLIER
 from models.mechanics import Mechanic, MechanicParams, register
 from models.effects import Effect
 from models.stages import STAGES
@@ -17,10 +18,12 @@ from models.stages import STAGES
 class LoyaltyDiscountParams(MechanicParams):
     discount: float = Field(0.05, ge=0, lt=1, description="share of the list price given "
                             "back to members (0-1)")
-    churn_multiplier: float = Field(0.5, ge=0, description="multiplier of the daily "
+    churn_multiplier: float = Field(0.5, ge=0, le=MAX_MULTIPLIER,
+                                    description="multiplier of the daily "
                                     "premature-churn hazard of members")
-    stages: list[Literal[STAGES]] = Field(default_factory=lambda: ["loyal"],
-                                          description="stages whose customers are members")
+    stages: list[Literal[STAGES]] = Field(default_factory=lambda: ["loyal"], min_length=1,
+                                          description="stages whose customers are members "
+                                          "(at least one)")
 
 
 @register

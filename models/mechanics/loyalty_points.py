@@ -32,6 +32,7 @@ from itertools import pairwise
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.bounds import MAX_BUDGET, MAX_MONEY, MAX_MULTIPLIER
 from models import loyalty_kernel as lk
 from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
@@ -46,17 +47,21 @@ FLOWS = {"loyalty_enrolments": lk.O_ENROLLED, "points_earned": lk.O_EARNED,
 class LoyaltyTier(BaseModel):
     """A status level, reached by cumulative programme spend and kept for good."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="tier name (lower case; "
                       "reported as the stock loyalty_members_<name>)")
-    min_spend: float = Field(ge=0, description="cumulative programme spend that qualifies "
+    min_spend: float = Field(ge=0, le=MAX_BUDGET,
+                             description="cumulative programme spend that qualifies "
                              "(currency paid since enrolment)")
-    earn_multiplier: float = Field(1.0, ge=0, description="multiplier of earn_rate in "
+    earn_multiplier: float = Field(1.0, ge=0, le=MAX_MULTIPLIER,
+                                   description="multiplier of earn_rate in "
                                    "this tier")
-    frequency_lift: float = Field(0.0, ge=0, description="relative lift of the purchase "
+    frequency_lift: float = Field(0.0, ge=0, le=MAX_MULTIPLIER,
+                                  description="relative lift of the purchase "
                                   "rate in this tier (0.1 = +10%)")
-    churn_multiplier: float = Field(1.0, gt=0, description="multiplier of the "
+    churn_multiplier: float = Field(1.0, gt=0, le=MAX_MULTIPLIER,
+                                    description="multiplier of the "
                                     "premature-churn hazard and dropout in this tier")
 
 
@@ -70,9 +75,11 @@ def _default_tiers():
 class LoyaltyPointsParams(MechanicParams):
     enrolment_share: float = Field(0.6, ge=0, le=1, description="share of buyers who join "
                                    "(0-1; a stable draw per customer)")
-    earn_rate: float = Field(1.0, ge=0, description="points per currency of revenue paid "
+    earn_rate: float = Field(1.0, ge=0, le=MAX_MULTIPLIER,
+                             description="points per currency of revenue paid "
                              "(points per currency)")
-    point_value: float = Field(0.01, ge=0, description="what a redeemed point is worth "
+    point_value: float = Field(0.01, ge=0, le=MAX_MONEY,
+                               description="what a redeemed point is worth "
                                "(currency per point)")
     redeem_threshold: float = Field(500.0, gt=0, description="points per redemption "
                                     "block (points)")
@@ -84,7 +91,8 @@ class LoyaltyPointsParams(MechanicParams):
                                      "the business expects never to be redeemed (0-1)")
     posting_every_days: int = Field(7, ge=1, description="days between postings of "
                                     "points, tiers, expiry and redemption (days)")
-    cost_per_year: float = Field(0.0, ge=0, description="fixed cost of running the "
+    cost_per_year: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                 description="fixed cost of running the "
                                  "programme (currency per year, per base.customers; "
                                  "scaled with --customers)",
                                  json_schema_extra={"scales_with_customers": True})

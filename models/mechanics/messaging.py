@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.channels import CHANNELS, Rule
 from models.contact_kernel import O_RESPONSES, O_SENT
 from models.effects import Effect
@@ -38,11 +39,13 @@ class MessageParams(MechanicParams):
     channel: Literal[CHANNELS] = Field("email", description="channel the messages use")
     response_rate: float = Field(0.05, ge=0, le=1, description="response probability of "
                                  "an untired reader (0-1)")
-    uplift: float = Field(1.0, ge=0, description="a response multiplies today's purchase "
+    uplift: float = Field(1.0, ge=0, le=MAX_MULTIPLIER,
+                          description="a response multiplies today's purchase "
                           "probability by 1 + uplift")
     relevance: float = Field(1.0, ge=0, le=1, description="share of messages relevant to "
                              "the recipient (0-1); irrelevant ones tire more, never convert")
-    offer_cost: float = Field(0.0, ge=0, description="incentive cost per response "
+    offer_cost: float = Field(0.0, ge=0, le=MAX_MONEY,
+                              description="incentive cost per response "
                               "(currency): the coupon's value times the share of "
                               "responders who redeem it")
     holdout_share: float = Field(0.0, ge=0, lt=1, description="share of targets held out "

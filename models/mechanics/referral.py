@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 from pydantic import Field
 
+from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
 from models.stages import ALIVE, STAGES
@@ -29,12 +30,16 @@ class ReferralParams(MechanicParams):
                                             "purchase day of an eligible customer brings a "
                                             "friend (0-1)")
     stages: list[Literal[STAGES]] = Field(default_factory=lambda: ["repeat", "loyal"],
-                                          description="stages whose customers refer")
-    friend_rate_multiplier: float = Field(1.2, gt=0, description="purchase-rate multiplier "
+                                          min_length=1, description="stages whose "
+                                          "customers refer (at least one)")
+    friend_rate_multiplier: float = Field(1.2, gt=0, le=MAX_MULTIPLIER,
+                                          description="purchase-rate multiplier "
                                           "of referred friends")
-    friend_dropout_multiplier: float = Field(0.8, ge=0, description="dropout multiplier of "
+    friend_dropout_multiplier: float = Field(0.8, ge=0, le=MAX_MULTIPLIER,
+                                             description="dropout multiplier of "
                                              "referred friends")
-    reward_per_conversion: float = Field(0.0, ge=0, description="reward paid when a "
+    reward_per_conversion: float = Field(0.0, ge=0, le=MAX_MONEY,
+                                         description="reward paid when a "
                                          "referred friend first buys (currency)")
 
 

@@ -21,6 +21,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from models.bounds import MAX_MULTIPLIER
 from models.effects import Effect
 from models.channels import Rule
 from models.mechanics import register
@@ -36,7 +37,8 @@ class ReviewsParams(MessageParams):
         description="days after a purchase on which a review request goes out (0-1000)")
     response_rate: float = Field(0.05, ge=0, le=1, description="probability that an untired "
                                  "reader publishes a review (0-1)")
-    uplift: float = Field(0.0, ge=0, description="a review request's response multiplies "
+    uplift: float = Field(0.0, ge=0, le=MAX_MULTIPLIER,
+                          description="a review request's response multiplies "
                           "today's purchase probability by 1 + uplift (usually 0)")
     conversion_lift_max: float = Field(0.3, ge=0, le=10, description="largest relative lift "
                                        "of leads' purchase rate that reviews can give (0.3: "

@@ -10,16 +10,19 @@ cost of running it (per base.customers; scaled with --customers).
 
 from pydantic import Field
 
+from models.bounds import MAX_BUDGET, MAX_MULTIPLIER
 from models.mechanics import Mechanic, MechanicParams, register
 from models.effects import Effect
 
 
 class TripwireParams(MechanicParams):
-    conversion_multiplier: float = Field(2.0, ge=1, description="how many times as readily "
+    conversion_multiplier: float = Field(2.0, ge=1, le=MAX_MULTIPLIER,
+                                         description="how many times as readily "
                                          "a lead makes the first purchase")
     price_share: float = Field(0.5, gt=0, le=1, description="share of the list price paid "
                                "for the first order (0-1)")
-    cost_per_year: float = Field(0.0, ge=0, description="fixed cost (currency per year, per "
+    cost_per_year: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                 description="fixed cost (currency per year, per "
                                  "base.customers; scaled with --customers)",
                                  json_schema_extra={"scales_with_customers": True})
 

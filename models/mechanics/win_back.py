@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.channels import Rule
 from models.mechanics import register
 from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
@@ -20,10 +21,13 @@ class WinBackParams(MessageParams):
         description="days of silence on which an offer goes out (0-1000); pick values past "
                     "funnel.lapsed_after_days")
     stages: list[Literal["lapsed", "churned"]] = Field(
-        default_factory=lambda: ["lapsed", "churned"], description="stages offered a return")
-    uplift: float = Field(3.0, ge=0, description="a response multiplies today's purchase "
+        default_factory=lambda: ["lapsed", "churned"], min_length=1,
+        description="stages offered a return (at least one)")
+    uplift: float = Field(3.0, ge=0, le=MAX_MULTIPLIER,
+                          description="a response multiplies today's purchase "
                           "probability by 1 + uplift")
-    offer_cost: float = Field(0.0, ge=0, description="incentive cost per response "
+    offer_cost: float = Field(0.0, ge=0, le=MAX_MONEY,
+                              description="incentive cost per response "
                               "(currency): the comeback coupon")
 
 

@@ -43,7 +43,7 @@ def pair(tmp_path_factory):
     result = runner.invoke(app, ["run", str(path), "--reps", "3", "--seed", "4",
                                  "--by-mechanic", "--json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output), out
+    return json.loads(result.stdout), out
 
 
 def test_json_has_each_mechanic_reduced_over_replications(pair):

@@ -21,7 +21,7 @@ PRESETS = ("ecommerce_fashion", "baby_food", "pet_food_recurrent", "auto_dealer"
 def test_presets_lists_every_builtin_scenario():
     result = runner.invoke(app, ["presets", "--json"])
     assert result.exit_code == 0, result.output
-    names = [row["name"] for row in json.loads(result.output)]
+    names = [row["name"] for row in json.loads(result.stdout)]
     assert set(PRESETS) <= set(names)
 
 
@@ -33,7 +33,7 @@ def test_every_preset_has_a_baseline_and_three_strategies_that_run(name):
     result = runner.invoke(app, ["run", name, "--customers", "800", "--days", "120", "--reps",
                                  "1", "--strategies", "all", "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert set(doc["strategies"]) == set(f.strategy_names)
     base = doc["strategies"]["baseline"]
     assert base["revenue"]["mean"] > 0
@@ -48,7 +48,7 @@ def test_run_json_document_and_out_files(tmp_path):
             "--strategies", "no_campaign", "--seed", "9", "--out", str(out), "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert {"scenario", "scenario_id", "version", "seed", "customers", "days", "reps",
             "strategies"} <= set(doc)
     assert (doc["scenario"], doc["seed"], doc["customers"], doc["days"], doc["reps"]) == \
@@ -89,7 +89,7 @@ def test_table_output_names_every_strategy():
 def test_schema_exports_fields_with_units():
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
-    schema = json.loads(result.output)
+    schema = json.loads(result.stdout)
     text = json.dumps(schema)
     assert "per day" in text and "currency" in text and "days" in text
     assert "email_campaign" in text and "loyalty_discount" in text
@@ -100,7 +100,7 @@ def test_bench_job_times_every_strategy():
     result = runner.invoke(app, ["bench", "--job", "bench_funnel", "--job-customers", "2000",
                                  "--job-years", "0.1", "--job-reps", "1"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert set(report["customer_days_per_s_by_strategy"]) == {
         "baseline", "no_campaign", "no_loyalty", "churn_minus_20"}
     assert all(v > 0 for v in report["customer_days_per_s_by_strategy"].values())
@@ -115,7 +115,7 @@ def test_many_strategies_are_split_into_tables_that_fit():
     from apps.tables import summary_tables
     result = runner.invoke(app, ["run", "baby_food", "--customers", "500", "--days", "60",
                                  "--reps", "1", "--json"])
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     tables = summary_tables(doc, 80)
     assert len(tables) > 1
     shown = [col.header for t in tables for col in t.columns[1:]]

@@ -91,9 +91,25 @@ FLAG_CASES = {
     # cannot be written then ends in a traceback (exit 1) instead of exit 2.
     "bench_out_under_a_file": (["bench", "--sizes", "1000", "--days", "1", "--no-reference",
                                 "--out", "{tmp}/afile/bench.json"], ["--out", "afile"]),
+    "bench_job_unknown_preset": (["bench", "--job", "no_such_preset"],
+                                 ["--job", "'no_such_preset'", "not a preset", "baby_food"]),
+    # what is given as the scenario is not a file to read, or far too big to be one
+    "scenario_is_a_folder": (["run", "{tmp}/afolder"], ["afolder", "is a folder"]),
+    "scenario_is_a_fifo": (["run", "{tmp}/fifo.yaml"], ["fifo.yaml", "named pipe (FIFO)"]),
+    "scenario_is_dev_zero": (["run", "/dev/zero"], ["/dev/zero", "character device"]),
+    "scenario_50_mb": (["run", "{tmp}/big.yaml"], ["big.yaml", "52,428,800 bytes",
+                                                    "at most 256 KiB"]),
+    # --out: refused before any work, and never a folder of something else
+    "out_empty": (small(out=""), ["--out is empty"]),
+    "out_current_folder": (small(out="."), ["--out .", "current folder"]),
+    "out_holds_other_files": (small(out="{tmp}/afolder"),
+                              ["--out", "afolder", "not the results of a run", "notes.txt"]),
+    "out_holds_a_previous_run": (small(out="{tmp}/previous"),
+                                 ["--out", "previous", "results of another run", "--force"]),
 }
 USAGE_ERRORS = {"customers_not_a_number", "unknown_option"}   # reported by click/typer
 QUICK_SECONDS = 20      # the absurd size must be refused before any work
+BIG_BYTES = 50 * 2**20
 
 
 def _commands(tmp: Path) -> dict[str, list[str]]:
@@ -115,6 +131,14 @@ def _run(args: list[str]) -> Result:
 def scratch(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("bad_input")
     (tmp / "afile").write_text("a regular file, not a folder\n")
+    (tmp / "afolder").mkdir()
+    (tmp / "afolder" / "notes.txt").write_text("the user's own file\n")
+    (tmp / "previous").mkdir()
+    (tmp / "previous" / "summary.json").write_text(json.dumps(
+        {"scenario": "tiny", "scenario_id": "0123456789ab", "version": "0"}))
+    os.mkfifo(tmp / "fifo.yaml")
+    with open(tmp / "big.yaml", "w") as f:       # 50 MiB of a valid YAML list
+        f.write("- 1\n" * (BIG_BYTES // 4))
     return tmp
 
 
@@ -142,9 +166,14 @@ def _check_bad(res: Result, expected: list[str], max_lines: int) -> None:
     assert not missing, f"message lacks {missing}" + shown
 
 
-def test_corpus_is_big_enough():
-    assert len(CORPUS) >= 30
-    assert len(FLAG_CASES) >= 15
+def test_the_whole_corpus_runs(results, capsys):
+    """Every case of the corpus was run (none lost on the way); the count is reported."""
+    assert set(results) == {f"yaml:{p.stem}" for p in CORPUS} | {
+        f"flag:{name}" for name in FLAG_CASES}
+    assert len(CORPUS) >= 85 and len(FLAG_CASES) >= 30
+    with capsys.disabled():
+        print(f"\nbad-input corpus: {len(results)} cases ({len(CORPUS)} scenario files, "
+              f"{len(FLAG_CASES)} command lines), all refused with exit code 2")
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
@@ -165,7 +194,10 @@ def test_bad_flag(name: str, results):
 
 # A few commands again as plain fresh processes, to show the forked runs are faithful.
 FRESH = ["yaml:beta_zero_b", "yaml:yaml_syntax_error", "flag:customers_absurd",
-         "flag:customers_not_a_number", "flag:missing_preset"]
+         "flag:customers_not_a_number", "flag:missing_preset", "yaml:alias_bomb",
+         "yaml:alias_bomb_in_overrides", "flag:scenario_50_mb", "flag:scenario_is_a_fifo"]
+QUICK = {"flag:customers_absurd", "yaml:alias_bomb", "yaml:alias_bomb_in_overrides",
+         "flag:scenario_50_mb", "flag:scenario_is_a_fifo"}
 
 
 def _same(stderr: str) -> str:
@@ -180,7 +212,7 @@ def test_fresh_process_agrees(key: str, results, scratch):
     res = _run(_commands(scratch)[key])
     assert (res.rc, res.stdout, _same(res.stderr)) == (
         results[key].rc, results[key].stdout, _same(results[key].stderr))
-    if key == "flag:customers_absurd":
+    if key in QUICK:     # a generous guard against a hang; the real times are benchmarks
         assert res.seconds < QUICK_SECONDS, f"refused only after {res.seconds:.1f} s"
 
 

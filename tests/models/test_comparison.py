@@ -176,7 +176,7 @@ def bench_document():
     result = CliRunner().invoke(app, ["run", "bench_funnel", "--customers", "2000", "--days",
                                       "400", "--reps", "2", "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_json_document_has_kpis_and_vs_baseline(bench_document):
