@@ -66,7 +66,9 @@ def run(
     years: Optional[float] = typer.Option(None, help="years to simulate (365 days each)"),
     reps: int = typer.Option(5, help="replications per strategy"),
     seed: int = typer.Option(42, help="random seed (same seed, same results)"),
-    strategies: Optional[str] = typer.Option(None, help="comma-separated names, or all"),
+    strategies: Optional[str] = typer.Option(
+        None, help="comma-separated names, or all (default: the scenario's headline "
+        "strategies, or all when it marks none)"),
     out: Optional[str] = typer.Option(None, help="folder for Parquet and JSON results "
                                       "(a new or empty folder, or one of a previous run "
                                       "with --force)"),
@@ -114,8 +116,9 @@ def run(
 def _simulate(job, folder: Path | None, show: bool) -> dict:
     """Run the job and write its results (if `folder`); Ctrl-C or SIGTERM on the way
     leaves nothing half-written and says so (exit code 130)."""
-    from apps.progress import progress_hook
+    from apps.progress import announce_compile, progress_hook
 
+    announce_compile(err)
     before = signal.signal(signal.SIGTERM, _interrupt)
     document = None
     try:

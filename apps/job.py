@@ -71,7 +71,9 @@ class Job:
                 f"{size} over {sc.horizon_days} days means about "
                 f"{total:,.0f} customers and {need / 2**30:,.1f} GiB of memory; "
                 f"{have / 2**30:,.1f} GiB is available: use fewer customers or days")
-        if strategies is None or strategies.strip() == "all":
+        if strategies is None:
+            names = headline_strategies(sc)
+        elif strategies.strip() == "all":
             names = f.strategy_names
         else:
             names = [s.strip() for s in strategies.split(",") if s.strip()]
@@ -90,6 +92,12 @@ class Job:
     @property
     def scenario(self):
         return self.file.scenario
+
+    @property
+    def invested(self) -> dict[str, list[str]]:
+        """{strategy: the mechanics it brings}: their outlay is its investment (ROMI)."""
+        base = self.resolved[BASELINE]
+        return {s: strategy_mechanics(sc, base) for s, sc in self.resolved.items()}
 
     def customer_days(self) -> float:
         sc = self.scenario
@@ -114,7 +122,7 @@ class Job:
         `by_mechanic`, `by_mechanic` (the leave-one-out split)."""
         sc = self.scenario
         strategies = result.reduce()
-        for name, stats in vs_baseline(result).items():
+        for name, stats in vs_baseline(result, self.invested).items():
             strategies[name]["vs_baseline"] = stats
         if self.by_mechanic:
             for name, stats in by_mechanic(result.runs + result.twins, self.plan).items():
@@ -154,6 +162,13 @@ class Job:
             mechanics.attrs.update(stamp)
             mechanics.to_parquet(out / "mechanics.parquet", index=False)
         (out / MARK).write_text(dumps(document, indent=2) + "\n")   # last: marks it whole
+
+
+def headline_strategies(sc) -> list[str]:
+    """The strategies a run without --strategies shows: those marked `headline` (a
+    first look that runs in a fraction of the time), or all when none is marked."""
+    marked = [name for name, s in sc.strategies.items() if s.headline]
+    return marked or list(sc.strategies)
 
 
 def leave_one_out_plan(resolved: dict) -> tuple[dict, dict]:

@@ -6,6 +6,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 
+def announce_compile(console: Console) -> None:
+    """A first run of this version compiles the kernels before its first day (about a
+    minute, the bar sitting at 0%): say so, on stderr, rather than hang in silence."""
+    from sim.kernel_cache import cache_dir, is_warm
+
+    if not is_warm():
+        console.print("Compiling the simulation kernels: the first run after installing "
+                      "or upgrading takes about a minute longer (cached in "
+                      f"{cache_dir()}).", highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def progress_hook(job, show: bool):
     """Yield an `on_day(strategy, rep, day)` callback (or None when not shown)."""

@@ -2,6 +2,9 @@
 
 from rich.table import Table
 
+from apps.figures import banded, plain
+from models.comparison import NO_INVESTMENT
+
 SHOWN = (
     ("revenue", "Revenue", "n"), ("gross_margin", "Gross margin", "n"),
     ("crm_cost", "CRM cost", "n"), ("acquisition_cost", "Acquisition", "n"),
@@ -51,26 +54,16 @@ def presets_table(rows: list[dict]) -> Table:
     return t
 
 
-def _num(x: float, fmt: str) -> str:
-    """Compact numbers (12.3M) so many strategies fit side by side."""
-    if fmt != "n":
-        return format(x, fmt)
-    for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
-        if abs(x) >= threshold:
-            return f"{x / size:.3g}{suffix}" if abs(x) < 100 * size else \
-                f"{x / size:,.0f}{suffix}"
-    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3g}"
-
-
 def _cell(stat: dict, fmt: str) -> str:
-    """The mean, and under it half the width of the band (dim)."""
+    """The mean, and under it half the width of the band (dim), both rounded to what
+    the band supports; a figure that is None for want of an investment says so."""
     if stat["mean"] is None:
-        return "-"
-    text = _num(stat["mean"], fmt)
+        return "free lever" if stat.get("note") == NO_INVESTMENT else "-"
     half = (stat["hi"] - stat["lo"]) / 2
-    if half > 0:
-        text += f"\n[dim]±{_num(half, fmt)}[/]"
-    return text
+    if not half > 0:
+        return plain(stat["mean"], fmt)
+    mean, band = banded(stat["mean"], half, fmt)
+    return f"{mean}\n[dim]±{band}[/]"
 
 
 STRATEGY_WIDTH = 13   # characters a strategy column needs (number, band, borders)
@@ -90,7 +83,9 @@ def summary_table(doc: dict, names: list[str] | None = None) -> Table:
     strategies = {n: doc["strategies"][n] for n in (names or doc["strategies"])}
     t = Table(title=f"{doc['scenario']}: {doc['customers']:,} customers, {doc['days']} days, "
                     f"{doc['reps']} replications ({doc['currency']})",
-              caption=f"mean over replications; ± half the {doc['band']} band")
+              caption=f"mean over replications; ± half the {doc['band']} band, both rounded "
+                      "to what the band supports; ROMI and payback only for a strategy "
+                      "that brings a mechanic (free lever: no investment)")
     t.add_column("metric", style="bold", no_wrap=True)
     for name in strategies:
         t.add_column(name.replace("_", " "), justify="right", overflow="fold")

@@ -1,7 +1,7 @@
 """The economic model: the instant, closed-form view a strategist plays with.
 
 Yearly revenue = customers x transactions per customer x average check, summed over
-funnel segments (DOMAIN.md section 9). A year-by-year Markov projection of the
+funnel segments (the "plug in your numbers" view of CRM economics). A year-by-year Markov projection of the
 segments shows the snowball (each year's survivors carry their revenue into the next
 year, on top of the new arrivals), and `leverage` shows what one step of each lever
 (retention, frequency, check, margin, inflow) does to revenue and customer equity.

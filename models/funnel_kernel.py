@@ -19,6 +19,14 @@ Leads' buy rate has its own multiplier (reviews raise it), bounded by its ceilin
 An impulse buyer whose uniform falls between the purchase and the cart intent
 (purchase probability times `P_CART_INTENT`) abandoned a cart: the `CART` flag is set.
 
+Dropout after a purchase (BG/NBD) is a chance to leave per purchase of the customer's
+own process: a purchase that the frequency lever or a mechanic (a response, an offer,
+a tier's lift) added on top must not add one, or "one more visit a year" would lower
+retention. So the dropout probability of today's orders is scaled by `own_share`, the
+customer's own intensity over today's (the dropout test held with that probability):
+dropout chances per day stay those of the unboosted process, and with no lever and no
+mechanic the share is exactly 1 and the rule is the BG/NBD's.
+
 Chunks have a fixed size, sums are kept per chunk and added in chunk order, so totals
 are bit-identical whatever the thread count.
 """
@@ -122,6 +130,34 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
     if kind == IMPULSE and not exposed:
         q *= dem_tab[IMPULSE, D_A]
     return q
+
+
+@njit(cache=True, inline="always")
+def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par):
+    """Share of today's purchase intensity (q, boosted and offered) that is the
+    customer's own: without the frequency lever, a mechanic's rel_buy or lead multiplier,
+    a response's boost, an exposure or an offer. The dropout after a purchase is scaled
+    by it (a Bernoulli(share) thinning of the dropout test), so purchases that a lever
+    or a mechanic adds bring no extra chances to leave: dropout chances per day stay
+    those of the customer's own process. Exactly 1 when nothing was added."""
+    add = par[P_RATE_ADD]
+    if n > 0 and kind == CONTRACTUAL:
+        return 1.0
+    if n > 0 and kind == RECURRENT:
+        own = min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY])
+        if add != 0.0:
+            own *= lam / (lam + add)      # the lever brings due days at lam + add a day
+        return min(1.0, own / q)
+    rate = poisson_rate(s, kind, n, last, lam, 1.0, day, season_factor, 1.0, stage_tab,
+                        dem_tab, par)
+    if add != 0.0:
+        rate *= lam / (lam + add)
+    own = 1.0 - np.exp(-rate)
+    if kind == IMPULSE:
+        own *= dem_tab[IMPULSE, D_A]       # organic exposure only
+    if par[P_POISSON_ORDERS] > 0 and q < 1.0:
+        return min(1.0, np.log(1.0 - own) / np.log(1.0 - q))   # ratio of order rates
+    return min(1.0, own / q)
 
 
 @njit(cache=True, inline="always")
@@ -340,11 +376,13 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                     orders = 1
                     if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                         orders = poisson_positive(mix(kh[i] ^ dks[K_ORDERS]), -np.log(1.0 - q))
+                    own = own_share(s, kind, n[i], last[i], lam[i], q, day, season[day],
+                                    stage_tab, dem_tab, par)
                     n_after, paid, _, dropped = book_orders(
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
                         mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
-                        cohort_of(arrival[i]), nu[i], p_drop, rel_spend[i], price, anyway,
-                        stage_tab, par, acc, coh)
+                        cohort_of(arrival[i]), nu[i], p_drop * own, rel_spend[i], price,
+                        anyway, stage_tab, par, acc, coh)
                     if n[i] == 0:
                         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
                         if kind == RECURRENT or kind == CONTRACTUAL:

@@ -1,4 +1,4 @@
-"""The base KPIs a CRM analyst asks for (DOMAIN.md §8-9), as summary metrics of one run.
+"""The base KPIs a CRM analyst asks for (README "Metrics"), as summary metrics of one run.
 
 Every KPI is computed from the daily series and cohort matrices of `sim.results` (and,
 for transactions per customer, the final `last` purchase day of each customer), so
@@ -162,7 +162,7 @@ def transactions_per_customer(results, last: np.ndarray) -> float | None:
 
 
 def budget(results) -> dict[str, float | None]:
-    """DOMAIN.md §9: yearly margin per customer, and the CRM spend it actually carries.
+    """The CRM budget view: yearly margin per customer, and the CRM spend it carries.
 
     Per active customer (CRM stages new, repeat, loyal, won back; the run's daily
     average) per year: margin_per_customer and crm_budget_per_customer (realised CRM

@@ -249,6 +249,9 @@ class Strategy(Strict):
     description: str = ""
     overrides: dict[str, object] = Field(default_factory=dict, description="dotted path "
                                          "-> value, applied on the baseline scenario")
+    headline: bool = Field(False, description="run by default, without --strategies "
+                           "(a first look); `--strategies all` runs every strategy. No "
+                           "strategy marked: every one runs by default")
 
 
 Mechanics = mechanics_schema(Strict)

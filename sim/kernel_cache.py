@@ -6,7 +6,8 @@ order with the funnel's `book_orders`) would go on running the old code after th
 module changed: after an upgrade, results would silently mix two versions. So the cache
 lives in a folder named by a hash of every source file of `sim` and `models`; any
 change to them starts a fresh folder. It sits under NUMBA_CACHE_DIR when that is set,
-else in `.numba_cache` beside the packages.
+else in `.numba_cache` beside the packages. A folder without a compiled kernel in it
+(`is_warm` False) means the next run compiles them all, which takes about a minute.
 """
 
 import hashlib
@@ -30,6 +31,11 @@ def sources_hash() -> str:
 def cache_dir() -> str:
     base = os.environ.get("NUMBA_CACHE_DIR") or str(ROOT / ".numba_cache")
     return os.path.join(base, "snowball-" + sources_hash())
+
+
+def is_warm() -> bool:
+    """Whether any kernel of this version of the sources is compiled in the cache."""
+    return any(Path(cache_dir()).rglob("*.nbi"))
 
 
 numba.config.CACHE_DIR = cache_dir()    # read by every `njit(cache=True)` that follows

@@ -134,6 +134,37 @@ def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_fa
     return q
 
 
+def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par) -> float:
+    """The customer's own share of today's purchase intensity q (q after the boost and
+    the offers): the buy probability with rel_buy, the lead multiplier and the exposure
+    neutral, no boost, no offer, and the rate without the lever (lam / (lam + rate_add)
+    of it; for recurrent buyers it is the due days that come at lam + rate_add a day).
+    Poisson orders compare order rates (-log(1 - q)), single orders probabilities;
+    contract holders never drop out after a purchase (1). At most 1."""
+    add = float(par[P_RATE_ADD])
+    lam = float(lam)
+    if n > 0 and kind == CONTRACTUAL:
+        return 1.0
+    if n > 0 and kind == RECURRENT:
+        own = min(1.0, float(dem_tab[RECURRENT, D_B]) * float(stage_tab[s, BUY]))
+        if add != 0.0:
+            own *= lam / (lam + add)
+        return min(1.0, own / q)
+    rate = (lam + add) * float(stage_tab[s, BUY])
+    if n > 0 and kind == SITUATIONAL:
+        rate *= float(season_factor)
+    elif n > 0 and kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
+        rate *= float(dem_tab[COMPLEMENTARY, D_A])
+    if add != 0.0:
+        rate *= lam / (lam + add)
+    own = 1.0 - math.exp(-rate)
+    if kind == IMPULSE:
+        own *= float(dem_tab[IMPULSE, D_A])
+    if par[P_POISSON_ORDERS] > 0 and q < 1.0:
+        return min(1.0, math.log(1.0 - own) / math.log(1.0 - q))
+    return min(1.0, own / q)
+
+
 def offer_response(kind, n, on_offer, par) -> float:
     """The promo's and (when held) the personal offer's conversion of non-buyers,
     combined as independent chances; nothing for contract holders."""
@@ -273,7 +304,8 @@ def event_uniform(kh, dks) -> np.float32:
     return uniform32(mix(int(kh) ^ int(dks[K_EVENT])))
 
 
-def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
+def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
+                  thin_dropout: bool = True):
     """One customer's day by the documented rule; returns (new state, count deltas).
 
     The one event uniform u decides the day: death if u < hazard; else (a contract
@@ -290,6 +322,10 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
     sweep=True mirrors the two-pass kernel: the rule is applied only if u < p_hi or the
     timer is due, otherwise the customer is left untouched. sweep=False applies it to
     everyone (then t_next and p_hi differ, the behaviour must not).
+
+    The dropout probability of today's orders is p_drop times `own_share` (purchases
+    added by the lever or a mechanic bring no chance to leave); thin_dropout=False is the
+    plain BG/NBD rule, a dropout test after every repeat order whatever brought it.
     """
     stage_tab, dem_tab, season, par = tables
     c = dict(c)
@@ -356,6 +392,9 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
                 orders = 1
                 if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                     orders = poisson_positive(mix(kh ^ int(dks[K_ORDERS])), -math.log(1.0 - q))
+                if thin_dropout:
+                    p_drop *= own_share(s, kind, n0, last0, c["lam"], q, day, season[day],
+                                        stage_tab, dem_tab, par)
                 n_now, paid, _, dropped = book_orders(
                     mix(kh ^ int(dks[K_SPEND])), mix(kh ^ int(dks[K_DROP])),
                     mix(kh ^ int(dks[K_ITEMS])), orders, day, s, kind, n0, last0,
@@ -398,7 +437,7 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True):
 
 
 def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts: int,
-                    sweep: bool = True):
+                    sweep: bool = True, thin_dropout: bool = True):
     """Apply `reference_day` to customers [lo, hi) in order, in place on the dict of
     arrays S; returns (acc, counts, coh) of the chunk."""
     acc = [0.0] * N_ACC
@@ -419,7 +458,8 @@ def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts:
         if sweep and not (uniform32(mix(int(S["kh"][i]) ^ ek)) < S["p_hi"][i]
                           or S["t_next"][i] <= day):
             continue   # the same early return as in reference_day, without the copies
-        new, deltas = reference_day(customer(S, i), day, dks, tables, acc, ch, sweep)
+        new, deltas = reference_day(customer(S, i), day, dks, tables, acc, ch, sweep,
+                                    thin_dropout)
         for name in STATE_ORDER:
             S[name][i] = new[name]
         for a, s, d in deltas:

@@ -1,4 +1,4 @@
-"""The claims of DOMAIN.md §9 a user will test, checked on the built-in presets:
+"""The claims about when CRM pays that a user will test, checked on the built-in presets:
 
 (a) in a high share-of-wallet category (baby food) CRM can pay: some CRM strategy beats
     today's practice on contribution over 3 years;
@@ -37,7 +37,7 @@ def run_preset(name, customers, reps=2, seed=1, strategies=None):
     names = strategies or crm_strategies(probe.file)
     job = Job.prepare(name, customers, None, reps, seed, ",".join(names))
     out: dict[str, list[dict]] = {}
-    for strategy, _, metrics in paired(job.run()):
+    for strategy, _, metrics in paired(job.run(), job.invested):
         out.setdefault(strategy, []).append(metrics)
     return out
 

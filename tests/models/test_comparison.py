@@ -18,13 +18,21 @@ from sim.results import Results
 DAYS = 365
 
 
+PAID = ("campaign",)    # a strategy that brings the mechanic `campaign`
+OUTLAY = 1.0            # daily discounts: an investment that leaves contribution alone
+
+
 def money(days=DAYS, revenue=0.0, gross_margin=0.0, crm_cost=0.0, acquisition_cost=0.0,
-          discounts=0.0):
-    """Results holding only the daily money flows (scalars or arrays)."""
+          discounts=0.0, own=None):
+    """Results holding only the daily money flows (scalars or arrays); `own`: the CRM
+    cost booked by each mechanic ({name: daily cost}), by default all of it by
+    `campaign`."""
     r = Results(days)
     for name, values in (("revenue", revenue), ("gross_margin", gross_margin),
                          ("crm_cost", crm_cost), ("acquisition_cost", acquisition_cost),
-                         ("discounts", discounts)):
+                         ("discounts", discounts),
+                         *(("crm_cost_" + m, v) for m, v in
+                           (own or {"campaign": crm_cost}).items())):
         r.flow(name)[:] = values
     r.finalize()
     return r
@@ -45,7 +53,8 @@ def by_month(monthly, days=DAYS):
 def test_three_negative_months_then_positive_pay_back_in_month_four():
     month = np.arange(DAYS) * 12 // 365
     margin = np.where(month < 3, -10.0, 1000.0)          # every day of months 1-3 loses
-    out = cmp.compare(money(gross_margin=margin, revenue=3 * margin), money())
+    out = cmp.compare(money(gross_margin=margin, revenue=3 * margin, discounts=OUTLAY),
+                      money(), PAID)
     assert out["payback_month"] == 4
     assert out["incremental_gross_margin"] == pytest.approx(margin.sum())
     assert out["incremental_revenue"] == pytest.approx(3 * margin.sum())
@@ -62,51 +71,78 @@ def test_three_negative_months_then_positive_pay_back_in_month_four():
 ])
 def test_payback_month_is_where_the_cumulative_sum_stays_non_negative(monthly, expected):
     assert cmp.payback_month(by_month(monthly)) == expected
-    strategy = money(gross_margin=by_month(monthly) + 7.0, crm_cost=1.0)
-    assert cmp.compare(strategy, money(gross_margin=7.0, crm_cost=1.0))["payback_month"] \
-        == expected
+    strategy = money(gross_margin=by_month(monthly) + 7.0, crm_cost=1.0, discounts=OUTLAY)
+    assert cmp.compare(strategy, money(gross_margin=7.0, crm_cost=1.0), PAID)[
+        "payback_month"] == expected
 
 
 def test_payback_counts_crm_and_acquisition_costs():
     gm = by_month([0, 0, 0, 100])
     crm = by_month([30, 30, 30])
     acq = by_month([0, 0, 0, 0, 50])                     # month 5 back to -40
-    out = cmp.compare(money(gross_margin=gm, crm_cost=crm, acquisition_cost=acq), money())
+    out = cmp.compare(money(gross_margin=gm, crm_cost=crm, acquisition_cost=acq), money(),
+                      PAID)     # the campaign's 90 are the outlay
     assert out["incremental_contribution"] == pytest.approx(100 - 90 - 50)
     assert out["payback_month"] is None
     out = cmp.compare(money(gross_margin=gm + by_month([0] * 5 + [40]), crm_cost=crm,
-                            acquisition_cost=acq), money())
+                            acquisition_cost=acq), money(), PAID)
     assert out["payback_month"] == 6
 
 
 # ---- ROMI ----------------------------------------------------------------------------
 
 
-def test_romi_is_incremental_margin_less_cost_over_cost():
+def test_romi_is_incremental_margin_less_cost_over_the_investment():
     base = money(revenue=100.0, gross_margin=30.0, crm_cost=2.0, acquisition_cost=1.0)
     strategy = money(revenue=100.0 + 2000 / DAYS, gross_margin=30.0 + 500 / DAYS,
                      crm_cost=2.0 + 200 / DAYS, acquisition_cost=1.0 + 50 / DAYS)
-    out = cmp.compare(strategy, base)
+    out = cmp.compare(strategy, base, PAID)
     assert out["incremental_revenue"] == pytest.approx(2000)
     assert out["incremental_gross_margin"] == pytest.approx(500)
     assert out["incremental_crm_cost"] == pytest.approx(200)
     assert out["incremental_contribution"] == pytest.approx(500 - 200 - 50)
+    assert out["investment"] == pytest.approx(200)
     assert out["romi"] == pytest.approx((500 - 200) / 200)
-    assert cmp.romi(0.0, 100.0) == -1.0                  # spends and earns nothing
-    assert cmp.romi(50.0, 100.0) == -0.5
+    assert cmp.romi(0.0, 100.0, 100.0) == -1.0           # spends and earns nothing
+    assert cmp.romi(50.0, 100.0, 100.0) == -0.5
 
 
-def test_romi_is_none_for_free_levers_and_savings():
+def test_a_free_lever_has_no_investment_so_no_romi_and_no_payback():
+    """A lever keeps more customers alive and they get more of the baseline's campaign:
+    2% more CRM cost for 100 more margin. Nobody chose to spend those 2: the strategy
+    brings no mechanic, so it has no investment, no ROMI (not (100 - 2) / 2 = 4900%) and
+    nothing to pay back; its gain is in the incremental contribution."""
+    base = money(gross_margin=30.0, crm_cost=100 / DAYS)
+    lever = money(gross_margin=30.0 + 100 / DAYS, crm_cost=102 / DAYS)
+    out = cmp.compare(lever, base)
+    assert out["investment"] == 0.0
+    assert out["romi"] is None and out["payback_month"] is None
+    assert out["incremental_crm_cost"] == pytest.approx(2)
+    assert out["incremental_contribution"] == pytest.approx(98)
+    # the same 2 booked by a mechanic the strategy brings is an investment (2% of the
+    # baseline's spend, over the 1% bar): (100 - 2) / 2
+    paid = money(gross_margin=30.0 + 100 / DAYS, crm_cost=102 / DAYS,
+                 own={"campaign": 100 / DAYS, "welcome": 2 / DAYS})
+    out = cmp.compare(paid, base, ("welcome",))
+    assert out["investment"] == pytest.approx(2)
+    assert out["romi"] == pytest.approx(49.0) and out["payback_month"] == 1
+    # brought beside the lever, only the mechanic's own outlay is the investment; the
+    # campaign's incidental 2 more stay a cost in the return
+    both = money(gross_margin=30.0 + 150 / DAYS, crm_cost=106 / DAYS,
+                 own={"campaign": 102 / DAYS, "welcome": 4 / DAYS})
+    out = cmp.compare(both, base, ("welcome",))
+    assert out["investment"] == pytest.approx(4)
+    assert out["romi"] == pytest.approx((150 - 6) / 4)
+
+
+def test_romi_is_none_for_savings_and_outlays_under_one_percent_of_the_baseline():
     base = money(gross_margin=30.0, crm_cost=2.0)
-    free = cmp.compare(money(gross_margin=31.0, crm_cost=2.0), base)
-    saving = cmp.compare(money(gross_margin=29.0, crm_cost=1.0), base)
-    assert free["romi"] is None and free["incremental_crm_cost"] == 0.0
-    assert saving["romi"] is None and saving["incremental_crm_cost"] < 0
-    assert free["incremental_contribution"] == pytest.approx(DAYS)
-    assert cmp.romi(100.0, 0.0) is None and cmp.romi(100.0, -1.0) is None
-    # a lever that only nudges CRM spend (1% or less of the baseline's) is still free
-    assert cmp.romi(100.0, 0.5, 0.0, baseline_spend=100.0) is None
-    assert cmp.romi(100.0, 2.0, 0.0, baseline_spend=100.0) == pytest.approx(49.0)
+    saving = cmp.compare(money(gross_margin=29.0, crm_cost=1.0), base, PAID)
+    assert saving["romi"] is None and saving["investment"] == pytest.approx(-DAYS)
+    assert saving["payback_month"] is None                # nothing was paid to pay back
+    assert cmp.romi(100.0, 0.0, 0.0) is None and cmp.romi(100.0, -1.0, -1.0) is None
+    assert cmp.romi(100.0, 0.5, 1.0, baseline_spend=100.0) is None    # 1%: a nudge
+    assert cmp.romi(100.0, 2.0, 2.0, baseline_spend=100.0) == pytest.approx(49.0)
 
 
 def test_discounts_are_part_of_the_investment():
@@ -115,8 +151,9 @@ def test_discounts_are_part_of_the_investment():
     has ROMI below zero."""
     base = money(gross_margin=30.0, crm_cost=1.0, discounts=0.0)
     programme = money(gross_margin=30.0 - 300 / DAYS, crm_cost=1.0, discounts=500 / DAYS)
-    out = cmp.compare(programme, base)
+    out = cmp.compare(programme, base, ("loyalty_discount",))
     assert out["incremental_discounts"] == pytest.approx(500)
+    assert out["investment"] == pytest.approx(500)
     assert out["romi"] == pytest.approx(-300 / 500)
 
 
@@ -139,33 +176,43 @@ def ensemble(levels, effects, romi_free_rep=None):
 
 def test_replication_r_is_paired_with_baseline_replication_r():
     result = ensemble(levels=[1e3, 1e6, 1e4, 1e5], effects=[40.0] * 4)
-    stats = cmp.vs_baseline(result)
+    stats = cmp.vs_baseline(result, {"plus": PAID})
     assert set(stats) == {"plus"}                        # the baseline gets no entry
     gm = stats["plus"]["incremental_gross_margin"]
     assert gm["mean"] == pytest.approx(40) and gm["lo"] == pytest.approx(40)
     assert gm["hi"] == pytest.approx(40)                 # unpaired, the band would be huge
     assert stats["plus"]["romi"]["mean"] == pytest.approx((40 - 10) / 10)
-    frame = cmp.paired_frame(result)
+    frame = cmp.paired_frame(result, {"plus": PAID})
     assert sorted(frame["rep"]) == [0, 1, 2, 3]
     assert list(frame.columns) == ["strategy", "rep", *cmp.VS_BASELINE]
 
 
 def test_reduction_is_mean_and_p05_p95_band_and_none_if_any_replication_is_none():
     effects = [10.0, 20.0, 70.0, 0.0, 35.0]
-    stats = cmp.vs_baseline(ensemble([1e3] * 5, effects))["plus"]
+    stats = cmp.vs_baseline(ensemble([1e3] * 5, effects), {"plus": PAID})["plus"]
     lo, hi = np.percentile(effects, [5, 95])
     assert stats["incremental_gross_margin"] == pytest.approx(
         {"mean": np.mean(effects), "lo": lo, "hi": hi})
     assert stats["incremental_contribution"]["mean"] == pytest.approx(np.mean(effects) - 10)
-    romi = cmp.vs_baseline(ensemble([1e3] * 5, effects, romi_free_rep=2))["plus"]["romi"]
-    assert romi == {"mean": None, "lo": None, "hi": None}
+    romi = cmp.vs_baseline(ensemble([1e3] * 5, effects, romi_free_rep=2),
+                           {"plus": PAID})["plus"]["romi"]
+    assert romi == {"mean": None, "lo": None, "hi": None, "note": cmp.SMALL_INVESTMENT}
+
+
+def test_a_strategy_without_a_mechanic_says_why_it_has_no_romi():
+    stats = cmp.vs_baseline(ensemble([1e3] * 3, [40.0] * 3), {"plus": []})["plus"]
+    for metric in ("romi", "payback_month"):
+        assert stats[metric] == {"mean": None, "lo": None, "hi": None,
+                                 "note": cmp.NO_INVESTMENT}
+    assert stats["investment"] == {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+    assert stats["incremental_contribution"]["mean"] == pytest.approx(40 - 10)
 
 
 def test_unpaired_seeds_are_refused():
     result = ensemble([1e3, 1e3], [1.0, 1.0])
     result.runs[0].seed += 1
     with pytest.raises(ValueError, match="not paired"):
-        cmp.paired(result)
+        cmp.paired(result, {"plus": PAID})
 
 
 # ---- the JSON document and the table -----------------------------------------------
@@ -206,12 +253,15 @@ def test_json_document_has_kpis_and_vs_baseline(bench_document):
             assert vs[key]["lo"] <= vs[key]["mean"] <= vs[key]["hi"]
     no_campaign = strategies["no_campaign"]["vs_baseline"]
     assert no_campaign["incremental_crm_cost"]["hi"] <= 0     # it spends nothing more
-    assert no_campaign["romi"]["mean"] is None
     assert no_campaign["incremental_revenue"]["hi"] < 0       # and loses the campaign's sales
-    assert no_campaign["payback_month"]["mean"] is None       # so it never pays back
+    # switching a mechanic off (no_loyalty too) and a free lever invest nothing: no
+    # ROMI, no payback, and the document says why
     less_churn = strategies["churn_minus_20"]["vs_baseline"]
     assert less_churn["incremental_contribution"]["lo"] > 0
-    assert 1 <= less_churn["payback_month"]["mean"] <= 14
+    for free in (no_campaign, less_churn, strategies["no_loyalty"]["vs_baseline"]):
+        assert free["investment"] == {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+        for metric in ("romi", "payback_month"):
+            assert free[metric]["mean"] is None and free[metric]["note"] == cmp.NO_INVESTMENT
 
 
 def test_table_shows_romi_and_payback(bench_document):

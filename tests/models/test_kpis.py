@@ -1,4 +1,4 @@
-"""The KPIs of DOMAIN.md §8-9: exact identities on hand-built results, definitions on a
+"""The KPIs of the README's "Metrics": exact identities on hand-built results, definitions on a
 deterministic scenario, and the lifecycle length against the hazard it comes from."""
 
 from types import SimpleNamespace
