@@ -38,22 +38,24 @@ from models.basket_kernel import order_addons, order_spend
 from models.layouts import (
     P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
     P_RATE_ADD, P_SEASON_MAX, P_CHURN_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX,
-    P_PROMO_PRICE, P_PROMO_RESPONSE, P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT,
-    P_XSELL_MARGIN, P_UPSELL_MARGIN, D_A, D_B, A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS,
-    A_BUYERS, A_FIRST, A_REVENUE_FIRST, A_REPEAT_ORDERS, A_REVENUE_REPEAT,
-    A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST, A_WON_BACK, A_RETURNING, A_ITEMS,
-    A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS, A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT,
-    A_OFFER_DISCOUNT_ANYWAY, C_REVENUE, C_MARGIN, C_BUYERS, K_EVENT, K_ORDERS, K_SPEND,
-    K_DROP, K_DUE, K_CANCEL, K_ITEMS,
+    P_PROMO_PRICE, P_PROMO_RESPONSE, P_OFFER_PRICE, P_XSELL_MARGIN, P_UPSELL_MARGIN, D_A,
+    D_B, A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
+    A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
+    A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
+    A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, C_REVENUE, C_MARGIN,
+    C_BUYERS, K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS,
+)
+from models.purchase_odds import (  # noqa: F401  (tests call them through fk)
+    buy_probability, cart_intent, hazard, offer_response, own_share, poisson_rate,
 )
 from models.stages import (
-    ALIVE, BUY, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED,
-    FIRST_IN_RUN, FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
-    RECURRENT, REPEAT, SITUATIONAL, WON_BACK,
+    ALIVE, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
+    FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT, WON_BACK,
 )
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
+
 
 @njit(cache=True, inline="always")
 def month_of(day):
@@ -92,92 +94,6 @@ def stage_of(n, last, day, previous, bought_today, par):
     if previous == WON_BACK:
         return WON_BACK
     return stage_by_count(n, int(par[P_LOYAL_AFTER]))
-
-
-@njit(cache=True, inline="always")
-def hazard(s, rel_churn, stage_tab, par):
-    return min(1.0, stage_tab[s, HAZARD] * rel_churn * par[P_CHURN_MULT])
-
-
-@njit(cache=True, inline="always")
-def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy, stage_tab,
-                 dem_tab, par):
-    """Daily purchase intensity of the Poisson-like demand types (and of leads)."""
-    rate = (lam + par[P_RATE_ADD]) * stage_tab[s, BUY] * rel_buy
-    if n == 0:
-        rate *= lead_buy
-    else:
-        if kind == SITUATIONAL:
-            rate *= season_factor
-        elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
-            rate *= dem_tab[COMPLEMENTARY, D_A]
-    return rate
-
-
-@njit(cache=True, inline="always")
-def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
-                    lead_buy, stage_tab, dem_tab, par):
-    """Probability of buying on `day` before today's boost (0 off the due day)."""
-    if n > 0 and kind == RECURRENT:
-        if due != day:
-            return 0.0
-        return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy)
-    if n > 0 and kind == CONTRACTUAL:
-        return 1.0 if due == day else 0.0
-    rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy,
-                        stage_tab, dem_tab, par)
-    q = 1.0 - np.exp(-rate)
-    if kind == IMPULSE and not exposed:
-        q *= dem_tab[IMPULSE, D_A]
-    return q
-
-
-@njit(cache=True, inline="always")
-def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par):
-    """Share of today's purchase intensity (q, boosted and offered) that is the
-    customer's own: without the frequency lever, a mechanic's rel_buy or lead multiplier,
-    a response's boost, an exposure or an offer. The dropout after a purchase is scaled
-    by it (a Bernoulli(share) thinning of the dropout test), so purchases that a lever
-    or a mechanic adds bring no extra chances to leave: dropout chances per day stay
-    those of the customer's own process. Exactly 1 when nothing was added."""
-    add = par[P_RATE_ADD]
-    if n > 0 and kind == CONTRACTUAL:
-        return 1.0
-    if n > 0 and kind == RECURRENT:
-        own = min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY])
-        if add != 0.0:
-            own *= lam / (lam + add)      # the lever brings due days at lam + add a day
-        return min(1.0, own / q)
-    rate = poisson_rate(s, kind, n, last, lam, 1.0, day, season_factor, 1.0, stage_tab,
-                        dem_tab, par)
-    if add != 0.0:
-        rate *= lam / (lam + add)
-    own = 1.0 - np.exp(-rate)
-    if kind == IMPULSE:
-        own *= dem_tab[IMPULSE, D_A]       # organic exposure only
-    if par[P_POISSON_ORDERS] > 0 and q < 1.0:
-        return min(1.0, np.log(1.0 - own) / np.log(1.0 - q))   # ratio of order rates
-    return min(1.0, own / q)
-
-
-@njit(cache=True, inline="always")
-def offer_response(kind, n, on_offer, par):
-    """Share of would-be non-buyers that today's promo and personal offer convert
-    (contract holders renew on their own schedule: offers do not move them)."""
-    if n > 0 and kind == CONTRACTUAL:
-        return 0.0
-    miss = 1.0 - par[P_PROMO_RESPONSE]
-    if on_offer:
-        miss *= 1.0 - par[P_OFFER_RESPONSE]
-    return 1.0 - miss
-
-
-@njit(cache=True, inline="always")
-def cart_intent(kind, q, par):
-    """Probability of starting a cart: impulse buyers leave some unbought."""
-    if kind == IMPULSE:
-        return min(1.0, q * par[P_CART_INTENT])
-    return q
 
 
 @njit(cache=True, inline="always")
