@@ -1,4 +1,5 @@
-"""The `snowball` command line: presets, run, explain, bench, schema.
+"""The `snowball` command line: presets, run, explain, economics, calibrate, sweep, bench,
+schema.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -13,8 +14,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from apps.calibrate import calibrate as calibrate_command
+from apps.economics_cli import economics
 from apps.json_doc import dumps
 from apps.results_folder import check_target, previous_run
+from apps.sweep.cli import sweep
 from scenarios.errors import InputError
 from scenarios.yaml_source import load, preset_names, read_text
 
@@ -23,6 +27,7 @@ PROGRESS_ABOVE = 3e7   # customer-days: below this a run is too quick for a prog
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Snowball: simulate a customer base under CRM strategies.")
+app.add_typer(sweep, name="sweep")
 err = Console(stderr=True)
 
 
@@ -95,7 +100,7 @@ def run(
         folder = _results_folder(out, force)
         load(*read_text(scenario))    # size, kind and YAML limits, before the heavy imports
     from apps.job import Job
-    from apps.tables import mechanics_tables, summary_tables
+    from apps.tables import economic_model_table, mechanics_tables, summary_tables
 
     with user_errors():
         job = Job.prepare(scenario, customers, horizon, reps, seed, strategies,
@@ -107,8 +112,10 @@ def run(
         print(dumps(document, indent=2))
     else:
         console = Console()
-        for table in [*summary_tables(document, console.width), *mechanics_tables(document)]:
-            console.print(table)
+        for table in [*summary_tables(document, console.width), *mechanics_tables(document),
+                      economic_model_table(document)]:
+            if table is not None:
+                console.print(table)
         if folder is not None:
             Console().print(f"results written to {folder}/")
 
@@ -239,6 +246,10 @@ def bench(
             fail(f"--out {out}: cannot write the file ({e.strerror or e}); the report is "
                  "printed above")
     print(text)
+
+
+app.command()(calibrate_command)
+app.command()(economics)
 
 
 @app.command()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from apps.economics import beside_simulator, is_lever_strategy
 from apps.json_doc import dumps
 from apps.results_folder import MARK, staged
 from models.comparison import (BASELINE, by_mechanic, leave_one_out, mechanic_frame,
@@ -55,11 +56,13 @@ class Job:
     warnings: list = field(default_factory=list)
 
     @classmethod
-    def prepare(cls, scenario: str, customers: int | None, days: int | None,
+    def prepare(cls, scenario: "str | ScenarioFile", customers: int | None, days: int | None,
                 reps: int, seed: int, strategies: str | None,
-                by_mechanic: bool = False) -> "Job":
-        f = ScenarioFile(scenario)
-        f.adjust(customers=customers, days=days)
+                by_mechanic: bool = False, overrides: dict | None = None) -> "Job":
+        """`scenario`: a preset name, a file, or a loaded `ScenarioFile` (a sweep's base,
+        given as text); `overrides`: dotted-path values set on the baseline."""
+        f = scenario if isinstance(scenario, ScenarioFile) else ScenarioFile(scenario)
+        f.adjust(customers=customers, days=days, overrides=overrides)
         sc = f.scenario
         total = sc.base.customers + sc.acquisition.inflow_per_day * sc.horizon_days
         need = total * BYTES_PER_CUSTOMER_BUDGET * 2
@@ -118,8 +121,9 @@ class Job:
 
     def document(self, result: JobResult) -> dict:
         """The JSON document; every strategy but the baseline also gets `vs_baseline`
-        (its paired differences from the baseline, see `models.comparison`) and, with
-        `by_mechanic`, `by_mechanic` (the leave-one-out split)."""
+        (its paired differences from the baseline, see `models.comparison`), with
+        `by_mechanic`, `by_mechanic` (the leave-one-out split), and the baseline and
+        lever strategies `economic_model` (the instant model beside the simulator)."""
         sc = self.scenario
         strategies = result.reduce()
         for name, stats in vs_baseline(result, self.invested).items():
@@ -127,6 +131,10 @@ class Job:
         if self.by_mechanic:
             for name, stats in by_mechanic(result.runs + result.twins, self.plan).items():
                 strategies[name]["by_mechanic"] = stats
+        for name in self.strategies:
+            if is_lever_strategy(name, sc.strategies[name]):
+                strategies[name]["economic_model"] = beside_simulator(self.resolved[name],
+                                                                      strategies[name])
         return {
             "scenario": sc.name,
             "scenario_id": scenario_id(sc),

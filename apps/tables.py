@@ -123,3 +123,53 @@ def mechanics_table(doc: dict, strategy: str) -> Table:
         t.add_row(mechanic.replace("_", " "),
                   *[_cell(stats[key], fmt) for key, _, fmt in BY_MECHANIC_SHOWN])
     return t
+
+
+def economics_tables(doc: dict) -> list[Table]:
+    """The economic model's years and its leverage table."""
+    years = Table(title=f"Economic model: {doc['scenario']}, {doc['strategy']} "
+                        f"({doc['currency']})")
+    for col in ("year", "revenue", "gross margin", "active at end", "alive at end"):
+        years.add_column(col, justify="right")
+    for y in doc["years"]:
+        years.add_row(str(y["year"]), plain(y["revenue"], "n"), plain(y["gross_margin"], "n"),
+                      plain(y["active_customers"], "n"), plain(y["alive_customers"], "n"))
+    lev = Table(title="Leverage: one step of each lever, over the horizon")
+    for col in ("lever", "Δ revenue", "Δ revenue %", "Δ margin %", "last year %",
+                "simulator override"):
+        lev.add_column(col, justify="left" if col in ("lever", "simulator override")
+                       else "right")
+    for r in doc["leverage"]:
+        lev.add_row(r["step"], plain(r["revenue_change"], "n"),
+                    f"{r['revenue_change_pct']:+.1f}%", f"{r['gross_margin_change_pct']:+.1f}%",
+                    f"{r['last_year_revenue_change_pct']:+.1f}%",
+                    ", ".join(f"{k}: {v:.4g}" for k, v in r["override"].items()))
+    notes = Table(show_header=False, box=None)
+    if doc["translated"]:
+        notes.add_row("mechanics in the model: " + ", ".join(
+            f"{m} ({how})" for m, how in doc["translated"].items()))
+    if doc["simulator_only"]:
+        notes.add_row("simulator only (not in these figures): "
+                      + ", ".join(doc["simulator_only"]))
+    return [years, lev, notes]
+
+
+def economic_model_table(doc: dict) -> Table | None:
+    """The economic model beside the simulator for the strategies that have it."""
+    names = [n for n, st in doc["strategies"].items() if "economic_model" in st]
+    if not names:
+        return None
+    t = Table(title="Economic model (instant) vs simulator (mean)")
+    for col in ("strategy", "metric", "model", "simulator", "model / simulator"):
+        t.add_column(col, justify="left" if col in ("strategy", "metric") else "right")
+    for n in names:
+        em = doc["strategies"][n]["economic_model"]
+        for metric, label in (("revenue", "Revenue"), ("gross_margin", "Gross margin"),
+                              ("active_customers_end", "Active at end")):
+            row = em[metric]
+            t.add_row(n, label, plain(row["model"], "n"),
+                      "-" if row["simulator"] is None else plain(row["simulator"], "n"),
+                      "-" if row["ratio"] is None else f"{row['ratio']:.3f}")
+        if em["simulator_only"]:
+            t.add_row(n, "[dim]simulator only[/]", ", ".join(em["simulator_only"]), "", "")
+    return t

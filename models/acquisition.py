@@ -35,6 +35,8 @@ class AcquisitionPlan:
     paid_share: float = 1.0
     cac: float = 0.0
     arrive_as_buyers: bool = False
+    profiles: np.ndarray | None = None       # (purchases, idle days, tenure days) rows
+    profile_customers: tuple = ()            # customers of each profile (as shares)
 
     def arrivals(self, day: int) -> int:
         r = self.inflow_per_day
@@ -78,7 +80,9 @@ class Acquisition(Module):
 
     def step(self, sim, day: int) -> None:
         plan = self.plan
-        if day == 0 and plan.base_customers:
+        if day == 0 and plan.base_customers and plan.profiles is not None:
+            self._create_profiles(sim, plan)
+        elif day == 0 and plan.base_customers:
             counts = split_counts(plan.base_customers, plan.base_mix)
             targets = np.concatenate([np.full(counts[s], STAGES.index(s), dtype=np.int8)
                                       for s in counts])
@@ -104,6 +108,26 @@ class Acquisition(Module):
         before = self._extra_so_far
         self._extra_so_far += inflow * self.conversion_lift
         return int(np.floor(self._extra_so_far) - np.floor(before))
+
+    def _create_profiles(self, sim, plan: AcquisitionPlan) -> None:
+        """The day-0 base from observed histories: the profiles' customers split by
+        largest remainder to `base_customers` (so --customers rescales them), each placed
+        where its history says, alive with its posterior probability."""
+        total = float(sum(plan.profile_customers))
+        weights = {i: c / total for i, c in enumerate(plan.profile_customers)}
+        counts = split_counts(plan.base_customers, weights)
+        profile_of = np.repeat(np.arange(len(weights), dtype=np.int32),
+                               [counts[i] for i in range(len(weights))])
+        count = plan.base_customers
+        sl = sim.customers.add(SOURCE_BASE, 0, count)
+        sim.customers.arrival[sl] = -1
+        tkeys, traits, share_cum, hist = self._constants(sim)
+        S, M, f = state_tuple(sim.customers), self.funnel.model(), self.funnel
+        ak.init_parallel(sl.start, sl.stop, 0, tkeys, np.zeros(count, dtype=np.int8), True,
+                         S, M, traits, f.behaviour.need_lifetime is not None, share_cum, hist)
+        ak.apply_profiles(sl.start, sl.stop, 0, tkeys, profile_of,
+                          np.ascontiguousarray(plan.profiles, dtype=np.float64), S, M, traits)
+        f.admit(sim, sl)
 
     def _constants(self, sim) -> tuple:
         """(trait keys, trait tables, cumulative demand shares, history parameters): the

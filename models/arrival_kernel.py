@@ -15,8 +15,8 @@ from models import funnel_kernel as fk
 from models import layouts as lay
 from models import funnel_totals as ft
 from models.stages import (
-    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE,
-    RECURRENT, REPEAT,
+    ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
+    PRICE, RECURRENT, REPEAT,
 )
 from models.traits import BETA, GAMMA, draw
 from sim.streams import beta, gamma, mix, nth, uniform64
@@ -69,9 +69,7 @@ def _history(h, target, par, hist):
 def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
                hist):
     """Draw traits (and, for the day-0 base, history) of customers [lo, hi)."""
-    kh, stage, flags, dtype, n, last, lam, nu, pdrop = (S[0], S[2], S[3], S[4], S[5], S[6],
-                                                        S[7], S[8], S[9])
-    need_end, due = S[10], S[11]
+    kh, dtype, lam, nu, pdrop, need_end = S[0], S[4], S[7], S[8], S[9], S[10]
     dem_tab, par = M[1], M[3]
     rate_trait, spend_trait, drop_trait, need_trait = traits
     for i in range(lo, hi):
@@ -88,33 +86,105 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
             period = int(dem_tab[CONTRACTUAL, 0])
             if kind == CONTRACTUAL and 0 <= -1 - last_day < par[lay.P_LAPSED_AFTER]:
                 last_day = -1 - (-1 - last_day) % period   # paid within the current period
-        x = max(count - 1, 0)
-        hr = mix(k ^ keys[T_RATE])
-        if int(rate_trait[0]) == GAMMA and count > 0:
-            lam[i] = gamma(hr, rate_trait[1] + x, rate_trait[2] + tenure)
-        else:
-            lam[i] = draw(hr, rate_trait)
+        lam[i], pdrop[i] = _posterior_traits(k, keys, count, tenure, alive, rate_trait,
+                                             drop_trait)
         nu[i] = draw(mix(k ^ keys[T_SPEND]), spend_trait)
-        hd = mix(k ^ keys[T_DROP])
-        if int(drop_trait[0]) == BETA and count > 0 and alive:
-            pdrop[i] = beta(hd, drop_trait[1], drop_trait[2] + x)
-        else:
-            pdrop[i] = draw(hd, drop_trait)
         if has_need:
             life = draw(mix(k ^ keys[T_NEED]), need_trait)
             if with_history:
                 life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
             need_end[i] = np.int32(min(FOREVER - 1.0, day + max(1.0, np.ceil(life))))
-        n[i] = count
-        last[i] = last_day
-        flags[i] = ALIVE if alive else 0
-        if count > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
-            d = fk.next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam[i], dem_tab, par)
-            if d < day:
-                span = d - last_day
-                d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
-            due[i] = d
-        stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False, par)
+        _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par)
+
+
+@njit(cache=True)
+def _posterior_traits(k, keys, count, tenure, alive, rate_trait, drop_trait):
+    """(purchase rate, dropout) of a customer with `count` purchases over `tenure` days:
+    drawn from the posterior given that history, Gamma(r + x, alpha + T) and, for the
+    living, Beta(a, b + x) (x = count - 1 repeat purchases)."""
+    x = max(count - 1, 0)
+    hr = mix(k ^ keys[T_RATE])
+    if int(rate_trait[0]) == GAMMA and count > 0:
+        lam = gamma(hr, rate_trait[1] + x, rate_trait[2] + tenure)
+    else:
+        lam = draw(hr, rate_trait)
+    hd = mix(k ^ keys[T_DROP])
+    if int(drop_trait[0]) == BETA and count > 0 and alive:
+        pdrop = beta(hd, drop_trait[1], drop_trait[2] + x)
+    else:
+        pdrop = draw(hd, drop_trait)
+    return lam, pdrop
+
+
+@njit(cache=True)
+def _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par):
+    """Purchase count, last purchase, life, next due date and stage of customer i."""
+    stage, flags, dtype, n, last, lam, due = S[2], S[3], S[4], S[5], S[6], S[7], S[11]
+    kind = dtype[i]
+    n[i] = count
+    last[i] = last_day
+    flags[i] = ALIVE if alive else 0
+    if count > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
+        d = fk.next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam[i], dem_tab, par)
+        if d < day or day - 1 - last_day >= par[lay.P_LAPSED_AFTER]:
+            flags[i] = flags[i] | np.uint8(OVERDUE)   # silent past a due day, or as
+            # long as the history's lapsed and churned stages say: a need went elsewhere
+        if d < day:
+            span = d - last_day
+            d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
+        due[i] = d
+    stage[i] = fk.stage_of(count, last_day, day - 1, POTENTIAL, False,
+                           fk.due_pending(kind, count, flags[i], due[i], day - 1), par)
+
+
+# Columns of a history profile (rows of `profiles`).
+PR_PURCHASES, PR_IDLE, PR_TENURE, N_PROFILE = range(4)
+
+
+@njit(cache=True)
+def _log_dead_odds(count, idle, tenure, rate_trait, drop_trait):
+    """log P(dead) / P(alive) of a customer given purchases, days since the last and days
+    since the first: a dropout chance after each of the x repeat purchases (a/(b+x-1) for
+    Beta(a, b), p/(1-p) for a fixed p) times the likelihood ratio of the silence since
+    the last purchase (((alpha+T)/(alpha+t_x))^(r+x) for Gamma(r, alpha), exp(lam idle)
+    for a fixed rate); -inf without a repeat purchase (the BG/NBD, FHL 2005 eq. A2)."""
+    x = count - 1
+    if x <= 0:
+        return -np.inf
+    if int(drop_trait[0]) == BETA:
+        odds = np.log(drop_trait[1]) - np.log(drop_trait[2] + x - 1.0)
+    else:
+        p = drop_trait[1]
+        if p <= 0.0:
+            return -np.inf
+        if p >= 1.0:
+            return np.inf
+        odds = np.log(p) - np.log(1.0 - p)
+    if int(rate_trait[0]) == GAMMA:
+        r, alpha = rate_trait[1], rate_trait[2]
+        return odds + (r + x) * (np.log(alpha + tenure) - np.log(alpha + tenure - idle))
+    return odds + rate_trait[1] * idle
+
+
+@njit(cache=True)
+def apply_profiles(lo, hi, day, keys, profile_of, profiles, S, M, traits):
+    """Give base customers [lo, hi) the observed history of their profile (purchases,
+    days since the last, days since the first purchase, as of the end of day -1), alive
+    with its posterior probability and traits from the posterior given that history.
+    Runs after `init_range`, before the funnel counts the customers."""
+    kh = S[0]
+    dem_tab, par = M[1], M[3]
+    rate_trait, drop_trait = traits[0], traits[2]
+    lam, pdrop = S[7], S[9]
+    for i in range(lo, hi):
+        k = kh[i]
+        row = profiles[profile_of[i - lo]]
+        count, idle, tenure = int(row[PR_PURCHASES]), row[PR_IDLE], row[PR_TENURE]
+        dead = _log_dead_odds(count, idle, tenure, rate_trait, drop_trait)
+        alive = uniform64(nth(mix(k ^ keys[T_HIST]), 5)) * (1.0 + np.exp(dead)) < 1.0
+        lam[i], pdrop[i] = _posterior_traits(k, keys, count, tenure, alive, rate_trait,
+                                             drop_trait)
+        _place(i, k, keys, day, count, -1 - int(idle), alive, S, dem_tab, par)
 
 
 PARALLEL_CHUNK = 1024

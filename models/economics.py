@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
-from scipy import stats
 
 from models.analytic import clv_multiple
 
@@ -304,95 +303,11 @@ def retention_uplift(inputs: EconomicInputs, points: float = 5.0, years: int = 5
 # ---- from a scenario ---------------------------------------------------------
 
 
-def _require_homogeneous(sc) -> None:
-    """ValueError naming the first field outside the case from_scenario can express."""
-    b = sc.behaviour
-    checks = [
-        ("behaviour.purchase_rate", b.purchase_rate,
-         isinstance(b.purchase_rate, (int, float)), "a constant"),
-        ("behaviour.spend", b.spend, isinstance(b.spend, (int, float)), "a constant check"),
-        ("behaviour.dropout", b.dropout, b.dropout == 0, "0 (use stage churn hazards)"),
-        ("behaviour.need_lifetime_days", b.need_lifetime_days, b.need_lifetime_days is None,
-         "null (no natural churn)")]
-    checks += [(f"behaviour.demand.{k}.share", v.share, k == "poisson" or v.share == 0,
-                "0 (only Poisson demand has a closed form)") for k, v in b.demand if v]
-    checks += [(f"mechanics.{k}.enabled", True, False, "false")
-               for k, v in sc.mechanics if v is not None and v.enabled]
-    for name, value, ok, want in checks:
-        if not ok:
-            raise ValueError(f"{name} must be {want} for the economic model (got {value!r})")
+def from_scenario(sc, years: int = 3, variants=None):
+    """The economic model of any validated scenario: yearly revenue, gross margin,
+    active and alive customers per lever variant (`models.econ_model.Projection`),
+    the simulator's process in expectation rather than these segment-level numbers
+    (which a strategist enters by hand)."""
+    from models.econ_model import Model, Variant
 
-
-def from_scenario(sc) -> EconomicInputs:
-    """EconomicInputs of a validated Scenario in the homogeneous case.
-
-    Requires a constant purchase rate and check, no dropout, no need lifetime, Poisson
-    demand only and no mechanic on (ValueError otherwise). For each funnel stage s:
-    - daily hazard h_s = min(1, churn_hazard_s x premature_churn_multiplier);
-      yearly retention r_s = (1 - h_s) ** 365;
-    - daily rate l_s = (purchase_rate + extra_purchases_per_year / 365) x buy_s;
-      expected orders per live day e_s = 1 - exp(-l_s) (orders_per_day single) or l_s
-      (poisson); each day a live customer first faces h_s, then buys, so
-      transactions_s = e_s x sum_{d=1..365} (1 - h_s) ** d;
-    - check_s = spend x spend_s x price_s x spend_multiplier (paid value);
-      margin_s = (price_s - 1 + gross_margin) / price_s (margin on paid revenue);
-    - advance: of the customers alive all year, the share buying at least k times in
-      it (Binomial(365, 1 - exp(-l_s)) or Poisson(365 l_s) purchases): k = 1 from
-      potential and new, loyal_after_purchases - 2 from repeat (as if just repeat).
-    Segments: potential (if the base has leads or the inflow arrives as leads), new,
-    repeat (if loyal_after_purchases > 2), loyal, then lapsed / churned for the alive
-    share of those base stages (they never advance: the won-back path is not modelled).
-    Inflow = inflow_per_day x 365 a year, counted from the next year (the simulator
-    spreads it over the year and arrivals as `new` buy on arrival); cac = cac x
-    paid_share; crm_cost = 0. The day-0 purchase of a fresh cohort is not counted.
-
-    Exact (revenue and customers alive, in expectation) when every stage a customer
-    passes through has the same buy, churn_hazard, spend and price, as in a one-stage
-    model; the split by segment is an approximation (customers may skip a rung or
-    lapse within a year), and so is everything when stage parameters differ.
-    """
-    _require_homogeneous(sc)
-    b, lv, f = sc.behaviour, sc.levers, sc.funnel
-    single = b.orders_per_day == "single"
-
-    def stage(name):
-        p = b.stages.get(name)
-        return (1.0, 0.0, 1.0, 1.0) if p is None else (p.buy, p.churn_hazard, p.spend, p.price)
-
-    hist, n = sc.base.history, sc.base.customers
-    counts = {s: hist.get(s, 0.0) * n for s in ("potential", "new", "repeat", "loyal")}
-    segs = ["new", "repeat", "loyal"] if f.loyal_after_purchases > 2 else ["new", "loyal"]
-    leads_in = sc.acquisition.inflow_per_day > 0 and sc.acquisition.arrive_as == "potential"
-    if counts["potential"] > 0 or leads_in:
-        segs.insert(0, "potential")
-    for name, alive in (("lapsed", sc.base.lapsed_alive_share),
-                        ("churned", sc.base.churned_alive_share)):
-        if hist.get(name, 0.0) * alive > 0:
-            counts[name] = hist[name] * alive * n
-            segs.append(name)
-    out = {k: {} for k in ("transactions", "check", "gross_margin", "retention", "advance")}
-    need = {"potential": 1, "new": 1, "repeat": max(1, f.loyal_after_purchases - 2)}
-    for s in segs:
-        buy, h, spend, price = stage(s)
-        h = min(1.0, h * lv.premature_churn_multiplier)
-        rate = (float(b.purchase_rate) + lv.extra_purchases_per_year / DAYS_PER_YEAR) * buy
-        e = -math.expm1(-rate) if single else rate
-        out["transactions"][s] = e * ((1.0 - h) ** np.arange(1, DAYS_PER_YEAR + 1)).sum()
-        out["check"][s] = float(b.spend) * spend * price * lv.spend_multiplier
-        out["gross_margin"][s] = (price - 1.0 + sc.economics.gross_margin) / price
-        out["retention"][s] = (1.0 - h) ** DAYS_PER_YEAR
-        k = need.get(s)             # loyal, lapsed and churned never advance
-        if k is None:
-            out["advance"][s] = 0.0
-        elif single:
-            out["advance"][s] = float(stats.binom.sf(k - 1, DAYS_PER_YEAR, -math.expm1(-rate)))
-        else:
-            out["advance"][s] = float(stats.poisson.sf(k - 1, DAYS_PER_YEAR * rate))
-    acq = sc.acquisition
-    return EconomicInputs(
-        customers={s: counts[s] for s in segs}, **out,
-        inflow=acq.inflow_per_day * DAYS_PER_YEAR,
-        inflow_to="potential" if acq.arrive_as == "potential" and "potential" in segs else "new",
-        cac=acq.cac * acq.paid_share, crm_cost=0.0,
-        discount_rate=sc.economics.discount_rate_per_year)
-
+    return Model(sc, years).project(variants or (Variant(),))

@@ -50,7 +50,8 @@ from models.purchase_odds import (  # noqa: F401  (tests call them through fk)
 )
 from models.stages import (
     ALIVE, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
-    FOREVER, LAPSED, LOYAL, NEVER, NEW, POTENTIAL, PRICE, RECURRENT, REPEAT, WON_BACK,
+    FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
+    WON_BACK,
 )
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
@@ -78,14 +79,24 @@ def stage_by_count(n, loyal_after):
 
 
 @njit(cache=True, inline="always")
-def stage_of(n, last, day, previous, bought_today, par):
-    """The CRM stage at the end of `day`, from purchase count and recency only."""
+def due_pending(kind, n, flags, due, day):
+    """A renewing buyer (recurrent need, contract) whose next purchase is not yet due
+    and who let no due day pass unbought since the last one: silence is expected, so
+    recency does not make them lapsed or churned."""
+    return (n > 0 and (kind == RECURRENT or kind == CONTRACTUAL)
+            and (flags & OVERDUE) == 0 and due > day)
+
+
+@njit(cache=True, inline="always")
+def stage_of(n, last, day, previous, bought_today, pending, par):
+    """The CRM stage at the end of `day`, from purchase count and recency (which does not
+    count while the next purchase is not yet due: `pending`)."""
     if n == 0:
         return POTENTIAL
     idle = day - last
-    if idle >= par[P_CHURNED_AFTER]:
+    if not pending and idle >= par[P_CHURNED_AFTER]:
         return CHURNED
-    if idle >= par[P_LAPSED_AFTER]:
+    if not pending and idle >= par[P_LAPSED_AFTER]:
         return LAPSED
     if bought_today:
         if (previous == LAPSED or previous == CHURNED) and par[P_WON_BACK] > 0:
@@ -97,15 +108,17 @@ def stage_of(n, last, day, previous, bought_today, par):
 
 
 @njit(cache=True, inline="always")
-def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, offer_end, day,
-          stage_tab, dem_tab, par):
-    """(next timer day, upper bound of any day's event probability) of one customer."""
+def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_churn,
+          offer_end, day, stage_tab, dem_tab, par):
+    """(next timer day, upper bound of any day's event probability) of one customer;
+    recency timers of a `pending` renewing buyer wait for the due day."""
     t = np.int64(FOREVER)
     if n > 0:
+        wait = np.int64(due) if pending else np.int64(NEVER)
         if s != LAPSED and s != CHURNED:
-            t = min(t, np.int64(last) + np.int64(par[P_LAPSED_AFTER]))
+            t = min(t, max(wait, np.int64(last) + np.int64(par[P_LAPSED_AFTER])))
         if s != CHURNED:
-            t = min(t, np.int64(last) + np.int64(par[P_CHURNED_AFTER]))
+            t = min(t, max(wait, np.int64(last) + np.int64(par[P_CHURNED_AFTER])))
     if not alive:
         return np.int32(t), np.float32(0.0)
     t = min(t, np.int64(need_end))
@@ -134,9 +147,11 @@ def refresh_range(lo, hi, day, S, M):
     offer_end = S[19]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     for i in range(lo, hi):
-        t_next[i], p_hi[i] = bound(stage[i], (flags[i] & ALIVE) != 0, dtype[i], n[i], last[i],
-                                   need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i],
-                                   offer_end[i], day, stage_tab, dem_tab, par)
+        t_next[i], p_hi[i] = bound(stage[i], (flags[i] & ALIVE) != 0,
+                                   due_pending(dtype[i], n[i], flags[i], due[i], day),
+                                   dtype[i], n[i], last[i], need_end[i], due[i], lam[i],
+                                   rel_buy[i], rel_churn[i], offer_end[i], day, stage_tab,
+                                   dem_tab, par)
 
 
 @njit(cache=True)
@@ -283,6 +298,8 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                     acc[A_CARTS] += 1.0
                 if due_today and not died:
                     due[i] = next_due(mix(kh[i] ^ dks[K_DUE]), kind, day, lam[i], dem_tab, par)
+                    if not bought:
+                        flags[i] = flags[i] | np.uint8(OVERDUE)
                 if bought:
                     anyway = u < h + (1.0 - h) * q_own
                     if offered:
@@ -306,6 +323,7 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                                               dem_tab, par)
                     n[i] = n_after
                     last[i] = day
+                    flags[i] = flags[i] & ~np.uint8(OVERDUE)
                     revenue[i] += np.float32(paid)
                     if dropped:
                         flags[i] = flags[i] & ~np.uint8(ALIVE)
@@ -316,7 +334,8 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                     flags[i] = flags[i] | np.uint8(DIED_NATURAL)
             boost[i] = 1.0
             flags[i] = flags[i] & ~np.uint8(EXPOSED)
-        new_s = stage_of(n[i], last[i], day, s, bought, par)
+        pending = due_pending(dtype[i], n[i], flags[i], due[i], day)
+        new_s = stage_of(n[i], last[i], day, s, bought, pending, par)
         if bought and new_s == WON_BACK:
             acc[A_WON_BACK] += 1.0
         stage[i] = new_s
@@ -324,9 +343,9 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
         if new_s != s or now_alive != was_alive:
             counts[1 if was_alive else 0, s] -= 1
             counts[1 if now_alive else 0, new_s] += 1
-        t_next[i], p_hi[i] = bound(new_s, now_alive, dtype[i], n[i], last[i], need_end[i],
-                                   due[i], lam[i], rel_buy[i], rel_churn[i], offer_end[i], day,
-                                   stage_tab, dem_tab, par)
+        t_next[i], p_hi[i] = bound(new_s, now_alive, pending, dtype[i], n[i], last[i],
+                                   need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i],
+                                   offer_end[i], day, stage_tab, dem_tab, par)
 
 
 @njit(cache=True, parallel=True)

@@ -13,7 +13,8 @@ Hardie & Lee (2005a,b) were produced:
 * x   = number of repeat (post-first) purchase days up to and including
         ``calibration_end``;
 * t_x = time from the first purchase to the last purchase in the period;
-* T   = time from the first purchase to ``calibration_end``;
+* age = T in the literature: time from the first purchase to ``calibration_end``
+        (named so it cannot be mistaken for pandas' transpose ``.T``);
 * monetary_value = mean value of the x repeat transactions (0 when x == 0,
   as in the note's spreadsheet and in lifetimes).
 """
@@ -26,7 +27,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-__all__ = ["read_cdnow", "rfm_summary"]
+__all__ = ["read_cdnow", "rfm_summary", "summarise_days"]
 
 _CDNOW_FIELDS = "customer id, id in sample, date YYYYMMDD, number of CDs, dollar value"
 
@@ -121,15 +122,14 @@ def rfm_summary(tx: pd.DataFrame, calibration_end, time_unit_days: float = 7) ->
     Customers whose first purchase falls after ``calibration_end`` are not
     yet in the cohort and are left out.  Times are in units of
     ``time_unit_days`` days (weeks by default, as in FHL 2005a, where the
-    CDNOW calibration period 1997-01-01..1997-09-30 gives T = 272/7 = 38.86
+    CDNOW calibration period 1997-01-01..1997-09-30 gives an age of 272/7 = 38.86
     for a 1 January customer).
 
-    Returns a DataFrame indexed by customer with columns x (int), t_x, T,
+    Returns a DataFrame indexed by customer with columns x (int), t_x, age (the
+    literature's T, named so it cannot be mistaken for pandas' transpose),
     monetary_value; see the module docstring for the definitions.
     """
-    unit = float(time_unit_days)
-    if not np.isfinite(unit) or unit <= 0:
-        raise ValueError(f"time_unit_days must be a finite number > 0, got {time_unit_days!r}")
+    unit = _unit(time_unit_days)
     try:
         end = pd.Timestamp(calibration_end)
     except (TypeError, ValueError):
@@ -139,25 +139,48 @@ def rfm_summary(tx: pd.DataFrame, calibration_end, time_unit_days: float = 7) ->
     end = end.normalize()
 
     clean = _check_tx(tx)
-    clean = clean[clean["date"] <= end]
-    if clean.empty:
-        raise ValueError(f"tx has no transactions on or before calibration_end={end.date()}")
-
     # one transaction per customer-day, values summed (FH 2008 note, step 3)
     daily = clean.groupby(["customer", "date"], sort=True, as_index=False)["value"].sum()
-    g = daily.groupby("customer", sort=True)
-    first = g["date"].transform("min")
-    is_repeat = daily["date"] > first
+    codes, ids = pd.factorize(daily["customer"], sort=True)
+    days = daily["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    end_day = int(np.datetime64(end.date(), "D").astype(np.int64))
+    if not (days <= end_day).any():
+        raise ValueError(f"tx has no transactions on or before calibration_end={end.date()}")
+    out = summarise_days(codes, days, daily["value"].to_numpy(float), end_day, unit)
+    out.index = pd.Index(np.asarray(ids)[out.index.to_numpy()], name="customer")
+    return out.drop(columns="first_day")
 
-    first_by = g["date"].min()
-    last_by = g["date"].max()
-    x = is_repeat.groupby(daily["customer"]).sum().astype(np.int64)
-    repeat_value = daily["value"].where(is_repeat, 0.0).groupby(daily["customer"]).sum()
 
-    out = pd.DataFrame(index=first_by.index)
-    out["x"] = x
-    out["t_x"] = (last_by - first_by).dt.days / unit
-    out["T"] = (end - first_by).dt.days / unit
-    out["monetary_value"] = np.where(x > 0, repeat_value / x.where(x > 0, 1), 0.0)
-    out.index.name = "customer"
+def _unit(time_unit_days) -> float:
+    unit = float(time_unit_days)
+    if not np.isfinite(unit) or unit <= 0:
+        raise ValueError(f"time_unit_days must be a finite number > 0, got {time_unit_days!r}")
+    return unit
+
+
+def summarise_days(customer, day, value, end_day: int, time_unit_days: float) -> pd.DataFrame:
+    """BTYD summary of purchase days (one row per customer and day, sorted by customer
+    then day; `day` in days since 1970) up to and including `end_day`.
+
+    Returns a DataFrame indexed by customer code with x, t_x, age, monetary_value (as in
+    :func:`rfm_summary`) and first_day; customers first seen after `end_day` are left
+    out.
+    """
+    unit = _unit(time_unit_days)
+    inside = np.asarray(day) <= end_day
+    customer, day = np.asarray(customer)[inside], np.asarray(day)[inside]
+    value = np.asarray(value, dtype=float)[inside]
+    starts = np.flatnonzero(np.concatenate(([True], customer[1:] != customer[:-1])))
+    first = day[starts]
+    last = np.maximum.reduceat(day, starts) if day.size else day
+    counts = np.diff(np.append(starts, day.size))
+    x = counts - 1
+    repeat_value = np.add.reduceat(value, starts) - value[starts] if day.size else value
+    out = pd.DataFrame({
+        "x": x.astype(np.int64),
+        "t_x": (last - first) / unit,
+        "age": (end_day - first) / unit,
+        "monetary_value": np.where(x > 0, repeat_value / np.maximum(x, 1), 0.0),
+        "first_day": first.astype(np.int64),
+    }, index=pd.Index(customer[starts], name="customer"))
     return out

@@ -8,37 +8,17 @@ from models import traits
 from models.channels import Channels, ChannelSpec
 from models.funnel import Funnel
 from models.mechanics import build as build_mechanics
+from models.season import season_curve
 from models.segments import RFM
-from models.stages import BUY, DEMAND_TYPES, HAZARD, N_STAGE_COLS, PRICE, SPEND, STAGES
+from models.stages import DEMAND_TYPES, stage_table
 from scenarios.schema import Scenario
 from scenarios.traits import GammaGammaSpend, encode, encode_number
 from sim.loop import Sim
 
 
-def season_curve(situational, days: int) -> np.ndarray:
-    """Daily purchase intensity of situational demand: month factor times occasions."""
-    day = np.arange(days)
-    doy = day % 365
-    month = np.minimum((doy * 12) // 365, 11)
-    curve = np.asarray(situational.monthly_intensity, dtype=np.float64)[month]
-    for occ in situational.occasions:
-        inside = (doy - occ.day_of_year) % 365 < occ.days
-        curve = np.where(inside, curve * occ.lift, curve)
-    return curve
-
-
 def behaviour_model(sc: Scenario) -> BehaviourModel:
     b = sc.behaviour
-    stage_tab = np.zeros((len(STAGES), N_STAGE_COLS), dtype=np.float64)
-    for s, name in enumerate(STAGES):
-        params = b.stages.get(name)
-        if params is None:
-            stage_tab[s, (BUY, SPEND, PRICE)] = 1.0
-        else:
-            stage_tab[s, BUY] = params.buy
-            stage_tab[s, HAZARD] = params.churn_hazard
-            stage_tab[s, SPEND] = params.spend
-            stage_tab[s, PRICE] = params.price
+    stage_tab = stage_table(b.stages)
     dem_tab = np.zeros((len(DEMAND_TYPES), 2), dtype=np.float64)
     shares = np.zeros(len(DEMAND_TYPES), dtype=np.float64)
     season = np.ones(sc.horizon_days, dtype=np.float64)
@@ -100,6 +80,9 @@ def acquisition_plan(sc: Scenario) -> AcquisitionPlan:
         paid_share=sc.acquisition.paid_share,
         cac=sc.acquisition.cac,
         arrive_as_buyers=sc.acquisition.arrive_as == "new",
+        profiles=None if sc.base.profiles is None else
+        np.array([row[:3] for row in sc.base.profiles], dtype=np.float64),
+        profile_customers=tuple(row[3] for row in sc.base.profiles or ()),
     )
 
 

@@ -44,9 +44,21 @@ class Base(Strict):
                                       "customers who are in fact still alive (0-1)")
     churned_alive_share: float = Field(0.2, ge=0, le=1, description="share of churned base "
                                        "customers who are in fact still alive (0-1)")
+    profiles: list[tuple[Annotated[int, Field(ge=1, le=1_000_000)],
+                         Annotated[int, Field(ge=0, le=36_500)],
+                         Annotated[int, Field(ge=0, le=36_500)],
+                         Annotated[int, Field(ge=1, le=1_000_000_000)]]] | None = Field(
+        None, description="observed histories instead of `history`: rows [purchases, days "
+        "since the last purchase, days since the first purchase, customers] as of the "
+        "day before day 0 (same-day orders are one purchase); the rows' customers are "
+        "shares of base.customers; each customer is alive with its posterior probability "
+        "given the history and draws its purchase rate and dropout from the posterior "
+        "(`snowball calibrate` writes them)")
 
     @model_validator(mode="after")
     def _check(self):
+        if self.profiles is not None:
+            self._check_profiles()
         for stage, share in self.history.items():
             if not 0 <= share <= 1:
                 raise ValueError(f"history share of {stage} must be within 0-1 (got {share})")
@@ -55,6 +67,40 @@ class Base(Strict):
                 v > 0 for k, v in self.history.items() if k != "new"):
             raise ValueError("a fresh cohort is all 'new': set history to {new: 1.0}")
         return self
+
+    def _check_profiles(self) -> None:
+        if self.history != {"potential": 1.0} or self.fresh_cohort:
+            raise ValueError("give base.history (or fresh_cohort) or base.profiles, not both")
+        if not self.profiles:
+            raise ValueError("base.profiles needs at least one row")
+        for i, (n, idle, tenure, customers) in enumerate(self.profiles):
+            one = n == 1 and idle == tenure
+            repeat = n >= 2 and 0 <= idle < tenure
+            if not (one or repeat) or customers < 1:
+                raise ValueError(
+                    f"row {i}: [{n}, {idle}, {tenure}, {customers}] is not a "
+                    "history: purchases >= 1; one purchase: days since the last = days "
+                    "since the first; more: 0 <= days since the last < days since the "
+                    "first; customers >= 1")
+
+
+class Provenance(Strict):
+    """Where a calibrated scenario's numbers come from (written by `snowball calibrate`)."""
+
+    log: str = Field(description="file name of the transaction log")
+    log_sha256: str = Field(description="SHA-256 of the log file's bytes")
+    first_date: str = Field(description="first transaction date in the log (ISO)")
+    calibration_end: str = Field(description="last day of the calibration period (ISO)")
+    holdout_end: str | None = Field(None, description="last day of the holdout (ISO)")
+    time_unit_days: float = Field(gt=0, description="days per time unit of the fit")
+    model: str = Field(description="purchase/dropout model the scenario simulates")
+    parameters: dict[str, float] = Field(description="fitted parameters; rates in the "
+                                         "fit's time unit")
+    standard_errors: dict[str, float | None] = Field(description="their standard errors "
+                                                     "(None where the Hessian is singular)")
+    log_likelihood: dict[str, float] = Field(description="maximised log-likelihood by model")
+    treatments: list[str] = Field(default_factory=list, description="how the log was "
+                                  "cleaned (duplicates, same-day orders, returns)")
 
 
 class Acquisition(Strict):
@@ -273,6 +319,9 @@ class Scenario(Strict):
     contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
     mechanics: Mechanics = Field(default_factory=Mechanics)
     strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Strategy()})
+    provenance: Provenance | None = Field(None, description="for a calibrated scenario: "
+                                          "the log, dates, fit and standard errors it came "
+                                          "from; not used by the simulation")
 
     @model_validator(mode="after")
     def _check(self):

@@ -29,3 +29,15 @@ def test_exactly_two_setup_commands_install_and_run():
     assert 'pip install -e ".[dev]"' in commands[1] and "pytest" in commands[1]
     ci = (README.parent / ".ci" / "run").read_text()
     assert commands[1].strip() in ci
+
+
+def test_the_sweep_example_spec_is_valid(tmp_path):
+    """The README's sweep spec validates and has the design size it promises."""
+    from apps.sweep.design import build_design
+    from scenarios.sweep_spec import spec_from_text
+
+    text = README.read_text()
+    block = re.search(r"```yaml\n(scenario: baby_food.*?)```", text, re.S).group(1)
+    loaded = spec_from_text(block, "README sweep", tmp_path)
+    assert len(build_design(loaded.spec)) == 64 * (2 * 2 + 2)
+    assert loaded.spec.runs == ["baseline", "retention_plus"]

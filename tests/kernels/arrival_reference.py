@@ -15,12 +15,14 @@ from kernel_reference import (
     LOYAL,
     NEVER,
     NEW,
+    OVERDUE,
     P_CHURNED_AFTER,
     P_LAPSED_AFTER,
     P_LOYAL_AFTER,
     POTENTIAL,
     RECURRENT,
     REPEAT,
+    due_pending,
     next_due,
     stage_of,
 )
@@ -96,13 +98,66 @@ def init_arrival(k, day, keys, target, with_history, rate_trait, spend_trait, dr
             life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
         need_end = int(min(FOREVER - 1.0, day + max(1.0, float(np.ceil(life)))))
     due = FOREVER
+    flags = ALIVE if alive else 0
     if count > 0 and kind in (RECURRENT, CONTRACTUAL):
         d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
+        if d < day or day - 1 - last_day >= par[P_LAPSED_AFTER]:
+            flags |= OVERDUE    # a need passed unbought (or the history says lapsed)
         if d < day:
             span = d - last_day
             d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * span)
         due = d
+    pending = due_pending(kind, count, flags, due, day - 1)
     return {"dtype": kind, "purchases": count, "last": last_day, "lam": lam, "nu": nu,
             "pdrop": pdrop, "need_end": need_end, "due": due,
-            "flags": ALIVE if alive else 0, "tenure": tenure,
-            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, par)}
+            "flags": flags, "tenure": tenure,
+            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, pending, par)}
+
+
+def profile_arrival(k, day, keys, kind, row, rate_trait, drop_trait, dem_tab, par):
+    """What `apply_profiles` gives a base customer of profile `row` (purchases, days since
+    the last, days since the first purchase): alive with the BG/NBD posterior
+    probability, then the posterior traits and its place in the funnel; a dict."""
+    k = int(k)
+    keys = [int(x) for x in keys]
+    count, idle, tenure = int(row[0]), float(row[1]), float(row[2])
+    x = count - 1
+    if x <= 0:
+        dead = -math.inf
+    else:
+        if int(drop_trait[0]) == TRAIT_BETA:
+            dead = math.log(drop_trait[1]) - math.log(drop_trait[2] + x - 1.0)
+        else:
+            p = float(drop_trait[1])
+            dead = -math.inf if p <= 0 else math.inf if p >= 1 else math.log(p / (1 - p))
+        if int(rate_trait[0]) == TRAIT_GAMMA:
+            r, alpha = float(rate_trait[1]), float(rate_trait[2])
+            dead += (r + x) * (math.log(alpha + tenure) - math.log(alpha + tenure - idle))
+        else:
+            dead += float(rate_trait[1]) * idle
+    u = uniform64(nth(mix(k ^ keys[T_HIST]), 5))
+    alive = u * (1.0 + (math.exp(dead) if dead < 700 else math.inf)) < 1.0
+    hr = mix(k ^ keys[T_RATE])
+    if int(rate_trait[0]) == TRAIT_GAMMA:
+        lam = F32(gamma(hr, float(rate_trait[1]) + x, float(rate_trait[2]) + tenure))
+    else:
+        lam = F32(draw(hr, rate_trait))
+    hd = mix(k ^ keys[T_DROP])
+    if int(drop_trait[0]) == TRAIT_BETA and alive:
+        pdrop = F32(beta(hd, float(drop_trait[1]), float(drop_trait[2]) + x))
+    else:
+        pdrop = F32(draw(hd, drop_trait))
+    last_day = -1 - int(idle)
+    due = None
+    flags = ALIVE if alive else 0
+    if kind in (RECURRENT, CONTRACTUAL):
+        d = next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam, dem_tab, par)
+        if d < day or day - 1 - last_day >= par[P_LAPSED_AFTER]:
+            flags |= OVERDUE    # a need passed unbought (or the history says lapsed)
+        if d < day:
+            d = day + int(uniform64(nth(mix(k ^ keys[T_DUE]), 9)) * (d - last_day))
+        due = d
+    pending = due_pending(kind, count, flags, FOREVER if due is None else due, day - 1)
+    return {"purchases": count, "last": last_day, "lam": lam, "pdrop": pdrop,
+            "flags": flags, "due": due,
+            "stage": stage_of(count, last_day, day - 1, POTENTIAL, False, pending, par)}

@@ -112,6 +112,7 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
     flags = np.where(alive, R.ALIVE, 0)
     flags |= np.where(~alive & (rng.random(size) < 0.3), R.DIED_NATURAL, 0)
     flags |= np.where((n > 0) & (rng.random(size) < 0.5), R.FIRST_IN_RUN, 0)
+    flags |= np.where((n > 0) & (rng.random(size) < 0.4), R.OVERDUE, 0)
     S["flags"][:] = flags
     u = rng.random(size)
     lam = np.where(u < 0.3, rng.gamma(0.5, 1 / 15, size),
@@ -136,9 +137,11 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
     was_won_back = rng.random(size) < (0.25 if par[R.P_WON_BACK] > 0 else 0.0)
     for i in range(size):
         prev = R.WON_BACK if was_won_back[i] else R.POTENTIAL
-        s = R.stage_of(int(n[i]), int(last[i]), day - 1, prev, False, par)
+        pending = R.due_pending(int(S["dtype"][i]), int(n[i]), int(S["flags"][i]),
+                                int(S["due"][i]), day - 1)
+        s = R.stage_of(int(n[i]), int(last[i]), day - 1, prev, False, pending, par)
         S["stage"][i] = s
-        t, p = R.bound(s, bool(alive[i]), int(S["dtype"][i]), int(n[i]), int(last[i]),
+        t, p = R.bound(s, bool(alive[i]), pending, int(S["dtype"][i]), int(n[i]), int(last[i]),
                        int(S["need_end"][i]), int(S["due"][i]), S["lam"][i], S["rel_buy"][i],
                        S["rel_churn"][i], S["offer_end"][i], day - 1, stage_tab, dem_tab, par)
         S["t_next"][i], S["p_hi"][i] = t, p

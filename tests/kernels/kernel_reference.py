@@ -42,7 +42,7 @@ from stream_reference import (  # noqa: F401  (re-exported: tests draw through R
 POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
 BUY, HAZARD, SPEND, PRICE, XSELL, UPSELL = range(6)
 POISSON, RECURRENT, COMPLEMENTARY, SITUATIONAL, IMPULSE, CONTRACTUAL = range(6)
-ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN, CART = 1, 2, 4, 8, 16
+ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN, CART, OVERDUE = 1, 2, 4, 8, 16, 64
 NEVER = -(2**30)
 FOREVER = 2**31 - 1
 
@@ -79,16 +79,24 @@ def cohort_of(arrival: int) -> int:
     return 0 if arrival < 0 else 1 + month_of(arrival)
 
 
-def stage_of(n, last, day, previous, bought_today, par) -> int:
+def due_pending(kind, n, flags, due, day) -> bool:
+    """A recurrent or contract buyer whose next due day is still ahead and who has let
+    no due day pass unbought since the last purchase (OVERDUE unset)."""
+    return (n > 0 and kind in (RECURRENT, CONTRACTUAL) and (flags & OVERDUE) == 0
+            and due > day)
+
+
+def stage_of(n, last, day, previous, bought_today, pending, par) -> int:
     """CRM stage at the end of `day`: leads are potential; recency first (churned, then
-    lapsed); a purchase after lapsed/churned is 'won back' (if enabled) until the next
-    purchase; otherwise new / repeat (2+) / loyal (loyal_after+) by purchase count."""
+    lapsed), except for a `pending` renewing buyer, whose silence is expected; a
+    purchase after lapsed/churned is 'won back' (if enabled) until the next purchase;
+    otherwise new / repeat (2+) / loyal (loyal_after+) by purchase count."""
     if n == 0:
         return POTENTIAL
     idle = day - last
-    if idle >= par[P_CHURNED_AFTER]:
+    if not pending and idle >= par[P_CHURNED_AFTER]:
         return CHURNED
-    if idle >= par[P_LAPSED_AFTER]:
+    if not pending and idle >= par[P_LAPSED_AFTER]:
         return LAPSED
     if bought_today and previous in (LAPSED, CHURNED) and par[P_WON_BACK] > 0:
         return WON_BACK
@@ -180,11 +188,12 @@ def cart_intent(kind, q, par) -> float:
     return min(1.0, q * float(par[P_CART_INTENT])) if kind == IMPULSE else q
 
 
-def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, offer_end, day,
-          stage_tab, dem_tab, par):
+def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_churn,
+          offer_end, day, stage_tab, dem_tab, par):
     """(next timer day, cached upper bound of the event probability) after `day`.
 
-    Timers: lapse and churn by recency (stage changes with no event), and for the
+    Timers: lapse and churn by recency (stage changes with no event; for a pending
+    renewing buyer not before the due day), and for the
     alive: the need's end, the due day of recurrent/contract buyers, the end of the
     complementary window, the offer's end. The bound: today's hazard plus the buy
     probability with the largest seasonal intensity, no due day and the lead
@@ -192,10 +201,11 @@ def bound(s, alive, kind, n, last, need_end, due, lam, rel_buy, rel_churn, offer
     intent, as float32 plus 1e-7."""
     t = FOREVER
     if n > 0:
+        wait = int(due) if pending else NEVER
         if s not in (LAPSED, CHURNED):
-            t = min(t, int(last) + int(par[P_LAPSED_AFTER]))
+            t = min(t, max(wait, int(last) + int(par[P_LAPSED_AFTER])))
         if s != CHURNED:
-            t = min(t, int(last) + int(par[P_CHURNED_AFTER]))
+            t = min(t, max(wait, int(last) + int(par[P_CHURNED_AFTER])))
     if not alive:
         return t, F32(0.0)
     t = min(t, int(need_end))
@@ -383,6 +393,8 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
             if due_today and not died:
                 c["due"] = np.int32(next_due(mix(kh ^ int(dks[K_DUE])), kind, day, c["lam"],
                                              dem_tab, par))
+                if not bought:
+                    flags |= OVERDUE      # a need came and went without a purchase here
             if bought:
                 anyway = u < h + (1.0 - h) * q_own
                 if offered:
@@ -407,6 +419,7 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
                                                      c["lam"], dem_tab, par))
                 c["purchases"] = np.int32(n_now)
                 c["last"] = np.int32(day)
+                flags &= ~OVERDUE
                 c["revenue"] = F32(c["revenue"] + F32(paid))
                 if dropped:
                     flags &= ~ALIVE
@@ -422,14 +435,15 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
         flags &= ~EXPOSED
     c["flags"] = np.uint8(flags)
     n1, last1 = int(c["purchases"]), int(c["last"])
-    new_s = stage_of(n1, last1, day, s, bought, par)
+    pending = due_pending(int(c["dtype"]), n1, flags, int(c["due"]), day)
+    new_s = stage_of(n1, last1, day, s, bought, pending, par)
     if bought and new_s == WON_BACK:
         acc[A_WON_BACK] += 1.0
     c["stage"] = np.int8(new_s)
     now_alive = (flags & ALIVE) != 0
     if new_s != s or now_alive != was_alive:
         deltas = [(int(was_alive), s, -1), (int(now_alive), new_s, +1)]
-    t, p = bound(new_s, now_alive, int(c["dtype"]), n1, last1, int(c["need_end"]),
+    t, p = bound(new_s, now_alive, pending, int(c["dtype"]), n1, last1, int(c["need_end"]),
                  int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day,
                  stage_tab, dem_tab, par)
     c["t_next"], c["p_hi"] = np.int32(t), p

@@ -77,8 +77,9 @@ def test_stage_of_matches_reference(variant):
             last = R.NEVER if n == 0 else day - idle
             for previous in range(7):
                 for bought in (False, True):
-                    assert fk.stage_of(n, last, day, previous, bought, par) == \
-                        R.stage_of(n, last, day, previous, bought, par)
+                    for pending in (False, True):
+                        assert fk.stage_of(n, last, day, previous, bought, pending, par) == \
+                            R.stage_of(n, last, day, previous, bought, pending, par)
 
 
 @pytest.mark.parametrize("variant", [0, 1, 2, 3])
@@ -101,7 +102,9 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
                     R.buy_probability(s, kind, n, last, due, c["lam"], c["rel_buy"], exposed,
                                       d, season[d], par[R.P_LEAD_BUY], stage_tab, dem_tab,
                                       par)
-        args = (s, bool(c["flags"] & R.ALIVE), kind, n, last, c["need_end"], c["due"],
+        pending = R.due_pending(kind, n, int(c["flags"]), int(c["due"]), day)
+        assert fk.due_pending(kind, n, c["flags"], c["due"], day) == pending
+        args = (s, bool(c["flags"] & R.ALIVE), pending, kind, n, last, c["need_end"], c["due"],
                 c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day, stage_tab,
                 dem_tab, par)
         t, p = fk.bound(*args)
@@ -114,7 +117,10 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
     for i in range(S["kh"].size):
         if lo <= i < hi:
             c = R.customer(before, i)
-            tr, pr = R.bound(int(c["stage"]), bool(c["flags"] & R.ALIVE), int(c["dtype"]),
+            pending = R.due_pending(int(c["dtype"]), int(c["purchases"]), int(c["flags"]),
+                                    int(c["due"]), day)
+            tr, pr = R.bound(int(c["stage"]), bool(c["flags"] & R.ALIVE), pending,
+                             int(c["dtype"]),
                              int(c["purchases"]), int(c["last"]), int(c["need_end"]),
                              int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"],
                              c["offer_end"], day, stage_tab, dem_tab, par)
@@ -292,6 +298,7 @@ customers = st.fixed_dictionaries({
                                                              149, 150, 151])),
     "alive": st.booleans(),
     "won_back": st.booleans(),
+    "overdue": st.booleans(),
     "lam": st.floats(0.0, 5.0),          # rounded to float32 in the test
     "rel_buy": st.floats(0.05, 4.0),
     "rel_churn": st.floats(0.0, 4.0),
@@ -315,20 +322,23 @@ def test_bound_is_never_below_any_days_event_probability(c):
     d0, n, kind = c["day"], c["n"], c["kind"]
     last = R.NEVER if n == 0 else d0 - c["idle"]
     prev = R.WON_BACK if c["won_back"] and par[R.P_WON_BACK] > 0 else R.POTENTIAL
-    s = fk.stage_of(n, last, d0, prev, False, par)
     due = d0 + c["due_in"] if n > 0 and kind in (R.RECURRENT, R.CONTRACTUAL) else R.FOREVER
+    flags = R.OVERDUE if c["overdue"] else 0
+    pending = fk.due_pending(kind, n, flags, due, d0)
+    s = fk.stage_of(n, last, d0, prev, False, pending, par)
     need_end = R.FOREVER if c["need_in"] is None else d0 + c["need_in"]
     lam, rel_buy, rel_churn = (np.float32(c[k]) for k in ("lam", "rel_buy", "rel_churn"))
     offer_end = max(0, d0 + c["offer_in"])
-    t, p = fk.bound(s, c["alive"], kind, n, last, need_end, due, lam, rel_buy, rel_churn,
-                    offer_end, d0, stage_tab, dem_tab, par)
+    t, p = fk.bound(s, c["alive"], pending, kind, n, last, need_end, due, lam, rel_buy,
+                    rel_churn, offer_end, d0, stage_tab, dem_tab, par)
     t = int(t)
     assert t > d0
     if not c["alive"]:
         assert p == 0
     h = fk.hazard(s, rel_churn, stage_tab, par)
     for d in range(d0 + 1, min(t, FS.HORIZON)):
-        assert fk.stage_of(n, last, d, s, False, par) == s, (d, t)
+        assert fk.stage_of(n, last, d, s, False, fk.due_pending(kind, n, flags, due, d),
+                           par) == s, (d, t)
         if c["alive"]:
             q = fk.buy_probability(s, kind, n, last, due, lam, rel_buy, False, d, season[d],
                                    par[R.P_LEAD_BUY_MAX], stage_tab, dem_tab, par)

@@ -61,7 +61,7 @@ def summary(tx):
 
 @pytest.fixture(scope="module")
 def bgnbd_fit(summary):
-    return A.fit_bgnbd(summary["x"], summary["t_x"], summary["T"])
+    return A.fit_bgnbd(summary["x"], summary["t_x"], summary["age"])
 
 
 def _args(p):
@@ -84,7 +84,7 @@ def test_cdnow_summary_matches_published_customers(summary):
     assert (summary["x"] > 0).sum() == 946  # [FHL05b]
     # customer 0001 of the Excel note (master id 4): x=2, t_x=30.43, T=38.86 [XLS]
     c1 = summary.loc[4]
-    assert (c1.x, round(c1.t_x, 2), round(c1["T"], 2)) == (2, 30.43, 38.86)
+    assert (c1.x, round(c1.t_x, 2), round(c1.age, 2)) == (2, 30.43, 38.86)
     repeat = summary.loc[summary["x"] > 0, "monetary_value"]
     assert repeat.mean() == pytest.approx(35.08, abs=0.005)  # [FH13] (secondary)
     assert repeat.max() == pytest.approx(299.63, abs=0.005)  # [FH13] (secondary)
@@ -102,7 +102,7 @@ def test_rfm_merges_same_day_transactions_and_respects_calibration_end():
     assert s.loc["a"].tolist() == [1, 1.0, 4.0, 14.0]  # x, t_x, T, mean repeat value
     assert s.loc["b"].tolist() == [0, 0.0, 2.0, 0.0]
     days = rfm_summary(tx, "2020-01-29", time_unit_days=1)
-    assert days.loc["a", "T"] == 28.0
+    assert days.loc["a", "age"] == 28.0
 
 
 # --------------------------------------------------------------------- BG/NBD
@@ -114,7 +114,7 @@ def test_bgnbd_fit_recovers_published_cdnow_estimates(summary, bgnbd_fit):
     assert (round(p.r, 3), round(p.alpha, 3), round(p.a, 3), round(p.b, 3)) == (
         0.243, 4.414, 0.793, 2.426)
     for params in (p, PUBLISHED):  # LL = -9582.4 [FHL05a]
-        ll = A.bgnbd_log_likelihood(params, summary["x"], summary["t_x"], summary["T"])
+        ll = A.bgnbd_log_likelihood(params, summary["x"], summary["t_x"], summary["age"])
         assert round(ll, 1) == -9582.4
 
 
