@@ -1,4 +1,5 @@
-"""The `snowball` command line: presets, run, economics, calibrate, sweep, bench, schema, app.
+"""The `snowball` command line: presets, run, explain, economics, calibrate, sweep, bench,
+schema, app.
 
 Exit codes: 0 ok, 2 bad input (one clear message, no traceback), 1 a bug.
 """
@@ -266,6 +267,24 @@ app.command()(economics)
 from apps.app.serve import app as serve_app  # noqa: E402
 
 app.command("app")(serve_app)
+
+
+@app.command()
+def explain(
+    scenario: str = typer.Argument(DEFAULT_SCENARIO, help="preset name or YAML file"),
+    strategy: Optional[str] = typer.Option(None, help="one strategy (default: all)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Show what SCENARIO will do: the day's order, each mechanic's priority and effects."""
+    from apps.explain import plan, render
+    from scenarios.loader import ScenarioFile
+
+    with user_errors():
+        plans = plan(ScenarioFile(scenario), strategy)
+    if as_json:
+        print(json.dumps(plans, indent=2))
+    else:
+        render(plans, Console(highlight=False, soft_wrap=True))
 
 
 @app.command()

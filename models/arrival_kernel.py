@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from models import funnel_kernel as fk
+from models import layouts as lay
+from models import funnel_totals as ft
 from models.stages import (
     ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
     PRICE, RECURRENT, REPEAT,
@@ -33,10 +35,10 @@ def _history(h, target, par, hist):
     Days are before day 0; whole days of idleness are counted at the end of day -1, so
     the stage there is exactly `target` (the schema makes every target reachable).
     """
-    lapsed = par[fk.P_LAPSED_AFTER]
-    churned = min(par[fk.P_CHURNED_AFTER], hist[H_DAYS])
+    lapsed = par[lay.P_LAPSED_AFTER]
+    churned = min(par[lay.P_CHURNED_AFTER], hist[H_DAYS])
     horizon = hist[H_DAYS]
-    loyal_after = int(par[fk.P_LOYAL_AFTER])
+    loyal_after = int(par[lay.P_LOYAL_AFTER])
     u0, u1, u2, u3 = (uniform64(nth(h, 0)), uniform64(nth(h, 1)), uniform64(nth(h, 2)),
                       uniform64(nth(h, 3)))
     if target == POTENTIAL:
@@ -82,7 +84,7 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
             count, last_day, tenure, alive = _history(mix(k ^ keys[T_HIST]), targets[i - lo],
                                                       par, hist)
             period = int(dem_tab[CONTRACTUAL, 0])
-            if kind == CONTRACTUAL and 0 <= -1 - last_day < par[fk.P_LAPSED_AFTER]:
+            if kind == CONTRACTUAL and 0 <= -1 - last_day < par[lay.P_LAPSED_AFTER]:
                 last_day = -1 - (-1 - last_day) % period   # paid within the current period
         lam[i], pdrop[i] = _posterior_traits(k, keys, count, tenure, alive, rate_trait,
                                              drop_trait)
@@ -124,7 +126,7 @@ def _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par):
     flags[i] = ALIVE if alive else 0
     if count > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
         d = fk.next_due(mix(k ^ keys[T_DUE]), kind, last_day, lam[i], dem_tab, par)
-        if d < day or day - 1 - last_day >= par[fk.P_LAPSED_AFTER]:
+        if d < day or day - 1 - last_day >= par[lay.P_LAPSED_AFTER]:
             flags[i] = flags[i] | np.uint8(OVERDUE)   # silent past a due day, or as
             # long as the history's lapsed and churned stages say: a need went elsewhere
         if d < day:
@@ -206,13 +208,13 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]
     due, rel_spend, revenue = S[11], S[16], S[18]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
-    price = stage_tab[POTENTIAL, PRICE] * par[fk.P_PROMO_PRICE]   # arrivals buy anyway
+    price = stage_tab[POTENTIAL, PRICE] * par[lay.P_PROMO_PRICE]   # arrivals buy anyway
     for i in range(lo, hi):
         if (flags[i] & ALIVE) == 0:
             continue
         kind = dtype[i]
-        n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[fk.K_SPEND]), 0,
-                                          mix(kh[i] ^ dks[fk.K_ITEMS]), 1, day, POTENTIAL,
+        n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[lay.K_SPEND]), 0,
+                                          mix(kh[i] ^ dks[lay.K_ITEMS]), 1, day, POTENTIAL,
                                           kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
                                           0.0, rel_spend[i], price, True, stage_tab, par,
                                           acc, coh)
@@ -221,7 +223,7 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
         stage[i] = NEW
         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
         if kind == RECURRENT or kind == CONTRACTUAL:
-            due[i] = fk.next_due(mix(kh[i] ^ dks[fk.K_DUE]), kind, day, lam[i], dem_tab, par)
+            due[i] = fk.next_due(mix(kh[i] ^ dks[lay.K_DUE]), kind, day, lam[i], dem_tab, par)
 
 
 @njit(cache=True)
@@ -234,5 +236,5 @@ def arrive(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits, 
                hist)
     if buying:
         first_purchases(lo, hi, day, dks, S, M, acc, coh)
-    fk.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
+    ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
     fk.refresh_range(lo, hi, day, S, M)

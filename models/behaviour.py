@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models import funnel_kernel as fk
+from models import layouts as lay
 from models.stages import DEMAND_TYPES, FOREVER, N_STAGE_COLS, STAGES
 
 
@@ -47,23 +47,23 @@ class Behaviour:
 
     def par(self) -> np.ndarray:
         """The scalar parameter vector of the funnel kernel."""
-        p = np.zeros(fk.N_PAR, dtype=np.float64)
-        p[fk.P_LOYAL_AFTER] = self.loyal_after
-        p[fk.P_LAPSED_AFTER] = self.lapsed_after
-        p[fk.P_CHURNED_AFTER] = FOREVER if self.churned_after is None else self.churned_after
-        p[fk.P_POISSON_ORDERS] = 1.0 if self.poisson_orders else 0.0
-        p[fk.P_GROSS_MARGIN] = self.gross_margin
-        p[fk.P_RATE_ADD] = self.rate_add
-        p[fk.P_SPEND_KIND] = 1.0 if self.spend_p > 0 else 0.0
-        p[fk.P_SPEND_P] = self.spend_p
-        p[fk.P_SPEND_CONST] = self.spend_fixed
-        p[fk.P_SEASON_MAX] = float(self.season.max()) if self.season.size else 1.0
-        p[fk.P_CHURN_MULT] = self.churn_mult
-        p[fk.P_SPEND_MULT] = self.spend_mult
-        p[fk.P_WON_BACK] = 1.0 if self.won_back_stage else 0.0
-        p[fk.P_ITEMS_EXTRA] = self.items_per_order - 1.0
+        p = np.zeros(lay.N_PAR, dtype=np.float64)
+        p[lay.P_LOYAL_AFTER] = self.loyal_after
+        p[lay.P_LAPSED_AFTER] = self.lapsed_after
+        p[lay.P_CHURNED_AFTER] = FOREVER if self.churned_after is None else self.churned_after
+        p[lay.P_POISSON_ORDERS] = 1.0 if self.poisson_orders else 0.0
+        p[lay.P_GROSS_MARGIN] = self.gross_margin
+        p[lay.P_RATE_ADD] = self.rate_add
+        p[lay.P_SPEND_KIND] = 1.0 if self.spend_p > 0 else 0.0
+        p[lay.P_SPEND_P] = self.spend_p
+        p[lay.P_SPEND_CONST] = self.spend_fixed
+        p[lay.P_SEASON_MAX] = float(self.season.max()) if self.season.size else 1.0
+        p[lay.P_CHURN_MULT] = self.churn_mult
+        p[lay.P_SPEND_MULT] = self.spend_mult
+        p[lay.P_WON_BACK] = 1.0 if self.won_back_stage else 0.0
+        p[lay.P_ITEMS_EXTRA] = self.items_per_order - 1.0
         # levers that mechanics move: neutral until one does
-        for row in (fk.P_LEAD_BUY, fk.P_LEAD_BUY_MAX, fk.P_PROMO_PRICE, fk.P_OFFER_PRICE,
-                    fk.P_CART_INTENT):
+        for row in (lay.P_LEAD_BUY, lay.P_LEAD_BUY_MAX, lay.P_PROMO_PRICE, lay.P_OFFER_PRICE,
+                    lay.P_CART_INTENT):
             p[row] = 1.0
         return p

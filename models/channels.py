@@ -2,7 +2,9 @@
 
 The Channels module owns the per-customer contact state shared by every mechanic:
 opt-in bits (one per channel, drawn at arrival, lost on unsubscribing), fatigue (one
-level across channels, decaying lazily), and the frequency-cap bucket. Mechanics call
+level across channels, decaying lazily), and the frequency-cap bucket. A mechanic with a
+control group also gets a state of its own that marks the customers it ever picked
+(one byte per customer each, so there is no limit on their number). Mechanics call
 `send` with their targeting rule; costs, contacts, responses and unsubscribes are
 booked per mechanic and per channel, so ROMI can be computed for each.
 """
@@ -14,20 +16,20 @@ import simpy
 from numba import njit
 
 from models import contact_kernel as ck
+from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
 from sim.streams import day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
-CONTACT_STATES = ("optin", "fatigue", "touch_day", "tokens", "targeted")
-MAX_MECHANICS = 8     # one bit each in `targeted`
-KERNEL_STATES = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi",
-                 "offer_end")
+_NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
 
 
 @dataclass(frozen=True)
 class ChannelSpec:
+    """A channel's parameters; these defaults are the scenario schema's defaults too."""
+
     optin_share: float = 1.0
     deliverability: float = 1.0
     open_rate: float = 1.0
@@ -36,7 +38,7 @@ class ChannelSpec:
     fatigue_step: float = 0.05
     irrelevant_fatigue_step: float = 0.15
     seats: int | None = None             # limited capacity (call centre): seats x calls
-    calls_per_seat_per_day: float = 0.0
+    calls_per_seat_per_day: float = 60.0   # an 8-hour shift of 8-minute calls
 
     @property
     def daily_capacity(self) -> float | None:
@@ -99,8 +101,7 @@ class Channels(Module):
         c.declare("fatigue", np.float32, 0.0)
         c.declare("touch_day", np.int32, 0)
         c.declare("tokens", np.float32, 1e30)
-        c.declare("targeted", np.uint8, 0)     # bit m: eligible for mechanic m (with holdout)
-        self.mechanic_bits: dict[str, int] = {}
+        self.marks: dict[str, str] = {}     # mechanic -> the state marking its picks
         self._ready = 0
         shares = np.zeros(len(CHANNELS), dtype=np.float64)
         for name, spec in self.specs.items():
@@ -159,13 +160,13 @@ class Channels(Module):
         return day_keys(sim.seed_key, np.array([decision("holdout." + mechanic)],
                                                dtype=np.uint64), 0)[0]
 
-    def mechanic_bit(self, mechanic: str) -> int:
-        """The bit of `targeted` that marks the customers `mechanic` picked."""
-        if mechanic not in self.mechanic_bits:
-            if len(self.mechanic_bits) == MAX_MECHANICS:
-                raise ValueError(f"at most {MAX_MECHANICS} messaging mechanics per scenario")
-            self.mechanic_bits[mechanic] = 1 << len(self.mechanic_bits)
-        return self.mechanic_bits[mechanic]
+    def keep_marks(self, sim, mechanic: str) -> str:
+        """Declare the state marking every customer `mechanic` picks (treated or held
+        out): its eligible customers, for measuring its control group. Returns its name."""
+        if mechanic not in self.marks:
+            self.marks[mechanic] = "picked_by_" + mechanic
+            sim.customers.declare(self.marks[mechanic], np.uint8, 0)
+        return self.marks[mechanic]
 
     def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
                    offer_days):
@@ -211,10 +212,10 @@ class Channels(Module):
                                                             response_rate, lift, relevance,
                                                             holdout, offer_days)
         key = day_keys(sim.seed_key, send_id, day)[0]
-        mbit = self.mechanic_bit(mechanic) if holdout > 0 else 0   # only control groups
-        args = (day, key, hold_key, bit, np.uint8(mbit),
-                c.view(KERNEL_STATES), c.view(CONTACT_STATES), self.decay, chan, mech,
-                rule_tables)
+        marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
+        contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
+        args = (day, key, hold_key, bit, np.uint8(marks is not None),
+                c.view(KERNEL_STATES), contact, self.decay, chan, mech, rule_tables)
         shifts = self._shifts.get(channel)
         mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
         if shifts is None and chunks == 1:

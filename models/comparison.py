@@ -45,6 +45,8 @@ customers), so the marginal effects need not add up to the strategy's.
 
 import numpy as np
 
+from models.mechanics import configured
+
 BASELINE = "baseline"
 VS_BASELINE = ("incremental_revenue", "incremental_gross_margin", "incremental_crm_cost",
                "incremental_discounts", "incremental_contribution", "investment", "romi",
@@ -190,20 +192,15 @@ def vs_baseline(result, invested: dict[str, list[str]],
 
 def strategy_mechanics(strategy, baseline) -> list[str]:
     """Names of the mechanics a resolved strategy brings: enabled in it and not
-    configured identically in the resolved baseline (alphabetical, like the engine)."""
-    out = []
-    for name in sorted(type(strategy.mechanics).model_fields):
-        params = getattr(strategy.mechanics, name)
-        if params is not None and params.enabled \
-                and params != getattr(baseline.mechanics, name):
-            out.append(name)
-    return out
+    configured identically in the resolved baseline (alphabetical)."""
+    return sorted(name for name, _, params in configured(strategy.mechanics)
+                  if params.enabled and params != getattr(baseline.mechanics, name, None))
 
 
 def leave_one_out(strategy, mechanic: str, baseline):
     """The strategy's twin: `mechanic` configured as in the baseline, all else alike."""
     mechanics = strategy.mechanics.model_copy(
-        update={mechanic: getattr(baseline.mechanics, mechanic)})
+        update={mechanic: getattr(baseline.mechanics, mechanic, None)})
     return strategy.model_copy(update={"mechanics": mechanics})
 
 

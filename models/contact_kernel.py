@@ -29,16 +29,14 @@ import numpy as np
 from numba import njit, prange
 
 from models.stages import ALIVE, EXPOSED
+from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported)
+    CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH,
+    M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
+    M_OFFER_DAYS, N_MECH, O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE,
+    O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
+)
 from sim.streams import mix, nth, uniform32, uniform64
 
-# Channel parameters (rows of `chan`).
-(CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH) = range(6)
-# Mechanic parameters (rows of `mech`).
-(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
- M_OFFER_DAYS, N_MECH) = range(9)
-# Counters returned by `deliver` (rows of `out`).
-(O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- O_DROPPED, N_OUT) = range(9)
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
 # flag bits) are indexed by min(days, RULE_DAYS - 1).
 RULE_DAYS = 1024
@@ -187,7 +185,12 @@ def _sweep(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above
 @njit(cache=True)
 def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule,
                   out):
-    """Contact the selected customers of [lo, hi); counters go to `out`."""
+    """Contact the selected customers of [lo, hi); counters go to `out`.
+
+    `bit`: the channel's opt-in bit; `S`: the customer arrays of `KERNEL_STATES`; `C`:
+    the contact arrays (opt-in, fatigue, last touch, cap tokens) and last the mechanic's
+    own marks of the customers it picked, set to `mbit` (a mechanic without a control
+    group passes 0 and an empty array)."""
     mode, dates, above = sweep_plan(rule, day)
     _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
              dates, above, out)
@@ -196,9 +199,16 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech
 @njit(cache=True)
 def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
              dates, above, out):
+    """`deliver_range` once today's sweep plan (`mode`, `dates`, `above`) is known: for
+    each block of customers, list the rule's picks, then walk them in customer order
+    through control group, opt-in, cap, capacity, delivery, reading and response.
+
+    One function, not one per step: the per-customer walk is the hot loop, and its
+    draws all come from one hash of (customer key, today's key), so splitting it would
+    pass the same dozen arrays around for nothing. Counters go to `out` (`O_*`)."""
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
-    optin, fatigue, touch_day, tokens, targeted = C
+    optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
     idx = np.empty(BLOCK, dtype=np.int32)
     hit = np.empty(BLOCK, dtype=np.uint8)
     cap = mech[M_CAP_PER_DAY]
@@ -231,8 +241,8 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
                     continue
             else:
                 i = idx[t]
-            if mbit != 0 and (targeted[i] & mbit) == 0:
-                targeted[i] |= mbit  # eligible for this mechanic (treated or held out)
+            if mbit != 0 and (marks[i] & mbit) == 0:
+                marks[i] |= mbit     # eligible for this mechanic (treated or held out)
             if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
                 n_hold += 1
                 continue

@@ -2,13 +2,21 @@
 
 It owns the behavioural customer states, runs the day kernel in the `resolve` phase,
 and reports the funnel's daily stocks and flows and the cohort matrices (the layer
-cake). Other modules only move multipliers (`rel_buy`, `rel_churn`, `rel_spend`,
-today's `boost`) or call `nudge`; none writes the stage.
+cake). Mechanics act through the effects they declare (`models.effects`): the funnel
+composes those that always hold into its own tables when it is built and takes the
+moving ones through `move`; per-customer multipliers (`rel_buy`, `rel_churn`,
+`rel_spend`, today's `boost`) are moved by mechanics' kernels or `nudge`. None writes
+the stage.
 """
+
+from dataclasses import replace
 
 import numpy as np
 
+from models import effects
 from models import funnel_kernel as fk
+from models import layouts as lay
+from models import funnel_totals as ft
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, EXPOSED, FOREVER, NEVER, STAGES
 from sim.module import Module
@@ -36,16 +44,16 @@ STATES = {
 }
 
 FLOWS = {
-    "revenue": fk.A_REVENUE, "gross_margin": fk.A_MARGIN, "discounts": fk.A_DISCOUNT,
-    "purchases": fk.A_ORDERS, "buyers": fk.A_BUYERS, "first_purchases": fk.A_FIRST,
-    "revenue_first": fk.A_REVENUE_FIRST, "repeat_purchases": fk.A_REPEAT_ORDERS,
-    "revenue_repeat": fk.A_REVENUE_REPEAT, "churned_premature": fk.A_DIED_PREMATURE,
-    "churned_natural": fk.A_DIED_NATURAL, "leads_lost": fk.A_LEADS_LOST,
-    "won_back": fk.A_WON_BACK, "returning_buyers": fk.A_RETURNING, "items": fk.A_ITEMS,
-    "addon_revenue": fk.A_ADDON_REVENUE, "abandoned_carts": fk.A_CARTS,
-    "offer_buyers": fk.A_OFFER_BUYERS, "offer_buyers_anyway": fk.A_OFFER_BUYERS_ANYWAY,
-    "offer_discounts": fk.A_OFFER_DISCOUNT,
-    "offer_discounts_anyway": fk.A_OFFER_DISCOUNT_ANYWAY,
+    "revenue": lay.A_REVENUE, "gross_margin": lay.A_MARGIN, "discounts": lay.A_DISCOUNT,
+    "purchases": lay.A_ORDERS, "buyers": lay.A_BUYERS, "first_purchases": lay.A_FIRST,
+    "revenue_first": lay.A_REVENUE_FIRST, "repeat_purchases": lay.A_REPEAT_ORDERS,
+    "revenue_repeat": lay.A_REVENUE_REPEAT, "churned_premature": lay.A_DIED_PREMATURE,
+    "churned_natural": lay.A_DIED_NATURAL, "leads_lost": lay.A_LEADS_LOST,
+    "won_back": lay.A_WON_BACK, "returning_buyers": lay.A_RETURNING, "items": lay.A_ITEMS,
+    "addon_revenue": lay.A_ADDON_REVENUE, "abandoned_carts": lay.A_CARTS,
+    "offer_buyers": lay.A_OFFER_BUYERS, "offer_buyers_anyway": lay.A_OFFER_BUYERS_ANYWAY,
+    "offer_discounts": lay.A_OFFER_DISCOUNT,
+    "offer_discounts_anyway": lay.A_OFFER_DISCOUNT_ANYWAY,
 }
 
 ACTIVE_MASK = np.isin(np.arange(len(STAGES)), ACTIVE_STAGES)
@@ -63,9 +71,17 @@ class Funnel(Module):
     name = "funnel"
     phase = "resolve"
 
-    def __init__(self, behaviour: Behaviour):
-        self.behaviour = behaviour
-        self.par = behaviour.par()
+    def __init__(self, behaviour: Behaviour, declared: dict[str, list] | None = None):
+        """`declared`: every mechanic's effects (`Mechanic.effects()`) by its name; those
+        that always hold are composed into this funnel's own tables here, once."""
+        declared = declared or {}
+        self.behaviour = replace(behaviour, stage_tab=behaviour.stage_tab.copy())
+        self.par = self.behaviour.par()
+        effects.apply_static(declared, self.behaviour.stage_tab, self.par)
+        self._resting = self.par.copy()
+        self._movers = {(name, e.lever) for name, es in declared.items() for e in es
+                        if e.moves and effects.LEVERS[e.lever].par_row is not None}
+        self._moved: dict[str, dict[str, float]] = {}
         self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
 
     def init(self, sim) -> None:
@@ -75,8 +91,8 @@ class Funnel(Module):
         self.n_months = 1 + fk.month_of(sim.days - 1)
         self.counts = np.zeros((2, len(STAGES)), dtype=np.int64)
         self.cohort_size = np.zeros(self.n_cohorts, dtype=np.float64)
-        self.arrival_acc = np.zeros(fk.N_ACC, dtype=np.float64)
-        self.arrival_coh = np.zeros((self.n_cohorts, fk.N_COH), dtype=np.float64)
+        self.arrival_acc = np.zeros(lay.N_ACC, dtype=np.float64)
+        self.arrival_coh = np.zeros((self.n_cohorts, lay.N_COH), dtype=np.float64)
         self._buffers(sim.customers.capacity)
         r = sim.results
         self._flows = r.flow_block(FLOWS)
@@ -90,14 +106,14 @@ class Funnel(Module):
 
     def _buffers(self, capacity: int) -> None:
         chunks = (capacity + fk.CHUNK - 1) // fk.CHUNK
-        self.acc = np.zeros((chunks, fk.N_ACC), dtype=np.float64)
+        self.acc = np.zeros((chunks, lay.N_ACC), dtype=np.float64)
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
-        self.chunk_coh = np.zeros((chunks, self.n_cohorts, fk.N_COH), dtype=np.float64)
+        self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
 
     def admit(self, sim, sl: slice) -> None:
         """Count customers just created (stage and flags set) and cache their bounds."""
         c = sim.customers
-        fk.count_arrivals(sl.start, sl.stop, c.stage, c.flags, c.arrival, self.counts,
+        ft.count_arrivals(sl.start, sl.stop, c.stage, c.flags, c.arrival, self.counts,
                           self.cohort_size)
         self.refresh(sim, sl)
 
@@ -110,6 +126,24 @@ class Funnel(Module):
         """Recompute cached bounds and timers after a module changed multipliers."""
         c = sim.customers
         fk.refresh_range(sl.start, sl.stop, sim.day, state_tuple(c), self.model())
+
+    def move(self, sim, mechanic: str, values: dict[str, float]) -> None:
+        """Set `mechanic`'s value of levers it declared as moving; each lever is composed
+        again from every mechanic's value (by its rule, in the order of their names) and
+        the cached bounds are refreshed when a lever they depend on changed."""
+        refresh = False
+        for lever, value in values.items():
+            if (mechanic, lever) not in self._movers:
+                raise ValueError(f"{mechanic} moves {lever!r}, which it did not declare")
+            moved = self._moved.setdefault(lever, {})
+            moved[mechanic] = value
+            spec = effects.LEVERS[lever]
+            now = effects.compose(spec.rule, self._resting[spec.par_row],
+                                  [moved[k] for k in sorted(moved)])
+            refresh |= spec.bounds and now != self.par[spec.par_row]
+            self.par[spec.par_row] = now
+        if refresh:
+            self.refresh(sim, slice(0, sim.customers.n))
 
     def nudge(self, sim, idx: np.ndarray, factor, exposed: bool = False) -> None:
         """Multiply today's buy probability of customers `idx` (a campaign response)."""
@@ -126,7 +160,7 @@ class Funnel(Module):
         dks = day_keys(sim.seed_key, self._decisions, day)
         fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
                     self.chunk_counts, self.chunk_coh)
-        fk.close_day(day, c.n, (c.n + fk.CHUNK - 1) // fk.CHUNK, self.acc, self.arrival_acc,
+        ft.close_day(day, c.n, (c.n + fk.CHUNK - 1) // fk.CHUNK, self.acc, self.arrival_acc,
                      self._flow_cols, self._flows, self.chunk_counts, self.counts,
                      ACTIVE_MASK, self._stocks, self.chunk_coh, self.arrival_coh,
                      self.cohorts["revenue"], self.cohorts["gross_margin"],
@@ -139,4 +173,4 @@ class Funnel(Module):
 
 def state_tuple(c) -> tuple:
     """The funnel's customer arrays in the order the kernels unpack them."""
-    return c.view(fk.STATE_ORDER)
+    return c.view(lay.STATE_ORDER)

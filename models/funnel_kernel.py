@@ -34,41 +34,28 @@ are bit-identical whatever the thread count.
 import numpy as np
 from numba import njit, prange
 
-from models.stages import (
-    ALIVE, BUY, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED,
-    FIRST_IN_RUN, FOREVER, HAZARD, IMPULSE, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
-    PRICE, RECURRENT, REPEAT, SITUATIONAL, SPEND, UPSELL, WON_BACK, XSELL,
+from models.basket_kernel import order_addons, order_spend
+from models.layouts import (
+    P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
+    P_RATE_ADD, P_SEASON_MAX, P_CHURN_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX,
+    P_PROMO_PRICE, P_PROMO_RESPONSE, P_OFFER_PRICE, P_XSELL_MARGIN, P_UPSELL_MARGIN, D_A,
+    D_B, A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
+    A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
+    A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
+    A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, C_REVENUE, C_MARGIN,
+    C_BUYERS, K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS,
 )
-from sim.streams import gamma, mix, nth, poisson, poisson_positive, uniform32, uniform64
+from models.purchase_odds import (  # noqa: F401  (tests call them through fk)
+    buy_probability, cart_intent, hazard, offer_response, own_share, poisson_rate,
+)
+from models.stages import (
+    ALIVE, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
+    FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
+    WON_BACK,
+)
+from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
-
-# Customer arrays, in the order of the tuple `S` the kernels take.
-STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
-               "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue", "offer_end")
-
-# Scalar parameters (rows of the float64 vector `par`).
-(P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
- P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
- P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
- P_UPSELL_MARGIN, N_PAR) = range(25)
-
-# Demand table columns (one row per demand type).
-D_A, D_B = 0, 1
-
-# Per-chunk accumulators.
-(A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
- A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
- A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, N_ACC) = range(22)
-
-# Cohort bins: revenue, margin, distinct buyers in the month.
-C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
-
-# Per-day stream keys (rows of `dks`).
-K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS, N_KEYS = range(8)
 
 
 @njit(cache=True, inline="always")
@@ -121,92 +108,6 @@ def stage_of(n, last, day, previous, bought_today, pending, par):
 
 
 @njit(cache=True, inline="always")
-def hazard(s, rel_churn, stage_tab, par):
-    return min(1.0, stage_tab[s, HAZARD] * rel_churn * par[P_CHURN_MULT])
-
-
-@njit(cache=True, inline="always")
-def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy, stage_tab,
-                 dem_tab, par):
-    """Daily purchase intensity of the Poisson-like demand types (and of leads)."""
-    rate = (lam + par[P_RATE_ADD]) * stage_tab[s, BUY] * rel_buy
-    if n == 0:
-        rate *= lead_buy
-    else:
-        if kind == SITUATIONAL:
-            rate *= season_factor
-        elif kind == COMPLEMENTARY and day - last < dem_tab[COMPLEMENTARY, D_B]:
-            rate *= dem_tab[COMPLEMENTARY, D_A]
-    return rate
-
-
-@njit(cache=True, inline="always")
-def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
-                    lead_buy, stage_tab, dem_tab, par):
-    """Probability of buying on `day` before today's boost (0 off the due day)."""
-    if n > 0 and kind == RECURRENT:
-        if due != day:
-            return 0.0
-        return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy)
-    if n > 0 and kind == CONTRACTUAL:
-        return 1.0 if due == day else 0.0
-    rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy,
-                        stage_tab, dem_tab, par)
-    q = 1.0 - np.exp(-rate)
-    if kind == IMPULSE and not exposed:
-        q *= dem_tab[IMPULSE, D_A]
-    return q
-
-
-@njit(cache=True, inline="always")
-def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par):
-    """Share of today's purchase intensity (q, boosted and offered) that is the
-    customer's own: without the frequency lever, a mechanic's rel_buy or lead multiplier,
-    a response's boost, an exposure or an offer. The dropout after a purchase is scaled
-    by it (a Bernoulli(share) thinning of the dropout test), so purchases that a lever
-    or a mechanic adds bring no extra chances to leave: dropout chances per day stay
-    those of the customer's own process. Exactly 1 when nothing was added."""
-    add = par[P_RATE_ADD]
-    if n > 0 and kind == CONTRACTUAL:
-        return 1.0
-    if n > 0 and kind == RECURRENT:
-        own = min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY])
-        if add != 0.0:
-            own *= lam / (lam + add)      # the lever brings due days at lam + add a day
-        return min(1.0, own / q)
-    rate = poisson_rate(s, kind, n, last, lam, 1.0, day, season_factor, 1.0, stage_tab,
-                        dem_tab, par)
-    if add != 0.0:
-        rate *= lam / (lam + add)
-    own = 1.0 - np.exp(-rate)
-    if kind == IMPULSE:
-        own *= dem_tab[IMPULSE, D_A]       # organic exposure only
-    if par[P_POISSON_ORDERS] > 0 and q < 1.0:
-        return min(1.0, np.log(1.0 - own) / np.log(1.0 - q))   # ratio of order rates
-    return min(1.0, own / q)
-
-
-@njit(cache=True, inline="always")
-def offer_response(kind, n, on_offer, par):
-    """Share of would-be non-buyers that today's promo and personal offer convert
-    (contract holders renew on their own schedule: offers do not move them)."""
-    if n > 0 and kind == CONTRACTUAL:
-        return 0.0
-    miss = 1.0 - par[P_PROMO_RESPONSE]
-    if on_offer:
-        miss *= 1.0 - par[P_OFFER_RESPONSE]
-    return 1.0 - miss
-
-
-@njit(cache=True, inline="always")
-def cart_intent(kind, q, par):
-    """Probability of starting a cart: impulse buyers leave some unbought."""
-    if kind == IMPULSE:
-        return min(1.0, q * par[P_CART_INTENT])
-    return q
-
-
-@njit(cache=True, inline="always")
 def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_churn,
           offer_end, day, stage_tab, dem_tab, par):
     """(next timer day, upper bound of any day's event probability) of one customer;
@@ -254,23 +155,6 @@ def refresh_range(lo, hi, day, S, M):
 
 
 @njit(cache=True)
-def count_arrivals(lo, hi, stage, flags, arrival, counts, cohort_size):
-    """Add customers [lo, hi) to the (alive, stage) counts and the cohort sizes."""
-    for i in range(lo, hi):
-        counts[1 if (flags[i] & ALIVE) != 0 else 0, stage[i]] += 1
-        cohort_size[cohort_of(arrival[i])] += 1.0
-
-
-@njit(cache=True, inline="always")
-def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
-    if par[P_SPEND_KIND] == 0:
-        x = par[P_SPEND_CONST]
-    else:
-        x = gamma(h, par[P_SPEND_P], nu_i)
-    return x * stage_tab[s, SPEND] * rel_spend * par[P_SPEND_MULT]
-
-
-@njit(cache=True)
 def next_due(h, kind, day, lam_i, dem_tab, par):
     """Day the need recurs next: Gamma intervals (recurrent) or the contract period."""
     if kind == CONTRACTUAL:
@@ -279,21 +163,6 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
     rate = lam_i + par[P_RATE_ADD]
     interval = gamma(h, k, k * rate)
     return day + max(1, int(interval + 0.5))
-
-
-@njit(cache=True, inline="always")
-def order_addons(h_items, j, x, s, stage_tab, par):
-    """(items, up-sold value, cross-sold value) of order j with core check x. The core
-    basket counts its mean items (the check is drawn per order, its item count only
-    feeds a KPI: no draw is spent on it); cross-sold items are drawn, they are money."""
-    items = 1.0 + par[P_ITEMS_EXTRA]
-    up = x * stage_tab[s, UPSELL]
-    xs = 0.0
-    if stage_tab[s, XSELL] > 0:
-        k = poisson(nth(h_items, j), stage_tab[s, XSELL])
-        items += k
-        xs = k * par[P_XSELL_PRICE]
-    return items, up, xs
 
 
 @njit(cache=True, inline="always")
@@ -477,54 +346,6 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
         t_next[i], p_hi[i] = bound(new_s, now_alive, pending, dtype[i], n[i], last[i],
                                    need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i],
                                    offer_end[i], day, stage_tab, dem_tab, par)
-
-
-@njit(cache=True)
-def close_day(day, n_customers, used, acc, arrival_acc, flow_cols, flows, chunk_counts,
-              counts, active_stage, stocks, chunk_coh, arrival_coh, coh_revenue, coh_margin,
-              coh_buyers):
-    """Reduce the day's chunk rows (in chunk order, as numpy's sum over rows would) plus
-    today's arrivals into the flows, the (alive, stage) counts, the stocks and the
-    cohort cells of the month, then clear the arrivals' sums: one call a day.
-
-    Stock rows: the stages, then customers, alive, alive leads, active, lapsed but
-    alive, churned but alive."""
-    for k in range(flow_cols.size):
-        col = flow_cols[k]
-        total = 0.0
-        for c in range(used):
-            total += acc[c, col]
-        flows[k, day] = total + arrival_acc[col]
-    for c in range(used):
-        for a in range(2):
-            for s in range(counts.shape[1]):
-                counts[a, s] += chunk_counts[c, a, s]
-    alive = 0
-    active = 0
-    for s in range(counts.shape[1]):
-        stocks[s, day] = counts[0, s] + counts[1, s]
-        alive += counts[1, s]
-        if active_stage[s]:
-            active += counts[0, s] + counts[1, s]
-    n_stages = counts.shape[1]
-    stocks[n_stages, day] = n_customers
-    stocks[n_stages + 1, day] = alive
-    stocks[n_stages + 2, day] = counts[1, POTENTIAL]
-    stocks[n_stages + 3, day] = active
-    stocks[n_stages + 4, day] = counts[1, LAPSED]
-    stocks[n_stages + 5, day] = counts[1, CHURNED]
-    month = month_of(day)
-    for g in range(arrival_coh.shape[0]):
-        r, m, b = 0.0, 0.0, 0.0
-        for c in range(used):
-            r += chunk_coh[c, g, C_REVENUE]
-            m += chunk_coh[c, g, C_MARGIN]
-            b += chunk_coh[c, g, C_BUYERS]
-        coh_revenue[g, month] += r + arrival_coh[g, C_REVENUE]
-        coh_margin[g, month] += m + arrival_coh[g, C_MARGIN]
-        coh_buyers[g, month] += b + arrival_coh[g, C_BUYERS]
-    arrival_acc[:] = 0.0
-    arrival_coh[:, :] = 0.0
 
 
 @njit(cache=True, parallel=True)

@@ -10,6 +10,7 @@ import numpy as np
 POTENTIAL, NEW, REPEAT, LOYAL, LAPSED, CHURNED, WON_BACK = range(7)
 STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
 ACTIVE_STAGES = (NEW, REPEAT, LOYAL, WON_BACK)
+ACTIVE_STAGE_NAMES = tuple(STAGES[s] for s in ACTIVE_STAGES)
 
 # Columns of the stage table (one row per stage): buy and churn multipliers, check
 # multiplier, price paid as a share of list, mean cross-sold items per order, up-sold

@@ -29,11 +29,11 @@ def _held_out(kh, hold_key, share):
 def groups(sim, mechanic: str, holdout: float) -> tuple[np.ndarray, np.ndarray] | None:
     """(treated, held out) boolean masks over the customers `mechanic` ever picked."""
     channels = sim.module("channels")
-    bit = channels.mechanic_bits.get(mechanic)
-    if bit is None or holdout <= 0:
+    marks = channels.marks.get(mechanic)
+    if marks is None or holdout <= 0:
         return None
     c = sim.customers
-    eligible = (c.targeted[: c.n] & bit) != 0
+    eligible = getattr(c, marks)[: c.n] != 0
     held = _held_out(c.kh[: c.n], channels.holdout_key(sim, mechanic), holdout)
     return eligible & ~held, eligible & held
 

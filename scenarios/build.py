@@ -95,7 +95,8 @@ def channels(sc: Scenario) -> Channels:
 def make_sim(sc: Scenario, seed: int) -> Sim:
     """One ready-to-run simulation of a resolved (single-strategy) scenario."""
     plan = acquisition_plan(sc)
-    modules = [Acquisition(plan), Funnel(behaviour_model(sc)), channels(sc),
-               *build_mechanics(sc.mechanics), RFM()]
+    mechanics = build_mechanics(sc.mechanics)
+    funnel = Funnel(behaviour_model(sc), {m.name: m.effects() for m in mechanics})
+    modules = [Acquisition(plan), funnel, channels(sc), *mechanics, RFM()]
     return Sim(modules, sc.horizon_days, seed, capacity=plan.total(sc.horizon_days) + 1)
 

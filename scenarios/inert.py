@@ -18,9 +18,11 @@ reaches a customer who was lapsed with `d - 1` days of silence: lapsed from
 
 from dataclasses import dataclass, field
 
+from models.mechanics import configured
 from scenarios.schema import Scenario
 
 SCHEDULED = ("email_campaign", "blanket_promo", "differentiated_offer")   # have start_day
+NEEDS_DEMAND = {"replenishment": "recurrent", "abandoned_cart": "impulse"}
 
 
 @dataclass
@@ -32,24 +34,32 @@ class Findings:
 
 
 def inert_settings(sc: Scenario) -> Findings:
+    """Every enabled mechanic (and every instance of one) checked against the rest."""
     found = Findings()
     m = sc.mechanics
-    if _on(m.win_back):
-        _win_back(sc, found)
-    for name in SCHEDULED:
-        params = getattr(m, name, None)
-        if _on(params) and params.start_day >= sc.horizon_days:
+    shares = {k: v.share for k, v in sc.behaviour.demand if v is not None}
+    for name, cls, params in configured(m):
+        if not params.enabled:
+            continue
+        if cls.name == "win_back":
+            _win_back(sc, name, params, found)
+        if cls.name in SCHEDULED and params.start_day >= sc.horizon_days:
             found.warnings.append((
                 ("mechanics", name, "start_day"),
                 f"{params.start_day} is not before the end of the run (day "
                 f"{sc.horizon_days - 1}): {name} never acts in it"))
-    shares = {k: v.share for k, v in sc.behaviour.demand if v is not None}
-    for name, demand in (("replenishment", "recurrent"), ("abandoned_cart", "impulse")):
-        if _on(getattr(m, name, None)) and shares.get(demand, 0) == 0:
+        demand = NEEDS_DEMAND.get(cls.name)
+        if demand is not None and shares.get(demand, 0) == 0:
             found.errors.append((
                 ("mechanics", name, "enabled"),
                 f"true, but no customer has {demand} demand (behaviour.demand.{demand}), "
                 f"the only demand {name} acts on: it can never act"))
+        channel = getattr(params, "channel", None)
+        if channel in sc.channels and sc.channels[channel].optin_share == 0:
+            found.warnings.append((
+                ("mechanics", name, "channel"),
+                f"{channel}, whose optin_share is 0: nobody can be reached, so {name} "
+                "never sends anything"))
     if _on(m.tripwire) and not _has_leads(sc):
         found.errors.append((
             ("mechanics", "tripwire", "enabled"),
@@ -57,14 +67,6 @@ def inert_settings(sc: Scenario) -> Findings:
             "tripwire acts on: base.history has no potential share, no arrival comes as a "
             "lead (acquisition.arrive_as potential with an inflow) and no referral brings "
             "one: it can never act"))
-    for name in type(m).model_fields:
-        params = getattr(m, name)
-        channel = getattr(params, "channel", None)
-        if _on(params) and channel in sc.channels and sc.channels[channel].optin_share == 0:
-            found.warnings.append((
-                ("mechanics", name, "channel"),
-                f"{channel}, whose optin_share is 0: nobody can be reached, so {name} "
-                "never sends anything"))
     return found
 
 
@@ -77,9 +79,9 @@ def _on(params) -> bool:
     return params is not None and params.enabled
 
 
-def _win_back(sc: Scenario, found: Findings) -> None:
+def _win_back(sc: Scenario, name: str, p, found: Findings) -> None:
     """Which of the days of silence reach a stage the offer is for."""
-    p, f = sc.mechanics.win_back, sc.funnel
+    f = sc.funnel
     churned = f.churned_after_days
     reach = []
     if "lapsed" in p.stages:
@@ -91,14 +93,14 @@ def _win_back(sc: Scenario, found: Findings) -> None:
                if not any(lo <= d and (hi is None or d <= hi) for lo, hi in reach)]
     if not useless:
         return
-    where = ("mechanics", "win_back", "days_since_last_purchase")
+    where = ("mechanics", name, "days_since_last_purchase")
     allowed = " or ".join(f"{lo}-{hi}" if hi is not None else f"{lo} or more"
                           for lo, hi in reach) or "never (funnel.churned_after_days is null)"
     why = (f"the stages it targets ({', '.join(p.stages)}) are reached on days {allowed} of "
            f"silence (funnel.lapsed_after_days is {f.lapsed_after_days}"
            + (f", churned_after_days {churned}" if churned is not None else "") + ")")
     if len(useless) == len(days):
-        found.errors.append((where, f"{days}: no day can fire: {why}, so win_back never "
+        found.errors.append((where, f"{days}: no day can fire: {why}, so {name} never "
                                     "acts"))
     else:
         found.warnings.append((where, f"{useless} of {days} never fire: {why}"))

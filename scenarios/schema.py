@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER, MAX_PER_YEAR
-from models.mechanics import mechanics_schema
-from models.stages import STAGES
+from models.channels import CHANNELS, ChannelSpec
+from models.mechanics import configured, mechanics_schema
+from models.stages import NEW, POTENTIAL, STAGES
 from scenarios.traits import Days, Probability, Rate, Spend
 
 
@@ -25,16 +26,16 @@ def _shares_sum_to_one(shares: dict, what: str) -> None:
         raise ValueError(f"{what} shares must add up to 1 (got {total:g})")
 
 
-HISTORY_STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
+HISTORY_STAGES = tuple(s for s in STAGES if s != "won_back")   # a base has no won-back yet
 
 
 class Base(Strict):
     """The customers that exist on day 0, and what their history looks like."""
 
     customers: PositiveInt = Field(description="customers on day 0 (scaled by --customers)")
-    history: dict[Literal["potential", "new", "repeat", "loyal", "lapsed", "churned"],
-                  float] = Field(default_factory=lambda: {"potential": 1.0},
-                                 description="share of the base by CRM stage (adds up to 1)")
+    history: dict[Literal[HISTORY_STAGES], float] = Field(
+        default_factory=lambda: {"potential": 1.0},
+        description="share of the base by CRM stage (adds up to 1)")
     fresh_cohort: bool = Field(False, description="the whole base makes its first purchase "
                                "on day 0 (a trial cohort, as in buy-till-you-die studies)")
     history_days: PositiveInt = Field(730, description="how far back the base's history "
@@ -112,8 +113,8 @@ class Acquisition(Strict):
                               "paid for (0-1); the rest are organic")
     cac: float = Field(0.0, ge=0, le=MAX_MONEY,
                        description="acquisition cost per paid arrival (currency)")
-    arrive_as: Literal["potential", "new"] = Field("potential", description="leads "
-                                                   "(potential) or first-time buyers (new)")
+    arrive_as: Literal[STAGES[POTENTIAL], STAGES[NEW]] = Field(
+        "potential", description="leads (potential) or first-time buyers (new)")
 
 
 class StageParams(Strict):
@@ -237,30 +238,34 @@ class Economics(Strict):
 
 
 SCALES = {"scales_with_customers": True}
+_CHANNEL = ChannelSpec()     # the defaults, written once beside the channel model
 
 
 class Channel(Strict):
     """A direct channel: who can be reached, what arrives, what a contact costs."""
 
-    optin_share: float = Field(1.0, ge=0, le=1, description="share of customers reachable "
-                               "(opted in) when they arrive (0-1)")
-    deliverability: float = Field(1.0, ge=0, le=1, description="share of sent messages "
-                                  "that arrive (0-1)")
-    open_rate: float = Field(1.0, ge=0, le=1, description="share of delivered messages "
-                             "that are read (0-1)")
-    cost_per_contact: float = Field(0.0, ge=0, le=MAX_MONEY,
+    optin_share: float = Field(_CHANNEL.optin_share, ge=0, le=1, description="share of "
+                               "customers reachable (opted in) when they arrive (0-1)")
+    deliverability: float = Field(_CHANNEL.deliverability, ge=0, le=1, description="share "
+                                  "of sent messages that arrive (0-1)")
+    open_rate: float = Field(_CHANNEL.open_rate, ge=0, le=1, description="share of "
+                             "delivered messages that are read (0-1)")
+    cost_per_contact: float = Field(_CHANNEL.cost_per_contact, ge=0, le=MAX_MONEY,
                                     description="currency per message sent")
-    unsubscribe_rate: float = Field(0.0, ge=0, le=1, description="chance that a delivered "
-                                    "message makes an untired customer opt out (0-1); "
-                                    "x(1 + 4 fatigue), x3 when irrelevant")
-    fatigue_step: float = Field(0.05, ge=0, le=1, description="fatigue added by a relevant "
-                                "delivered message (fatigue is 0-1)")
-    irrelevant_fatigue_step: float = Field(0.15, ge=0, le=1, description="fatigue added by "
-                                           "an irrelevant delivered message")
-    seats: int | None = Field(None, ge=0, description="limited capacity (the call centre): "
-                              "operators; null: unlimited", json_schema_extra=SCALES)
-    calls_per_seat_per_day: float = Field(60.0, ge=0, description="calls one seat makes a "
-                                          "day; calls beyond seats x this are dropped")
+    unsubscribe_rate: float = Field(_CHANNEL.unsubscribe_rate, ge=0, le=1, description=""
+                                    "chance that a delivered message makes an untired "
+                                    "customer opt out (0-1); x(1 + 4 fatigue), x3 when "
+                                    "irrelevant")
+    fatigue_step: float = Field(_CHANNEL.fatigue_step, ge=0, le=1, description="fatigue "
+                                "added by a relevant delivered message (fatigue is 0-1)")
+    irrelevant_fatigue_step: float = Field(_CHANNEL.irrelevant_fatigue_step, ge=0, le=1,
+                                           description="fatigue added by an irrelevant "
+                                           "delivered message")
+    seats: int | None = Field(_CHANNEL.seats, ge=0, description="limited capacity (the call "
+                              "centre): operators; null: unlimited", json_schema_extra=SCALES)
+    calls_per_seat_per_day: float = Field(_CHANNEL.calls_per_seat_per_day, ge=0,
+                                          description="calls one seat makes a day; calls "
+                                          "beyond seats x this are dropped")
 
 
 class ContactPolicy(Strict):
@@ -308,7 +313,7 @@ class Scenario(Strict):
     funnel: Funnel = Field(default_factory=Funnel)
     economics: Economics
     levers: Levers = Field(default_factory=Levers)
-    channels: dict[Literal["email", "sms", "push", "messenger", "call_centre"], Channel] = \
+    channels: dict[Literal[CHANNELS], Channel] = \
         Field(default_factory=lambda: {"email": Channel()}, description="direct channels "
               "the mechanics can use")
     contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
@@ -323,11 +328,9 @@ class Scenario(Strict):
         if "baseline" not in self.strategies:
             raise ValueError("strategies must include 'baseline' (today's practice)")
         self._history_is_reachable()
-        for name in type(self.mechanics).model_fields:
-            params = getattr(self.mechanics, name)
+        for name, _, params in configured(self.mechanics):
             channel = getattr(params, "channel", None)
-            if params is not None and params.enabled and channel is not None \
-                    and channel not in self.channels:
+            if params.enabled and channel is not None and channel not in self.channels:
                 raise ValueError(f"mechanics.{name}.channel is {channel!r}, which is not "
                                  f"among the scenario's channels "
                                  f"({', '.join(self.channels)}): add it under channels")

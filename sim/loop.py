@@ -2,15 +2,22 @@
 
 The order of one simulated day is written here and nowhere else:
 
-1. calendar  - simpy events scheduled for the day fire (campaign dates, peaks);
+1. calendar  - simpy events scheduled for the day fire (campaign and promo dates,
+               call-centre shifts); they only mark what is due today;
 2. arrive    - acquisition adds the customers arriving today;
-3. prepare   - timers advance, fatigue decays, multipliers reset;
-4. act       - mechanics select targets, send, book costs, set multipliers;
-5. resolve   - the funnel kernel: dropout, purchase, basket and spend, experience,
-               referral; then stages are recomputed from behaviour;
-6. record    - daily results are written.
+3. prepare   - channels give the arrivals their opt-ins; a blanket promo starts or
+               ends (the funnel's bounds are refreshed before anyone is contacted);
+4. act       - mechanics, each once: first those that send nothing (loyalty tiers
+               posted; referral adds the friends of yesterday's buyers, so a referral
+               lands the day after the purchase), then the messaging mechanics by
+               priority (targets picked, sends, costs, today's multipliers);
+5. resolve   - the funnel kernel: dropout, purchase, basket and spend, cart and
+               stage, for every customer;
+6. record    - RFM segments and the day's results.
 
-Within a phase, modules run in the order they were given.
+Within a phase, modules run in the order they were given; `scenarios.build.make_sim`
+gives the engine's modules first, then the mechanics in their run order (priority,
+then name). `Sim.day_order()` reports the order a simulation will follow.
 """
 
 import numpy as np
@@ -48,6 +55,11 @@ class Sim:
         self.day = 0
         self._by_phase = [[m for m in self.modules if m.phase == p] for p in PHASES]
         self._initialised = False
+
+    def day_order(self) -> list[tuple[str, list[str]]]:
+        """(phase, names of its modules in the order they run) for every phase: the
+        order `run` follows (after the calendar's events)."""
+        return [(p, [m.name for m in modules]) for p, modules in zip(PHASES, self._by_phase)]
 
     def module(self, name: str):
         for m in self.modules:

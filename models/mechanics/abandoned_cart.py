@@ -13,14 +13,16 @@ import numpy as np
 from pydantic import Field
 
 from models.bounds import MAX_MULTIPLIER
-from models import funnel_kernel as fk
 from models.channels import Rule
+from models.effects import Effect
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import CART, STAGES
 
 
 class AbandonedCartParams(MessageParams):
+    # send order: a cart left yesterday: the customer's own moment, and it passes
+    priority: int = priority_field(10)
     cart_conversion: float = Field(0.3, gt=0, le=1, description="share of started carts "
                                    "that are bought without a reminder (0-1]; 1: no cart is "
                                    "left")
@@ -41,9 +43,8 @@ class AbandonedCart(MessageMechanic):
     def rule(self) -> Rule:
         return Rule(stages=STAGES, demand_types=("impulse",), flags=CART)
 
-    def init(self, sim) -> None:
-        super().init(sim)
-        sim.module("funnel").par[fk.P_CART_INTENT] = 1.0 / self.params.cart_conversion
+    def effects(self) -> list[Effect]:
+        return [*super().effects(), Effect("cart_intent", 1.0 / self.params.cart_conversion)]
 
     def step(self, sim, day: int) -> None:
         super().step(sim, day)

@@ -9,15 +9,16 @@ books that part apart (`offer_discounts_anyway`, `offer_buyers_anyway`), which i
 cost a differentiated offer avoids. `cost_per_promo` adds a fixed cost (advertising
 the sale, per base.customers; scaled with --customers).
 
-The promo acts through two numbers of the funnel kernel; on the first and the day
-after the last promo day every customer's cached bound is recomputed, so the bound
-holds while the promo runs and tightens again afterwards.
+The promo declares two moving effects (the price paid and the pull) and moves them
+through the funnel on the first and the day after the last promo day; the funnel
+recomputes every customer's cached bound then, so the bound holds while the promo runs
+and tightens again afterwards.
 """
 
 from pydantic import Field, model_validator
 
 from models.bounds import MAX_BUDGET
-from models import funnel_kernel as fk
+from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
 
 
@@ -51,6 +52,13 @@ class BlanketPromo(Mechanic):
     phase = "prepare"     # before any mechanic forces customers into today's exact pass
     Params = BlanketPromoParams
 
+    def effects(self) -> list[Effect]:
+        p = self.params
+        when = (f"{p.duration_days} days every {p.every_days} from day {p.start_day} "
+                "(contract renewals untouched)")
+        return [Effect("promo_price", 1.0 - p.discount, when=when, moves=True),
+                Effect("promo_response", p.response, when=when, moves=True)]
+
     def init(self, sim) -> None:
         super().init(sim)
         p = self.params
@@ -73,6 +81,4 @@ class BlanketPromo(Mechanic):
             self._switch(sim, 1.0, 0.0)
 
     def _switch(self, sim, price: float, response: float) -> None:
-        par = self.funnel.par
-        par[fk.P_PROMO_PRICE], par[fk.P_PROMO_RESPONSE] = price, response
-        self.funnel.refresh(sim, slice(0, sim.customers.n))
+        self.funnel.move(sim, self.name, {"promo_price": price, "promo_response": response})

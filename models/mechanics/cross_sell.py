@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import Field
 
 from models.bounds import MAX_BUDGET, MAX_MONEY
-from models import funnel_kernel as fk
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import STAGES, UPSELL, XSELL
+from models.effects import Effect
+from models.stages import ACTIVE_STAGE_NAMES, STAGES
 
 
 class CrossSellParams(MechanicParams):
@@ -33,7 +33,7 @@ class CrossSellParams(MechanicParams):
     upsell_margin: float = Field(0.35, ge=0, le=1, description="gross margin of the "
                                  "traded-up value (0-1)")
     stages: list[Literal[STAGES]] = Field(
-        default_factory=lambda: ["new", "repeat", "loyal", "won_back"],
+        default_factory=lambda: list(ACTIVE_STAGE_NAMES),
         min_length=1, description="stages whose orders get recommendations (at least one)")
     cost_per_year: float = Field(0.0, ge=0, le=MAX_BUDGET,
                                  description="fixed cost (currency per year, per "
@@ -48,19 +48,17 @@ class CrossSell(Mechanic):
     name = "cross_sell"
     Params = CrossSellParams
 
+    def effects(self) -> list[Effect]:
+        p = self.params
+        return [Effect("cross_sell_items", p.extra_items, tuple(p.stages)),
+                Effect("upsell_share", p.upsell_share, tuple(p.stages)),
+                Effect("cross_sell_item_price", p.item_price),
+                Effect("cross_sell_margin", p.item_margin),
+                Effect("upsell_margin", p.upsell_margin)]
+
     def init(self, sim) -> None:
         super().init(sim)
-        p = self.params
-        funnel = sim.module("funnel")
-        table = funnel.behaviour.stage_tab
-        for stage in p.stages:
-            s = STAGES.index(stage)
-            table[s, XSELL] += p.extra_items
-            table[s, UPSELL] += p.upsell_share
-        funnel.par[fk.P_XSELL_PRICE] = p.item_price
-        funnel.par[fk.P_XSELL_MARGIN] = p.item_margin
-        funnel.par[fk.P_UPSELL_MARGIN] = p.upsell_margin
-        self._daily = p.cost_per_year / 365.0
+        self._daily = self.params.cost_per_year / 365.0
 
     def step(self, sim, day: int) -> None:
         if self._daily:

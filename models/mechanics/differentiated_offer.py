@@ -21,17 +21,19 @@ import numpy as np
 from pydantic import Field
 
 from models.bounds import MAX_MULTIPLIER
-from models import funnel_kernel as fk
 from models import offer_targeting as ot
 from models.channels import Rule
+from models.effects import Effect
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.segments import SEGMENTS, customer_segments
 from models.stages import CONTRACTUAL, PICKED, STAGES
 from sim.streams import day_keys, decision
 
 
 class DifferentiatedOfferParams(MessageParams):
+    # send order: a targeted campaign: before the mass one
+    priority: int = priority_field(60)
     discount: float = Field(0.15, ge=0, lt=1, description="share of the list price taken "
                             "off the holder's orders (0-1)")
     response: float = Field(0.02, ge=0, le=1, description="daily probability that a holder "
@@ -71,12 +73,16 @@ class DifferentiatedOffer(MessageMechanic):
     def rule(self) -> Rule:
         return Rule(stages=STAGES, flags=PICKED)    # exactly the customers `pick` marks
 
+    def effects(self) -> list[Effect]:
+        p = self.params
+        held = f"while an offer is held ({p.valid_days} days after a response)"
+        return [*super().effects(), Effect("offer_price", 1.0 - p.discount, when=held),
+                Effect("offer_response", p.response, when=held)]
+
     def init(self, sim) -> None:
         super().init(sim)
         p = self.params
         self.funnel = sim.module("funnel")
-        self.funnel.par[fk.P_OFFER_PRICE] = 1.0 - p.discount
-        self.funnel.par[fk.P_OFFER_RESPONSE] = p.response
         self._stages = np.isin(np.array(STAGES), p.stages)
         self._segments = None if p.segments is None else np.isin(np.array(SEGMENTS),
                                                                   p.segments)

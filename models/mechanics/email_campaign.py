@@ -15,11 +15,13 @@ from pydantic import Field
 from models.bounds import MAX_MULTIPLIER
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import STAGES
 
 
 class EmailCampaignParams(MessageParams):
+    # send order: the mass campaign: sends last, to whoever the cap still allows
+    priority: int = priority_field(70)
     every_days: int = Field(7, ge=1, description="days between campaigns")
     start_day: int = Field(0, ge=0, description="day of the first campaign")
     response_rate: float = Field(0.10, ge=0, le=1, description="response probability of "
@@ -37,6 +39,7 @@ class EmailCampaign(MessageMechanic):
     """Regular campaign through one channel, on a calendar."""
 
     name = "email_campaign"
+    repeatable = True
     Params = EmailCampaignParams
 
     def rule(self) -> Rule:

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from models.bounds import MAX_BUDGET
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import HAZARD, STAGES
+from models.effects import Effect
+from models.stages import ACTIVE_STAGE_NAMES, STAGES
 
 
 class ExperienceParams(MechanicParams):
@@ -23,7 +24,7 @@ class ExperienceParams(MechanicParams):
                                    "per base.customers; scaled with --customers)",
                                    json_schema_extra={"scales_with_customers": True})
     stages: list[Literal[STAGES]] = Field(
-        default_factory=lambda: ["new", "repeat", "loyal", "won_back"],
+        default_factory=lambda: list(ACTIVE_STAGE_NAMES),
         min_length=1,
         description="stages whose customers feel the improvement (at least one)")
 
@@ -35,11 +36,12 @@ class Experience(Mechanic):
     name = "experience"
     Params = ExperienceParams
 
+    def effects(self) -> list[Effect]:
+        return [Effect("churn_hazard", self.params.churn_multiplier,
+                       tuple(self.params.stages))]
+
     def init(self, sim) -> None:
         super().init(sim)
-        table = sim.module("funnel").behaviour.stage_tab
-        for stage in self.params.stages:
-            table[STAGES.index(stage), HAZARD] *= self.params.churn_multiplier
         self._daily = self.params.budget_per_year / 365.0
 
     def step(self, sim, day: int) -> None:

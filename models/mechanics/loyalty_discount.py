@@ -11,7 +11,8 @@ from pydantic import Field
 
 from models.bounds import MAX_MULTIPLIER
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import HAZARD, PRICE, STAGES
+from models.effects import Effect
+from models.stages import STAGES
 
 
 class LoyaltyDiscountParams(MechanicParams):
@@ -32,10 +33,7 @@ class LoyaltyDiscount(Mechanic):
     name = "loyalty_discount"
     Params = LoyaltyDiscountParams
 
-    def init(self, sim) -> None:
-        funnel = sim.module("funnel")
-        table = funnel.behaviour.stage_tab
-        for stage in self.params.stages:
-            s = STAGES.index(stage)
-            table[s, PRICE] *= 1.0 - self.params.discount
-            table[s, HAZARD] *= self.params.churn_multiplier
+    def effects(self) -> list[Effect]:
+        p = self.params
+        return [Effect("price", 1.0 - p.discount, tuple(p.stages)),
+                Effect("churn_hazard", p.churn_multiplier, tuple(p.stages))]

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.bounds import MAX_BUDGET, MAX_MONEY, MAX_MULTIPLIER
 from models import loyalty_kernel as lk
+from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
 from sim.streams import day_keys, decision
 
@@ -117,6 +118,14 @@ class LoyaltyPoints(Mechanic):
 
     name = "loyalty_points"
     Params = LoyaltyPointsParams
+
+    def effects(self) -> list[Effect]:
+        out = []
+        for t in self.params.tiers:
+            when = f"members in tier {t.name} (spend from {t.min_spend:g})"
+            out += [Effect("rel_buy", 1.0 + t.frequency_lift, when=when, moves=True),
+                    Effect("rel_churn", t.churn_multiplier, when=when, moves=True)]
+        return out
 
     def init(self, sim) -> None:
         super().init(sim)

@@ -1,9 +1,19 @@
-"""What every message-sending mechanic shares: a channel, an offer, a control group.
+"""What every message-sending mechanic shares: a channel, an offer, a control group and
+a priority.
 
 A messaging mechanic decides *who* gets a message *when* (its `rule` and schedule);
 the channel layer does the rest (reachability, delivery, fatigue, caps, costs). An
 offer with an incentive books `offer_cost` for every response (the coupon's value
-times the share of responders who redeem it); `holdout_share` keeps a stable random share of the targets as a control group.
+times the share of responders who redeem it); `holdout_share` keeps a stable random
+share of the targets as a control group.
+
+`priority` orders the sends of a day: lower sends first, so under the weekly contact
+cap a customer's contact goes to the mechanic that matters most. Each mechanic declares
+its default as a CRM team would rank it: triggers tied to the customer's own moment
+(abandoned cart 10, replenishment 20, welcome 30) before win-back (40), review requests
+(50), targeted offers (60) and the mass campaign (70). Equal priorities send in the
+order of the mechanics' names (alphabetical), so the order never depends on how a
+scenario file lists them.
 """
 
 from typing import Literal
@@ -13,10 +23,19 @@ from pydantic import Field
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.channels import CHANNELS, Rule
 from models.contact_kernel import O_RESPONSES, O_SENT
+from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams
 
 
+def priority_field(default: int):
+    """The `priority` field of a messaging mechanic, with its own default."""
+    return Field(default, ge=1, le=1000, description="send order within a day (1-1000): "
+                 "lower sends first, so under the contact cap it gets the customer; equal "
+                 "priorities send in the order of the mechanics' names")
+
+
 class MessageParams(MechanicParams):
+    priority: int = priority_field(100)
     channel: Literal[CHANNELS] = Field("email", description="channel the messages use")
     response_rate: float = Field(0.05, ge=0, le=1, description="response probability of "
                                  "an untired reader (0-1)")
@@ -38,14 +57,25 @@ class MessageMechanic(Mechanic):
 
     offer_days = 0     # days a responder holds a personal offer (0: the message has none)
 
+    @property
+    def priority(self) -> int:
+        return self.params.priority
+
+    def effects(self) -> list[Effect]:
+        """A response lifts today's purchase probability (applied by the channel)."""
+        return [Effect("buy_today", 1.0 + self.params.uplift, when="on a response",
+                       moves=True)]
+
     def rule(self) -> Rule:
         raise TypeError(f"{type(self).__name__} must define rule()")
 
     def init(self, sim) -> None:
         super().init(sim)
         self.channels = sim.module("channels")
-        self.channels.mechanic_bit(self.name)
+        if self.params.holdout_share > 0:
+            self.channels.keep_marks(sim, self.name)
         self._rule = self.rule().tables()
+        self._response_lift = next(e.value for e in self.effects() if e.lever == "buy_today")
         r = sim.results
         self._contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
@@ -58,7 +88,7 @@ class MessageMechanic(Mechanic):
             return
         p = self.params
         totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
-                                    p.response_rate, 1.0 + p.uplift, p.relevance,
+                                    p.response_rate, self._response_lift, p.relevance,
                                     p.holdout_share, self.offer_days)
         if totals[O_SENT] == 0:
             return      # nobody contacted today: nothing to book

@@ -17,6 +17,7 @@ from numba import njit
 from pydantic import Field
 
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER
+from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams, register
 from models.stages import ALIVE, STAGES
 from sim.streams import day_keys, decision, mix, uniform32
@@ -48,6 +49,11 @@ class Referral(Mechanic):
 
     name = "referral"
     Params = ReferralParams
+
+    def effects(self) -> list[Effect]:
+        p = self.params
+        return [Effect("arrivals", p.probability_per_purchase, tuple(p.stages),
+                       when="a friend per purchase day, arriving the next day", moves=True)]
 
     def init(self, sim) -> None:
         super().init(sim)

@@ -8,11 +8,13 @@ from pydantic import Field
 
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import STAGES
 
 
 class ReplenishmentParams(MessageParams):
+    # send order: the customer's need is due: their own moment
+    priority: int = priority_field(20)
     days_before_need: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [0], min_length=1,
         description="days before the next need on which a reminder goes out (0-1000); 0 is "
@@ -24,6 +26,7 @@ class Replenishment(MessageMechanic):
     """Reminders timed to the next recurrent need."""
 
     name = "replenishment"
+    repeatable = True
     Params = ReplenishmentParams
 
     def rule(self) -> Rule:

@@ -22,14 +22,16 @@ from typing import Annotated
 from pydantic import Field
 
 from models.bounds import MAX_MULTIPLIER
-from models import funnel_kernel as fk
+from models.effects import Effect
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 from models.stages import STAGES
 
 
 class ReviewsParams(MessageParams):
+    # send order: a request after a purchase: useful, but no sale rides on it
+    priority: int = priority_field(50)
     days_after_purchase: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [7], min_length=1,
         description="days after a purchase on which a review request goes out (0-1000)")
@@ -63,12 +65,17 @@ class Reviews(MessageMechanic):
         return Rule(stages=tuple(s for s in STAGES if s != "potential"),
                     days_since_last=tuple(self.params.days_after_purchase))
 
+    def effects(self) -> list[Effect]:
+        top = 1.0 + self.params.conversion_lift_max
+        return [*super().effects(), Effect("lead_buy_max", top),
+                Effect("lead_buy", top, when="daily: 1 + the review stock's lift, up to "
+                       "this", moves=True)]
+
     def init(self, sim) -> None:
         super().init(sim)
         p = self.params
-        self.par = sim.module("funnel").par
+        self.funnel = sim.module("funnel")
         self.acquisition = sim.module("acquisition")
-        self.par[fk.P_LEAD_BUY_MAX] = 1.0 + p.conversion_lift_max
         self.stock = p.initial_reviews
         self._fade = 0.5 ** (1.0 / p.half_life_days)
         self._stock = sim.results.stock("reviews")
@@ -80,7 +87,7 @@ class Reviews(MessageMechanic):
         self.stock += self._responses[day]
         p = self.params
         lift = p.conversion_lift_max * self.stock / (self.stock + p.reviews_for_half_lift)
-        self.par[fk.P_LEAD_BUY] = 1.0 + lift
+        self.funnel.move(sim, self.name, {"lead_buy": 1.0 + lift})
         self.acquisition.conversion_lift = lift
         self._stock[day] = self.stock
         self._lift[day] = lift

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from models.bounds import MAX_BUDGET, MAX_MULTIPLIER
 from models.mechanics import Mechanic, MechanicParams, register
-from models.stages import BUY, POTENTIAL, PRICE
+from models.effects import Effect
 
 
 class TripwireParams(MechanicParams):
@@ -34,11 +34,12 @@ class Tripwire(Mechanic):
     name = "tripwire"
     Params = TripwireParams
 
+    def effects(self) -> list[Effect]:
+        return [Effect("buy", self.params.conversion_multiplier, ("potential",)),
+                Effect("price", self.params.price_share, ("potential",))]
+
     def init(self, sim) -> None:
         super().init(sim)
-        table = sim.module("funnel").behaviour.stage_tab
-        table[POTENTIAL, BUY] *= self.params.conversion_multiplier
-        table[POTENTIAL, PRICE] *= self.params.price_share
         self._daily = self.params.cost_per_year / 365.0
 
     def step(self, sim, day: int) -> None:

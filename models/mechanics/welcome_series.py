@@ -9,10 +9,12 @@ from pydantic import Field
 
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 
 
 class WelcomeSeriesParams(MessageParams):
+    # send order: just after the first purchase: their own moment
+    priority: int = priority_field(30)
     days_after_first_purchase: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [1, 4, 10, 21], min_length=1,
         description="days after the first purchase on which a message goes out (0-1000)")
@@ -25,6 +27,7 @@ class WelcomeSeries(MessageMechanic):
     """Onboarding messages after the first purchase."""
 
     name = "welcome_series"
+    repeatable = True
     Params = WelcomeSeriesParams
 
     def rule(self) -> Rule:

@@ -10,10 +10,12 @@ from pydantic import Field
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.channels import Rule
 from models.mechanics import register
-from models.mechanics.messaging import MessageMechanic, MessageParams
+from models.mechanics.messaging import MessageMechanic, MessageParams, priority_field
 
 
 class WinBackParams(MessageParams):
+    # send order: days of silence: a last chance, before any mass message
+    priority: int = priority_field(40)
     days_since_last_purchase: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: [100, 130, 180], min_length=1,
         description="days of silence on which an offer goes out (0-1000); pick values past "
@@ -34,6 +36,7 @@ class WinBack(MessageMechanic):
     """Reactivation offers to lapsed and churned customers."""
 
     name = "win_back"
+    repeatable = True
     Params = WinBackParams
 
     def rule(self) -> Rule:

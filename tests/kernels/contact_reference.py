@@ -6,22 +6,25 @@ from __future__ import annotations
 import numpy as np
 
 from kernel_reference import ALIVE, EXPOSED, F32, NEVER, mix, nth, uniform32, uniform64
+# Rows of chan / mech / out and the order of the state tuples: the contact kernel's
+# interface, written once in `models.layouts` (plain Python, no kernel).
+from models.layouts import (  # noqa: F401  (re-exported: tests read them through CR)
+    CH_DELIVERABILITY, CH_IRRELEVANT_STEP, CH_OPEN, CH_STEP, CH_UNSUBSCRIBE, M_CAP_PER_DAY,
+    M_HOLDOUT, M_LIFT, M_OFFER_DAYS, M_QUOTA, M_RELEVANCE, M_RESPONSE, M_WANTED, N_CH,
+    N_MECH, N_OUT, O_CAPPED, O_DELIVERED, O_DROPPED, O_HOLDOUT, O_RESPONSES, O_SENT,
+    O_UNREACHABLE, O_UNSUBSCRIBES,
+)
+from models.layouts import CONTACT_KERNEL_STATES as KERNEL_ORDER
+from models.layouts import CONTACT_STATES as CONTACT_ORDER
 
 # ---------------------------------------------------------------- contacts (contact_kernel)
 
 CHANNEL_ORDER = ("email", "sms", "push", "messenger", "call_centre")   # opt-in bit order
-# Rows of chan / mech / out and the rule tables' length: the contact kernel's interface.
-CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH = range(6)
-(M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED, M_OFFER_DAYS,
- N_MECH) = range(9)
-(O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE, O_CAPPED, O_HOLDOUT,
- O_DROPPED, N_OUT) = range(9)
 RULE_DAYS = 1024
 CONTACT_CHUNK = 16384
-KERNEL_ORDER = ("kh", "stage", "flags", "dtype", "last", "due", "boost", "p_hi", "offer_end")
-CONTACT_ORDER = ("optin", "fatigue", "touch_day", "tokens", "targeted")
+MARKS = "picked"       # the mechanic's own marks of the customers it picked (last in C)
 CONTACT_DTYPES = {"optin": np.uint8, "fatigue": np.float32, "touch_day": np.int32,
-                  "tokens": np.float32, "targeted": np.uint8}
+                  "tokens": np.float32, MARKS: np.uint8}
 
 RULE_STAGES = ("potential", "new", "repeat", "loyal", "lapsed", "churned", "won_back")
 RULE_KINDS = ("poisson", "recurrent", "complementary", "situational", "impulse", "contractual")
@@ -76,7 +79,8 @@ def decay_factor(table, dt) -> float:
 
 def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule, out):
     """One send of one mechanic through one channel to customers [lo, hi), in place on
-    the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER); counters are added to `out`.
+    the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER + MARKS); counters are added to
+    `out`.
 
     A customer picked by the rule is held out with probability `holdout` (a draw from
     the customer's key and the mechanic's holdout key, the same on every send), else needs the channel's opt-in bit, else
@@ -106,8 +110,8 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
                           rule, S["flags"][i]):
             continue
         kh = int(S["kh"][i])
-        S["targeted"][i] = np.uint8(int(S["targeted"][i]) | int(mbit))   # picked: eligible
-        # (a mechanic without a control group passes mbit 0: nothing is marked)
+        if mbit:   # picked: eligible (a mechanic without a control group marks nothing)
+            S[MARKS][i] = np.uint8(int(S[MARKS][i]) | int(mbit))
         if held_out(kh, hold_key, float(mech[M_HOLDOUT])):
             out[O_HOLDOUT] += 1
             continue

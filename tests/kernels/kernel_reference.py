@@ -2,7 +2,8 @@
 
 Nothing here imports a kernel: the references are written from the module docstrings,
 the code comments and `models/stages.py`, on Python ints (masked to 64 bits) and
-Python floats, so the tests can check the kernels against them bit for bit.
+Python floats, so the tests can check the kernels against them bit for bit; only the
+slot tables (`models/layouts.py`) are shared, so they cannot drift apart.
 
 Float semantics follow the kernels' declared dtypes: float32 arrays are promoted to
 float64 when they meet a float64 (numba's rule), a float32 times a float32 stays float32,
@@ -45,23 +46,20 @@ ALIVE, DIED_NATURAL, EXPOSED, FIRST_IN_RUN, CART, OVERDUE = 1, 2, 4, 8, 16, 64
 NEVER = -(2**30)
 FOREVER = 2**31 - 1
 
-# Rows of `par`, columns of acc/coh, rows of dks: the layout is the kernels' interface.
-(P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
- P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
- P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
- P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
- P_UPSELL_MARGIN, N_PAR) = range(25)
-(A_REVENUE, A_MARGIN, A_DISCOUNT, A_ORDERS, A_BUYERS, A_FIRST, A_REVENUE_FIRST,
- A_REPEAT_ORDERS, A_REVENUE_REPEAT, A_DIED_PREMATURE, A_DIED_NATURAL, A_LEADS_LOST,
- A_WON_BACK, A_RETURNING, A_ITEMS, A_ADDON_REVENUE, A_CARTS, A_OFFER_BUYERS,
- A_OFFER_BUYERS_ANYWAY, A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, N_ACC) = range(22)
-C_REVENUE, C_MARGIN, C_BUYERS, N_COH = range(4)
-K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS, N_KEYS = range(8)
-D_A, D_B = 0, 1
-
-STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
-               "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue", "offer_end")
+# Rows of `par`, columns of acc/coh, rows of dks and the order of the state tuple: the
+# kernels' interface, written once in `models.layouts` (plain Python, no kernel).
+from models.layouts import (  # noqa: E402,F401  (re-exported: tests read them through R)
+    A_ADDON_REVENUE, A_BUYERS, A_CARTS, A_DIED_NATURAL, A_DIED_PREMATURE, A_DISCOUNT,
+    A_FIRST, A_ITEMS, A_LEADS_LOST, A_MARGIN, A_OFFER_BUYERS, A_OFFER_BUYERS_ANYWAY,
+    A_OFFER_DISCOUNT, A_OFFER_DISCOUNT_ANYWAY, A_ORDERS, A_REPEAT_ORDERS, A_RETURNING,
+    A_REVENUE, A_REVENUE_FIRST, A_REVENUE_REPEAT, A_WON_BACK, C_BUYERS, C_MARGIN,
+    C_REVENUE, D_A, D_B, K_CANCEL, K_DROP, K_DUE, K_EVENT, K_ITEMS, K_ORDERS, K_SPEND,
+    N_ACC, N_COH, N_KEYS, N_PAR, P_CART_INTENT, P_CHURN_MULT, P_CHURNED_AFTER,
+    P_GROSS_MARGIN, P_ITEMS_EXTRA, P_LAPSED_AFTER, P_LEAD_BUY, P_LEAD_BUY_MAX,
+    P_LOYAL_AFTER, P_OFFER_PRICE, P_OFFER_RESPONSE, P_POISSON_ORDERS, P_PROMO_PRICE,
+    P_PROMO_RESPONSE, P_RATE_ADD, P_SEASON_MAX, P_SPEND_CONST, P_SPEND_KIND, P_SPEND_MULT,
+    P_SPEND_P, P_UPSELL_MARGIN, P_WON_BACK, P_XSELL_MARGIN, P_XSELL_PRICE, STATE_ORDER,
+)
 DTYPES = {"kh": np.uint64, "arrival": np.int32, "stage": np.int8, "flags": np.uint8,
           "dtype": np.int8, "purchases": np.int32, "last": np.int32, "lam": np.float32,
           "nu": np.float32, "pdrop": np.float32, "need_end": np.int32, "due": np.int32,

@@ -26,7 +26,7 @@ from models.channels import CHANNELS, DECAY_TABLE, Rule
 from scenarios.build import make_sim
 
 SEED_KEY = R.mix(4242)
-MBIT = 4      # the mechanic's bit in `targeted`
+MBIT = 4      # the mark the mechanic sets in its own state
 DAY = 5000
 ALL_RULE = CR.rule_tables()
 
@@ -74,7 +74,7 @@ def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
                            rng.uniform(0, 7 * cap if cap > 0 else 2, size)
                            ).astype(np.float32),
     }
-    P["targeted"] = (P["kh"] >> np.uint64(56)).astype(np.uint8)   # no draw: keeps the rng
+    P[CR.MARKS] = (P["kh"] >> np.uint64(56)).astype(np.uint8)   # no draw: keeps the rng
     P["offer_end"] = (day + (P["kh"] >> np.uint64(60)).astype(np.int32) - 8)   # idem
     return P
 
@@ -89,7 +89,8 @@ def random_rule(rng):
 
 
 def kernel_args(A):
-    return (tuple(A[k] for k in CR.KERNEL_ORDER), tuple(A[k] for k in CR.CONTACT_ORDER))
+    return (tuple(A[k] for k in CR.KERNEL_ORDER),
+            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],))
 
 
 def pow_table(decay):

@@ -137,8 +137,10 @@ class Checker:
         e, c, r = self.email, sim.customers, sim.results
         sending = e._send_today
         n = c.n
-        names = CR.KERNEL_ORDER + CR.CONTACT_ORDER
+        marks = self.channels.marks.get("email_campaign")
+        names = CR.KERNEL_ORDER + CR.CONTACT_ORDER + ((marks,) if marks else ())
         Q = {name: getattr(c, name)[:n].copy() for name in names}
+        Q[CR.MARKS] = Q[marks] if marks else np.zeros(n, dtype=np.uint8)
         flows = ("new_contacts", "new_responses", "new_unsubscribes", "new_crm_cost",
                  "new_crm_cost_email", "new_contacts_email_campaign",
                  "new_crm_cost_email_campaign", "n_reachable_email")
@@ -153,8 +155,7 @@ class Checker:
         bit, chan, mech, rule = self.send_parameters()
         key = R.day_key(int(sim.seed_key), R.decision("send.email_campaign"), day)
         hold = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
-        mbit = self.channels.mechanic_bits["email_campaign"] if e.params.holdout_share > 0 \
-            else 0
+        mbit = 1 if marks else 0
         rows = CR.contact_chunks(n, day, key, hold, bit, mbit, Q, self.channels.decay, chan, mech,
                                 rule)
         assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
