@@ -122,6 +122,9 @@ def create_app(**state):
     app = SnowballApp(**state)
     app.sync_url()
     page = app.page()
-    app.start()
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(app.start)   # once the page is drawn and the link's state is in
+    else:
+        app.start()
     return page
 

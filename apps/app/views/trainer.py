@@ -8,7 +8,6 @@ one in shoe_polish, where a 25 RUB yearly margin cannot pay for the messages.
 
 import asyncio
 
-import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers .hvplot)
 import pandas as pd
 import panel as pn
@@ -93,14 +92,15 @@ class Trainer(Viewer):
             part.columns = [str(c) for c in part.columns]
             cakes.append(part.reset_index().hvplot.area(
                 x="month", y=list(part.columns), stacked=True, legend=False,
-                xlim=(0, self.param.month.bounds[1]), ylabel="revenue",
-                title=f"baby_food, {strategy}: revenue by cohort, month {month + 1}",
+                xlim=(0, self.param.month.bounds[1]), ylabel="revenue by cohort",
+                title=f"baby_food, {strategy}, month {month + 1}",
                 height=300, responsive=True))
         payoff = self._payoff[self._payoff["month"] <= month].hvplot.line(
             x="month", y="gain", by="scenario", xlim=(0, self.param.month.bounds[1]),
             title="CRM programme: contribution gained over the baseline, to date",
             height=300, responsive=True)
-        return pn.Column(hv.Layout(cakes).cols(2), payoff, sizing_mode="stretch_width")
+        return pn.Column(pn.Row(*cakes, sizing_mode="stretch_width"), payoff,
+                         sizing_mode="stretch_width")
 
     def __panel__(self):
         setup = pn.widgets.Button(name="Set up the demonstration", button_type="primary",
