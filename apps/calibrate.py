@@ -45,7 +45,24 @@ def calibrate(
     seed: int = typer.Option(42, help="seed of the holdout simulation"),
 ) -> None:
     """Fit BG/NBD, Pareto/NBD and Gamma-Gamma to LOG and write a scenario of it."""
-    from apps.cli import fail, user_errors
+    from apps.cli import user_errors
+
+    _check_options(reps, decimal, out, report)
+    with user_errors():
+        result = _run(log, locals())
+        _write(out, result.scenario_yaml)
+        if report is not None:
+            _write_report(report, result)
+    if as_json:
+        from apps.json_doc import dumps
+        print(dumps(result.report, indent=2))
+    else:
+        _print_tables(result, out, report)
+
+
+def _check_options(reps: int, decimal: str, out: Path, report: Optional[Path]) -> None:
+    """Reject bad options before the log is read, so a typo costs no fitting time."""
+    from apps.cli import fail
 
     if not 1 <= reps <= 1000:
         fail(f"--reps must be within 1..1000 (got {reps})")
@@ -57,23 +74,18 @@ def calibrate(
         fail(f"--out {out}: is a folder; give a file name such as {out}/my_shop.yaml")
     if report is not None and report.exists() and not report.is_dir():
         fail(f"--report {report}: exists and is not a folder")
-    with user_errors():
-        result = _run(log, locals())
-        _write(out, result.scenario_yaml)
-        if report is not None:
-            _write_report(report, result)
-    if as_json:
-        from apps.json_doc import dumps
-        print(dumps(result.report, indent=2))
-    else:
-        from rich.console import Console
 
-        from apps.calibrate_tables import calibration_tables
-        console = Console()
-        for table in calibration_tables(result.report):
-            console.print(table)
-        console.print(f"scenario written to {out}" + (f"; report in {report}/" if report
-                                                       else ""))
+
+def _print_tables(result, out: Path, report: Optional[Path]) -> None:
+    """The fit's tables for a person at a terminal, then where the files went."""
+    from rich.console import Console
+
+    from apps.calibrate_tables import calibration_tables
+    console = Console()
+    for table in calibration_tables(result.report):
+        console.print(table)
+    console.print(f"scenario written to {out}" + (f"; report in {report}/" if report
+                                                   else ""))
 
 
 def _run(log: Path, args: dict):

@@ -186,22 +186,35 @@ def coefs(t: Tables, inp, days=None) -> Coefs:
         flows[3] += w * (p_buy * (1.0 - keep) + p_after)
         for m, split in enumerate(_split(jumps)):
             go[group, m] += w * p_buy * keep * split
+    rows, moves = _matrix_rows(flows, go, shape)
+    return Coefs(dt, stay, died, rows, moves, _lead_coefs(t, inp, dt))
+
+
+def _matrix_rows(flows, go, shape):
+    """Flows and non-empty moves laid out (V, J, C, row, W x K).
+
+    One batched matrix product then applies them all; moves that never happen are
+    left out so the product does no work for them."""
+    V, J, W, C, K = shape
     moves = [(g, m) for g in range(2) for m in range(MAX_JUMP) if go[g, m].any()]
     rows = np.concatenate([flows, np.array([go[g, m] for g, m in moves]).reshape(
         (len(moves),) + shape)])
-    # laid out (V, J, C, row, W x K) so one batched matrix product applies them all
     rows = np.ascontiguousarray(rows.transpose(1, 2, 4, 0, 3, 5)).reshape(
         V, J, C, len(rows), W * K)
+    return rows, moves
+
+
+def _lead_coefs(t: Tables, inp, dt):
+    """The step of a lead (no purchase yet), kept apart: leads have no silence or stage."""
     l_stay, l_buy, l_after, l_days = step_odds(t.hazard[:, None, 0], inp.lead_q, dt,
                                                t.hazard[:, None, t.stage_a[0, 0]],
                                                inp.q_a[:, :, 0, 0, 0])
     l_jumps = np.clip(l_days / np.maximum(l_buy + l_after, 1e-300), 1.0, MAX_JUMP)
     l_keep = np.where(t.contract[None, :], 1.0, (1.0 - t.pdrop) ** (l_jumps - 1.0))
     l_orders = l_days * inp.orders
-    lead = (l_stay, [l_buy * l_keep * s for s in _split(l_jumps)],
+    return (l_stay, [l_buy * l_keep * s for s in _split(l_jumps)],
             l_buy * (1.0 - l_keep) + l_after, l_orders * t.paid[:, None, 0],
             l_orders * t.margin[:, None, 0], l_orders, l_buy + l_after)
-    return Coefs(dt, stay, died, rows, moves, lead)
 
 
 class Chain:

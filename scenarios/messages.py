@@ -236,17 +236,7 @@ def _explain(err, path: tuple, model, suggestions: dict) -> tuple[tuple, str]:
     if t in ("model_type", "dict_type", "model_attributes_type"):
         return path, f"should be a mapping of keys to values (got {_show(value)})"
     if t == "value_error" and isinstance(value, dict):
-        # A check across fields: point at the first field the message names.
-        for word in _WORD.findall(msg):
-            if word in value:
-                path = path + (word,)
-                shown = value[word]
-                if not isinstance(shown, (dict, list)) and str(shown) not in msg:
-                    msg = f"{msg} (got {_show(shown)})"
-                elif isinstance(shown, dict) and "(got" not in msg:
-                    msg = f"{msg} (got {', '.join(map(str, shown)) or 'none'})"
-                return path, msg
-        return path, msg
+        return _explain_cross_field(path, msg, value)
     if t == "string_pattern_mismatch":
         pattern = (err.get("ctx") or {}).get("pattern", "")
         if pattern in _PATTERNS:
@@ -267,13 +257,32 @@ def _explain(err, path: tuple, model, suggestions: dict) -> tuple[tuple, str]:
                                                      or t.endswith("_parsing")):
         msg = f"{msg}; field: {desc}"
     if t == "int_parsing" and isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-        if number is not None and number.is_integer():
-            msg = f"{msg}; write it as a whole number ({int(number)})"
+        msg = _whole_number_hint(msg, value)
     return path, msg
+
+
+def _explain_cross_field(path: tuple, msg: str, value: dict) -> tuple[tuple, str]:
+    """A check across fields: point at the first field the message names.
+
+    The error is raised on the section, but the person has to fix one field of it."""
+    for word in _WORD.findall(msg):
+        if word in value:
+            shown = value[word]
+            if not isinstance(shown, (dict, list)) and str(shown) not in msg:
+                msg = f"{msg} (got {_show(shown)})"
+            elif isinstance(shown, dict) and "(got" not in msg:
+                msg = f"{msg} (got {', '.join(map(str, shown)) or 'none'})"
+            return path + (word,), msg
+    return path, msg
+
+
+def _whole_number_hint(msg: str, value: str) -> str:
+    """'3.0' given for a count: say which whole number to write instead."""
+    try:
+        number = float(value)
+    except ValueError:
+        return msg
+    return f"{msg}; write it as a whole number ({int(number)})" if number.is_integer() else msg
 
 
 def _length_limits(model, path: tuple) -> tuple:

@@ -132,43 +132,8 @@ def simulate_bench_funnel(customers: int, days: int = DAYS_PER_YEAR, seed: int =
 
     # --- simulate ---------------------------------------------------------------------
     for t in range(days):
-        a = arrived_by[t]
-        s = stage[:a].copy()  # stage at the start of the day; every rule uses it
-        f = fatigue[:a]  # views: in-place updates write the state
-        n = n_purchases[:a]
-        lst = last[:a]
-
-        # 1. churn (h = 0 for already churned, so the draw never fires for them)
-        churn = rng.random(a) < CHURN_HAZARD[s]
-        live = (s != CHURNED) & ~churn  # customers that act today
-
-        # 2. fatigue decay
-        f *= FATIGUE_DECAY
-
-        # 4. purchase probability from the start-of-day stage
-        q = -np.expm1(-lam[:a] * PURCHASE_MULT[s])  # 1 - exp(-lambda * m_s)
-
-        # 3. campaign: respond with p_resp * (1 - f), then f <- min(1, f + step)
-        if t % CAMPAIGN_EVERY == 0:
-            responded = rng.random(a) < P_RESP * (1.0 - f)
-            np.minimum(f + FATIGUE_STEP, 1.0, out=f)
-            q = np.where(responded, np.minimum(q * (1.0 + UPLIFT), 1.0), q)
-
-        buyers = np.flatnonzero(live & (rng.random(a) < q))
-
-        # 5. revenue, then n += 1, last = t
-        if buyers.size:
-            x = rng.gamma(SPEND_SHAPE, spend_scale[buyers])
-            x[s[buyers] == LOYAL] *= 1.0 - LOYALTY_DISCOUNT
-            daily_revenue[t] = x.sum()
-            n[buyers] += 1
-            lst[buyers] = t
-
-        # 6. stage at the end of the day, from n and last
-        new_stage = _STAGE_BY_N[np.minimum(n, 4)]
-        new_stage[(n > 0) & (t - lst >= LAPSE_WINDOW)] = LAPSED
-        new_stage[~live] = CHURNED
-        stage[:a] = new_stage
+        _simulate_day(t, arrived_by[t], rng, lam, spend_scale,
+                      (stage, n_purchases, last, fatigue), daily_revenue)
 
     wall = time.perf_counter() - start
     counts = np.bincount(stage, minlength=len(STAGES))
@@ -181,3 +146,48 @@ def simulate_bench_funnel(customers: int, days: int = DAYS_PER_YEAR, seed: int =
         not_churned_end=int(size - counts[CHURNED]),
         wall_seconds=wall,
     )
+
+
+def _simulate_day(t, a, rng, lam, spend_scale, state, daily_revenue) -> None:
+    """Day ``t`` for the ``a`` customers arrived by then, updating ``state`` in place.
+
+    Kept apart from the build so each rule of the spec reads as one numbered step;
+    the random draws are made in the spec's order, so a seed gives one outcome.
+    """
+    stage, n_purchases, last, fatigue = state
+    s = stage[:a].copy()  # stage at the start of the day; every rule uses it
+    f = fatigue[:a]  # views: in-place updates write the state
+    n = n_purchases[:a]
+    lst = last[:a]
+
+    # 1. churn (h = 0 for already churned, so the draw never fires for them)
+    churn = rng.random(a) < CHURN_HAZARD[s]
+    live = (s != CHURNED) & ~churn  # customers that act today
+
+    # 2. fatigue decay
+    f *= FATIGUE_DECAY
+
+    # 4. purchase probability from the start-of-day stage
+    q = -np.expm1(-lam[:a] * PURCHASE_MULT[s])  # 1 - exp(-lambda * m_s)
+
+    # 3. campaign: respond with p_resp * (1 - f), then f <- min(1, f + step)
+    if t % CAMPAIGN_EVERY == 0:
+        responded = rng.random(a) < P_RESP * (1.0 - f)
+        np.minimum(f + FATIGUE_STEP, 1.0, out=f)
+        q = np.where(responded, np.minimum(q * (1.0 + UPLIFT), 1.0), q)
+
+    buyers = np.flatnonzero(live & (rng.random(a) < q))
+
+    # 5. revenue, then n += 1, last = t
+    if buyers.size:
+        x = rng.gamma(SPEND_SHAPE, spend_scale[buyers])
+        x[s[buyers] == LOYAL] *= 1.0 - LOYALTY_DISCOUNT
+        daily_revenue[t] = x.sum()
+        n[buyers] += 1
+        lst[buyers] = t
+
+    # 6. stage at the end of the day, from n and last
+    new_stage = _STAGE_BY_N[np.minimum(n, 4)]
+    new_stage[(n > 0) & (t - lst >= LAPSE_WINDOW)] = LAPSED
+    new_stage[~live] = CHURNED
+    stage[:a] = new_stage
