@@ -37,6 +37,7 @@ from scipy.special import gammainc
 from models import econ_inputs as I
 from models.econ_chain import Chain, Tables, coefs
 from models.econ_mechanics import campaign
+from models.econ_years import yearly_figures
 from models.stages import (
     BUY, CHURNED, COMPLEMENTARY, CONTRACTUAL, HAZARD, IMPULSE, LAPSED, LOYAL, NEW,
     POTENTIAL, PRICE, RECURRENT, REPEAT, SITUATIONAL, SPEND, WON_BACK)
@@ -379,36 +380,8 @@ class Model:
             b = np.array([getattr(f, name) for f in base])          # (steps, V)
             a = np.cumsum(np.array([getattr(f, name) for f in cohort]), axis=0)
             series[name] = b + per_step * a
-        return self._years(series, start)
-
-    def _years(self, series, start) -> Projection:
-        dt, Y = self.dt, self.years
-        lo = np.arange(self.steps) * dt
-        ends = YEAR * np.arange(1, Y + 1)
-        days = min(self.sc.horizon_days, YEAR * Y)
-        ends_all = np.append(ends, days)
-        starts_all = np.append(ends - YEAR, 0)
-        overlap = np.clip(np.minimum(lo[None, :] + dt, ends_all[:, None])
-                          - np.maximum(lo[None, :], starts_all[:, None]), 0, dt) / dt
-        flows = {k: overlap[:Y] @ v for k, v in series.items()}  # (Y, V)
-
-        def stock(name, initial):
-            full = np.vstack([initial, series[name]])              # row 0: before step 0
-            x = ends_all / dt                                      # steps done by then
-            i = np.minimum(np.floor(x).astype(int), len(full) - 2)
-            w = (x - i)[:, None]
-            return (full[i] * (1.0 - w) + full[i + 1] * w).T       # (V, Y + 1)
-
-        last = overlap[Y - 1]
-        deaths = last @ (series["died_premature"] + series["died_natural"])
-        h = deaths / np.maximum(last @ series["buyer_days"], 1e-300)
-        share = last @ series["died_premature"] / np.maximum(deaths, 1e-300)
-        active, alive = stock("active", start[0]), stock("alive", start[1])
-        horizon = {"days": days, "revenue": overlap[Y] @ series["revenue"],
-                   "gross_margin": overlap[Y] @ series["margin"], "active_end": active[:, Y]}
-        return Projection(flows["revenue"].T, flows["margin"].T, active[:, :Y], alive[:, :Y],
-                          flows["purchases"].T, flows["first"].T, (1.0 - h) ** YEAR, share,
-                          horizon)
+        return Projection(*yearly_figures(series, start, self.dt, self.years,
+                                          self.sc.horizon_days))
 
 
 def _stocks(chain: Chain):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers import run, scenario
-from models import analytic
+from models import analytic, cohort_reference
 from models.stages import ALIVE, STAGES
 from scenarios.build import make_sim
 
@@ -108,8 +108,8 @@ def test_homogeneous_cohort_revenue_matches_closed_form():
     per_customer = sim.customers.revenue[:n].astype(np.float64)
     se = per_customer.std() / np.sqrt(n) * n
     for t in (10, 60, days):
-        expected = analytic.homogeneous_cohort_revenue(t, n, rate, hazard, spend)
+        expected = cohort_reference.homogeneous_cohort_revenue(t, n, rate, hazard, spend)
         assert abs(results["cum_revenue"][t - 1] - expected) < Z * se, t
     alive = ((sim.customers.flags[:n] & ALIVE) != 0).sum()
-    expected_alive = analytic.homogeneous_cohort_alive(days, n, hazard)
+    expected_alive = cohort_reference.homogeneous_cohort_alive(days, n, hazard)
     assert abs(alive - expected_alive) < Z * np.sqrt(n * hazard * days)

