@@ -23,6 +23,7 @@ from sim.streams import day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
+FATIGUE_DECAY_PER_DAY = 0.98   # default fatigue multiplier a day without contact
 _NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
 
 
@@ -85,7 +86,7 @@ class Channels(Module):
     name = "channels"
     phase = "prepare"
 
-    def __init__(self, specs: dict[str, ChannelSpec], fatigue_decay: float = 0.98,
+    def __init__(self, specs: dict[str, ChannelSpec], fatigue_decay: float = FATIGUE_DECAY_PER_DAY,
                  max_contacts_per_week: float | None = None):
         unknown = set(specs) - set(CHANNELS)
         if unknown:

@@ -21,7 +21,7 @@ from models.stages import (
 DAYS_PER_YEAR = 365
 N_RATE, N_DROP = 8, 3            # classes of the purchase rate and of the dropout
 SAMPLES = 128                    # quasi-random histories per stage of the day-0 base
-HISTORY = ("potential", "new", "repeat", "loyal", "lapsed", "churned")
+HISTORY = STAGES[:WON_BACK]     # stages a day-0 history can end in (no win-back yet)
 
 
 def encode(trait):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER, MAX_PER_YEAR
-from models.channels import CHANNELS, ChannelSpec
+from models.channels import CHANNELS, FATIGUE_DECAY_PER_DAY, ChannelSpec
 from models.mechanics import configured, mechanics_schema
 from models.stages import NEW, POTENTIAL, STAGES
 from scenarios.traits import Days, Probability, Rate, Spend
@@ -271,8 +271,9 @@ class Channel(Strict):
 class ContactPolicy(Strict):
     """Rules across all mechanics and channels."""
 
-    fatigue_decay_per_day: float = Field(0.98, gt=0, le=1, description="fatigue multiplier "
-                                         "per day without contact")
+    fatigue_decay_per_day: float = Field(FATIGUE_DECAY_PER_DAY, gt=0, le=1,
+                                         description="fatigue multiplier per day without "
+                                         "contact")
     max_contacts_per_week: float | None = Field(None, gt=0, description="frequency cap "
                                                 "across mechanics (contacts per customer "
                                                 "per week); null: none")

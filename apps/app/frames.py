@@ -9,9 +9,10 @@ import pandas as pd
 
 from apps.job import cohort_frame, segment_frame
 from models.kpis import LTV_COLUMNS, month_of
+from models.stages import CHURNED, LAPSED, LOYAL, NEW, POTENTIAL, REPEAT, STAGES, WON_BACK
 
-STAGES_SHOWN = ("new", "repeat", "loyal", "won_back", "lapsed", "churned")
-FUNNEL = ("potential", "new", "repeat", "loyal")
+STAGES_SHOWN = tuple(STAGES[s] for s in (NEW, REPEAT, LOYAL, WON_BACK, LAPSED, CHURNED))
+FUNNEL = tuple(STAGES[s] for s in (POTENTIAL, NEW, REPEAT, LOYAL))
 KPI_CARDS = (   # (label, metric in the document, its difference to the baseline)
     ("Revenue", "revenue", "incremental_revenue"),
     ("Contribution", "contribution", "incremental_contribution"),
