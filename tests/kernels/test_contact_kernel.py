@@ -18,17 +18,13 @@ import kernel_reference as R
 import numba
 import numpy as np
 import pytest
-from helpers import scenario
+from contact_population import (
+    ALL_RULE, DAY, MBIT, hold_key, kernel_args, picked, population, pow_table, random_rule,
+    run_both, send_key)
 
 from models import channels as chm
 from models import contact_kernel as ck
 from models.channels import CHANNELS, DECAY_TABLE, Rule
-from scenarios.build import make_sim
-
-SEED_KEY = R.mix(4242)
-MBIT = 4      # the mark the mechanic sets in its own state
-DAY = 5000
-ALL_RULE = CR.rule_tables()
 
 
 def test_layout_matches_reference():
@@ -43,95 +39,6 @@ def test_layout_matches_reference():
     assert (ck.RULE_DAYS, ck.CHUNK) == (CR.RULE_DAYS, CR.CONTACT_CHUNK)
     assert CHANNELS == CR.CHANNEL_ORDER
     assert chm.KERNEL_STATES == CR.KERNEL_ORDER and chm.CONTACT_STATES == CR.CONTACT_ORDER
-
-
-# ---------------------------------------------------------------- populations
-
-
-def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
-    """Random customers covering every branch of the rule and of the send."""
-    P = {
-        "kh": np.frombuffer(rng.bytes(8 * size), dtype=np.uint64).copy(),
-        "stage": rng.integers(0, 7, size).astype(np.int8),
-        "flags": (np.where(rng.random(size) < 0.8, R.ALIVE, 0)
-                  | np.where(rng.random(size) < 0.3, R.EXPOSED, 0)).astype(np.uint8),
-        "dtype": rng.integers(0, 6, size).astype(np.int8),
-        "last": np.where(rng.random(size) < 0.15, R.NEVER,
-                         day - np.where(rng.random(size) < 0.05, 0,
-                                        rng.integers(1, 1500, size))).astype(np.int32),
-        "due": np.where(rng.random(size) < 0.3, R.FOREVER,
-                        day + rng.integers(-40, 1300, size)).astype(np.int32),
-        "boost": np.where(rng.random(size) < 0.8, 1.0,
-                          rng.uniform(1, 3, size)).astype(np.float32),
-        "p_hi": rng.random(size).astype(np.float32),
-        "optin": rng.integers(0, 32, size).astype(np.uint8),
-        "fatigue": np.where(rng.random(size) < 0.2, 0.0,
-                            np.where(rng.random(size) < 0.1, 1.0,
-                                     rng.random(size))).astype(np.float32),
-        "touch_day": (day - np.where(rng.random(size) < 0.1, 0,
-                                     rng.integers(0, max_gap, size))).astype(np.int32),
-        "tokens": np.where(rng.random(size) < 0.3, 1e30,
-                           rng.uniform(0, 7 * cap if cap > 0 else 2, size)
-                           ).astype(np.float32),
-    }
-    P[CR.MARKS] = (P["kh"] >> np.uint64(56)).astype(np.uint8)   # no draw: keeps the rng
-    P["offer_end"] = (day + (P["kh"] >> np.uint64(60)).astype(np.int32) - 8)   # idem
-    return P
-
-
-def random_rule(rng):
-    stage = rng.random(7) < 0.75
-    stage[rng.integers(0, 7)] = True
-    kind = rng.random(6) < 0.75
-    kind[rng.integers(0, 6)] = True
-    return (stage, kind, rng.random(CR.RULE_DAYS) < 0.8, rng.random(CR.RULE_DAYS) < 0.8,
-            np.uint8(0))
-
-
-def kernel_args(A):
-    return (tuple(A[k] for k in CR.KERNEL_ORDER),
-            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],))
-
-
-def pow_table(decay):
-    return np.array([decay**k for k in range(DECAY_TABLE)], dtype=np.float64)
-
-
-def send_key(day, mechanic="email_campaign"):
-    return R.day_key(SEED_KEY, R.decision("send." + mechanic), day)
-
-
-def hold_key(mechanic="email_campaign"):
-    """The mechanic's control-group key, as Channels.send derives it (no day in it)."""
-    return R.day_key(SEED_KEY, R.decision("holdout." + mechanic), 0)
-
-
-def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
-    """deliver_range and the reference on copies of P; (K, Q, kernel out, reference out)."""
-    key = send_key(day)
-    table = pow_table(decay)
-    chan = np.array(chan, dtype=np.float64)
-    mech = np.array(list(mech) + [0.0] * (CR.N_MECH - len(mech)), dtype=np.float64)
-    K = {k: v.copy() for k, v in P.items()}
-    Q = {k: v.copy() for k, v in P.items()}
-    out = np.zeros(ck.N_OUT, dtype=np.int64)
-    ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
-                     np.uint8(MBIT),
-                     *kernel_args(K), table, chan, mech, rule, out)
-    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, MBIT, Q, table, chan, mech, rule,
-                          [0] * CR.N_OUT)
-    return K, Q, [int(x) for x in out], ref
-
-
-def picked(P, lo, hi, day, rule):
-    return np.array([CR.rule_picks(P["stage"][i], P["dtype"][i], P["last"][i], P["due"][i],
-                                  day, rule, P["flags"][i]) for i in range(lo, hi)],
-                    dtype=np.bool_)
-
-
-def would_be_capped(P, day, cap):
-    dt = day - P["touch_day"].astype(np.float64)
-    return np.minimum(max(1.0, 7.0 * cap), P["tokens"].astype(np.float64) + dt * cap) < 1.0
 
 
 # name: (bit, decay, chan (deliverability, open, unsubscribe, step, irrelevant step),
@@ -438,41 +345,3 @@ def test_count_reachable_counts_the_would_be_calls(cap):
     expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE, cap)
                 for lo in range(0, n, ck.CHUNK)]
     assert counts.tolist() == expected
-
-
-def test_call_centre_never_exceeds_its_seats():
-    """A win-back by phone with 4 seats x 20 calls: never more than 80 calls a day, the
-    calls it could not make are reported as dropped, and each call costs its price."""
-    seats, per_seat, price = 4, 20, 40.0
-    sc = scenario(horizon_days=120,
-                  base={"customers": 6000, "history": {"new": 0.3, "repeat": 0.4,
-                                                       "loyal": 0.3}},
-                  channels={"email": {}, "call_centre": {"cost_per_contact": price,
-                                                         "seats": seats,
-                                                         "calls_per_seat_per_day": per_seat}},
-                  funnel={"lapsed_after_days": 45},
-                  mechanics={"win_back": {"enabled": True, "channel": "call_centre",
-                                          "days_since_last_purchase": [50, 60, 70, 80]}})
-    sim = make_sim(sc, 2)
-    r = sim.run()
-    assert r["new_contacts"].max() == seats * per_seat
-    assert r["cum_calls_dropped"][-1] > 0
-    assert r["cum_crm_cost_call_centre"][-1] == pytest.approx(price * r["cum_contacts"][-1])
-    busy = r["new_calls_dropped"] > 0
-    assert (r["new_contacts"][busy] == seats * per_seat).all()
-
-
-def test_capacity_is_not_wasted_on_capped_customers():
-    """With a weekly cap, customers without a token do not take a seat: every day that
-    drops calls makes exactly the seats' worth of calls."""
-    sc = scenario(horizon_days=30, base={"customers": 2000},
-                  channels={"email": {}, "call_centre": {"seats": 10,
-                                                         "calls_per_seat_per_day": 50}},
-                  contact_policy={"max_contacts_per_week": 1},
-                  mechanics={"email_campaign": {"enabled": True, "channel": "call_centre",
-                                                "every_days": 1, "stages": ["potential"]}})
-    r = make_sim(sc, 3).run()
-    busy = r["new_calls_dropped"] > 0
-    assert busy.sum() >= 3
-    assert (r["new_contacts"][busy] == 500).all()
-    assert r["new_contacts"].max() == 500
