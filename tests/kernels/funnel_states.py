@@ -54,6 +54,13 @@ def make_tables(variant: int):
     for row in (R.P_LEAD_BUY, R.P_LEAD_BUY_MAX, R.P_PROMO_PRICE, R.P_OFFER_PRICE,
                 R.P_CART_INTENT):
         par[row] = 1.0
+    _apply_variant(variant, stage_tab, dem_tab, par)
+    return stage_tab, dem_tab, season, par
+
+
+
+def _apply_variant(variant: int, stage_tab, dem_tab, par) -> None:
+    """Variant 0's tables changed in place into variant 1, 2 or 3 (see `make_tables`)."""
     if variant == 1:
         par[R.P_LOYAL_AFTER] = 3
         par[R.P_LAPSED_AFTER] = 30
@@ -79,7 +86,6 @@ def make_tables(variant: int):
         par[R.P_ITEMS_EXTRA] = 1.7
         par[R.P_XSELL_PRICE], par[R.P_XSELL_MARGIN] = 12.0, 0.5
         par[R.P_UPSELL_MARGIN] = 0.45
-    return stage_tab, dem_tab, season, par
 
 
 def n_cohorts() -> int:
@@ -89,7 +95,7 @@ def n_cohorts() -> int:
 def random_state(rng: np.random.Generator, size: int, day: int, tables,
                  forced: float = 0.1) -> dict:
     """Customers at the start of `day` (dict of arrays in the kernels' dtypes)."""
-    stage_tab, dem_tab, season, par = tables
+    _, dem_tab, _, par = tables
     lapsed = int(par[R.P_LAPSED_AFTER])
     churned = int(min(par[R.P_CHURNED_AFTER], 10_000))
     window = int(dem_tab[R.COMPLEMENTARY, R.D_B])
@@ -135,7 +141,21 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
                                                                            size),
                                                       day + rng.integers(2, 30, size)))
     was_won_back = rng.random(size) < (0.25 if par[R.P_WON_BACK] > 0 else 0.0)
-    for i in range(size):
+    _derive_stage_and_bound(S, n, last, alive, was_won_back, day, tables)
+    force(rng, S, forced)
+    # a few timers set early (conservative: the customer is looked at for nothing)
+    early = rng.random(size) < 0.03
+    S["t_next"][early] = np.minimum(S["t_next"][early], day)
+    return S
+
+
+
+def _derive_stage_and_bound(S: dict, n, last, alive, was_won_back, day: int, tables) -> None:
+    """Stage and bound as the kernel would have left them at the end of `day - 1`.
+
+    Derived by the reference rules rather than drawn, so every state is reachable."""
+    stage_tab, dem_tab, _, par = tables
+    for i in range(S["kh"].size):
         prev = R.WON_BACK if was_won_back[i] else R.POTENTIAL
         pending = R.due_pending(int(S["dtype"][i]), int(n[i]), int(S["flags"][i]),
                                 int(S["due"][i]), day - 1)
@@ -145,11 +165,6 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
                        int(S["need_end"][i]), int(S["due"][i]), S["lam"][i], S["rel_buy"][i],
                        S["rel_churn"][i], S["offer_end"][i], day - 1, stage_tab, dem_tab, par)
         S["t_next"][i], S["p_hi"][i] = t, p
-    force(rng, S, forced)
-    # a few timers set early (conservative: the customer is looked at for nothing)
-    early = rng.random(size) < 0.03
-    S["t_next"][early] = np.minimum(S["t_next"][early], day)
-    return S
 
 
 def force(rng, S: dict, share: float) -> None:
