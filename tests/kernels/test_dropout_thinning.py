@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import funnel_states as FS
+import day_reference as D
 import kernel_reference as R
 from models import funnel_kernel as fk
 from scenarios.build import make_sim
@@ -52,7 +53,7 @@ def replay(sc: Scenario, seed: int, thin_dropout: bool) -> tuple[int, int, int]:
         same = True
         for ci in range((n + fk.CHUNK - 1) // fk.CHUNK):
             lo, hi = ci * fk.CHUNK, min((ci + 1) * fk.CHUNK, n)
-            acc, _, _ = R.reference_chunk(S, lo, hi, day, dks, funnel.model(),
+            acc, _, _ = D.reference_chunk(S, lo, hi, day, dks, funnel.model(),
                                           funnel.n_cohorts, thin_dropout=thin_dropout)
             same &= bool(np.array_equal(funnel.acc[ci], acc))
             tally["repeat"] += int(acc[R.A_REPEAT_ORDERS])

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import funnel_states as FS
+import day_reference as D
 import kernel_reference as R
 from models import funnel_kernel as fk
 from models import funnel_totals as ft
@@ -96,7 +97,7 @@ def test_chunk_step_equals_reference_day_by_day(variant, seed):
         dks = FS.day_keys(SEED_KEY, day)
         before = FS.copy_state(S_k)
         acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, lo, hi, day, dks, tables)
-        acc_r, counts_r, coh_r = R.reference_chunk(S_r, lo, hi, day, dks, tables,
+        acc_r, counts_r, coh_r = D.reference_chunk(S_r, lo, hi, day, dks, tables,
                                                    FS.n_cohorts())
         _assert_same_state(S_k, S_r, where=f"day {day}: ")
         assert np.array_equal(acc_k, acc_r), (day, acc_k, acc_r)
@@ -135,7 +136,7 @@ def test_two_pass_equals_rule_applied_to_everyone(variant, seed):
     for day in range(day0, day0 + 25):
         dks = FS.day_keys(SEED_KEY, day)
         acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, 0, S_k["kh"].size, day, dks, tables)
-        acc_r, counts_r, coh_r = R.reference_chunk(S_r, 0, S_r["kh"].size, day, dks, tables,
+        acc_r, counts_r, coh_r = D.reference_chunk(S_r, 0, S_r["kh"].size, day, dks, tables,
                                                    FS.n_cohorts(), sweep=False)
         _assert_same_state(S_k, S_r, behaviour, where=f"day {day}: ")
         assert np.array_equal(acc_k, acc_r)
@@ -160,7 +161,7 @@ def test_chunk_step_equals_reference_on_drawn_states(seed, variant, day, forced)
     S_r = FS.copy_state(S_k)
     dks = FS.day_keys(SEED_KEY, day)
     acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, 0, 300, day, dks, tables)
-    acc_r, counts_r, coh_r = R.reference_chunk(S_r, 0, 300, day, dks, tables, FS.n_cohorts())
+    acc_r, counts_r, coh_r = D.reference_chunk(S_r, 0, 300, day, dks, tables, FS.n_cohorts())
     _assert_same_state(S_k, S_r)
     assert np.array_equal(acc_k, acc_r)
     assert np.array_equal(counts_k, counts_r) and np.array_equal(coh_k, coh_r)
@@ -315,7 +316,7 @@ def test_day_step_equals_chunks_reference_and_any_thread_count():
     for c in range(chunks):
         lo, hi = c * fk.CHUNK, min((c + 1) * fk.CHUNK, n_live)
         acc_c, counts_c, coh_c = _run_kernel_chunk(S_c, lo, hi, day, dks, tables)
-        acc_r, counts_r, coh_r = R.reference_chunk(S_r, lo, hi, day, dks, tables,
+        acc_r, counts_r, coh_r = D.reference_chunk(S_r, lo, hi, day, dks, tables,
                                                    FS.n_cohorts())
         assert np.array_equal(acc1[c], acc_c) and np.array_equal(acc_c, acc_r)
         assert np.array_equal(counts1[c], counts_c) and np.array_equal(counts_c, counts_r)

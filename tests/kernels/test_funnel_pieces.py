@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import funnel_states as FS
+import day_reference as D
 import kernel_reference as R
 from models import basket_kernel as bk
 from models import funnel_kernel as fk
@@ -39,7 +40,7 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
     day = 200
     S = FS.random_state(rng, 1500, day, tables)
     for i in range(S["kh"].size):
-        c = R.customer(S, i)
+        c = D.customer(S, i)
         s, kind, n, last = int(c["stage"]), int(c["dtype"]), int(c["purchases"]), int(c["last"])
         assert fk.hazard(s, c["rel_churn"], stage_tab, par) == \
             R.hazard(s, c["rel_churn"], stage_tab, par)
@@ -65,7 +66,7 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
     fk.refresh_range(lo, hi, day, FS.as_tuple(S), tables)
     for i in range(S["kh"].size):
         if lo <= i < hi:
-            c = R.customer(before, i)
+            c = D.customer(before, i)
             pending = R.due_pending(int(c["dtype"]), int(c["purchases"]), int(c["flags"]),
                                     int(c["due"]), day)
             tr, pr = R.bound(int(c["stage"]), bool(c["flags"] & R.ALIVE), pending,

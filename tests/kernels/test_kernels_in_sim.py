@@ -16,6 +16,7 @@ import pytest
 
 import funnel_states as FS
 import contact_reference as CR
+import day_reference as D
 import kernel_reference as R
 from models import funnel_kernel as fk
 from scenarios.build import make_sim
@@ -104,7 +105,7 @@ class Checker:
         total = arrival_acc.copy()
         for ci in range((n + fk.CHUNK - 1) // fk.CHUNK):
             lo, hi = ci * fk.CHUNK, min((ci + 1) * fk.CHUNK, n)
-            acc, counts, coh = R.reference_chunk(S, lo, hi, day, dks, model, f.n_cohorts)
+            acc, counts, coh = D.reference_chunk(S, lo, hi, day, dks, model, f.n_cohorts)
             assert np.array_equal(f.acc[ci], acc), (day, f.acc[ci], acc)
             assert np.array_equal(f.chunk_counts[ci], counts)
             assert np.array_equal(f.chunk_coh[ci], coh)
