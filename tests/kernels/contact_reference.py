@@ -110,23 +110,10 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
                           rule, S["flags"][i]):
             continue
         kh = int(S["kh"][i])
-        if mbit:   # picked: eligible (a mechanic without a control group marks nothing)
-            S[MARKS][i] = np.uint8(int(S[MARKS][i]) | int(mbit))
-        if held_out(kh, hold_key, float(mech[M_HOLDOUT])):
-            out[O_HOLDOUT] += 1
+        gate = _reachable(S, i, kh, day, hold_key, bit, mbit, decay, cap, mech, out)
+        if gate is None:
             continue
-        if int(S["optin"][i]) & bit == 0:
-            out[O_UNREACHABLE] += 1
-            continue
-        dt = day - int(S["touch_day"][i])
-        f = float(S["fatigue"][i]) * decay_factor(decay, dt)
-        tok = min(max(1.0, 7.0 * cap), float(S["tokens"][i]) + dt * cap) if cap > 0 else 1.0
-        if tok < 1.0:
-            S["tokens"][i] = F32(tok)
-            S["fatigue"][i] = F32(f)
-            S["touch_day"][i] = day
-            out[O_CAPPED] += 1
-            continue
+        f, tok = gate
         if wanted > 0:     # selection sampling: exactly `quota` of `wanted` calls are made
             chosen = uniform64(nth(mix(kh ^ key), 4)) * (wanted - seen) < quota
             seen += 1.0
@@ -142,25 +129,54 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
         if float(uniform32(nth(h, 0))) >= chan[CH_DELIVERABILITY]:
             S["fatigue"][i] = F32(f)
             continue
-        out[O_DELIVERED] += 1
-        relevant = float(uniform32(nth(h, 1))) < mech[M_RELEVANCE]
-        respond = (relevant and float(uniform32(nth(h, 2))) < chan[CH_OPEN]
-                   and float(uniform32(h)) < float(mech[M_RESPONSE]) * (1.0 - f))
-        quit_p = float(chan[CH_UNSUBSCRIBE]) * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
-        step = chan[CH_STEP] if relevant else chan[CH_IRRELEVANT_STEP]
-        S["fatigue"][i] = F32(min(1.0, f + float(step)))
-        if float(uniform32(nth(h, 3))) < quit_p:
-            S["optin"][i] = np.uint8(int(S["optin"][i]) & ~bit & 0xFF)
-            out[O_UNSUBSCRIBES] += 1
-        if respond and int(S["flags"][i]) & ALIVE:
-            S["boost"][i] = F32(float(S["boost"][i]) * float(mech[M_LIFT]))
-            S["flags"][i] = np.uint8(int(S["flags"][i]) | EXPOSED)
-            S["p_hi"][i] = F32(2.0)
-            if int(mech[M_OFFER_DAYS]) > 0:
-                S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]),
-                                                 day + int(mech[M_OFFER_DAYS])))
-            out[O_RESPONSES] += 1
+        _delivered(S, i, h, f, day, bit, chan, mech, out)
     return out
+
+
+def _reachable(S, i, kh, day, hold_key, bit, mbit, decay, cap, mech, out):
+    """(decayed fatigue, tokens) of a picked customer the send may contact, or None when
+    held out, not opted in or capped (counted in `out`; a capped one is touched)."""
+    if mbit:   # picked: eligible (a mechanic without a control group marks nothing)
+        S[MARKS][i] = np.uint8(int(S[MARKS][i]) | int(mbit))
+    if held_out(kh, hold_key, float(mech[M_HOLDOUT])):
+        out[O_HOLDOUT] += 1
+        return None
+    if int(S["optin"][i]) & bit == 0:
+        out[O_UNREACHABLE] += 1
+        return None
+    dt = day - int(S["touch_day"][i])
+    f = float(S["fatigue"][i]) * decay_factor(decay, dt)
+    tok = min(max(1.0, 7.0 * cap), float(S["tokens"][i]) + dt * cap) if cap > 0 else 1.0
+    if tok < 1.0:
+        S["tokens"][i] = F32(tok)
+        S["fatigue"][i] = F32(f)
+        S["touch_day"][i] = day
+        out[O_CAPPED] += 1
+        return None
+    return f, tok
+
+
+def _delivered(S, i, h, f, day, bit, chan, mech, out):
+    """A message that arrived: relevance, reading, response, unsubscribing and the
+    fatigue step; an alive responder is boosted, exposed and forced into the exact pass."""
+    out[O_DELIVERED] += 1
+    relevant = float(uniform32(nth(h, 1))) < mech[M_RELEVANCE]
+    respond = (relevant and float(uniform32(nth(h, 2))) < chan[CH_OPEN]
+               and float(uniform32(h)) < float(mech[M_RESPONSE]) * (1.0 - f))
+    quit_p = float(chan[CH_UNSUBSCRIBE]) * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
+    step = chan[CH_STEP] if relevant else chan[CH_IRRELEVANT_STEP]
+    S["fatigue"][i] = F32(min(1.0, f + float(step)))
+    if float(uniform32(nth(h, 3))) < quit_p:
+        S["optin"][i] = np.uint8(int(S["optin"][i]) & ~bit & 0xFF)
+        out[O_UNSUBSCRIBES] += 1
+    if respond and int(S["flags"][i]) & ALIVE:
+        S["boost"][i] = F32(float(S["boost"][i]) * float(mech[M_LIFT]))
+        S["flags"][i] = np.uint8(int(S["flags"][i]) | EXPOSED)
+        S["p_hi"][i] = F32(2.0)
+        if int(mech[M_OFFER_DAYS]) > 0:
+            S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]),
+                                             day + int(mech[M_OFFER_DAYS])))
+        out[O_RESPONSES] += 1
 
 
 def contact_chunks(n_live, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule):

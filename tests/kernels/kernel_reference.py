@@ -241,6 +241,16 @@ def next_due(h, kind, day, lam, dem_tab, par) -> int:
     return day + max(1, int(gamma(h, k, k * rate) + 0.5))
 
 
+def _count_buyer(last, day, cohort, acc, coh):
+    """A buyer today; counted once a month for its cohort, and as returning when it
+    also bought last month (the month-to-month survival the reports show)."""
+    if last < 0 or month_of(last) != month_of(day):
+        coh[cohort, C_BUYERS] += 1.0
+        if last != NEVER and month_of(last) == month_of(day) - 1:
+            acc[A_RETURNING] += 1.0
+    acc[A_BUYERS] += 1.0
+
+
 def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
                 rel_spend, price, anyway, stage_tab, par, acc, coh):
     """Book `orders` orders at `price`; after each repeat order (not for contracts) the
@@ -253,11 +263,7 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     margin, dropped)."""
     list_price = float(stage_tab[s, PRICE])
     keep = 1.0 - float(par[P_GROSS_MARGIN])
-    if last < 0 or month_of(last) != month_of(day):
-        coh[cohort, C_BUYERS] += 1.0
-        if last != NEVER and month_of(last) == month_of(day) - 1:
-            acc[A_RETURNING] += 1.0   # bought last month too: survives month to month
-    acc[A_BUYERS] += 1.0
+    _count_buyer(last, day, cohort, acc, coh)
     paid_sum = 0.0
     margin_sum = 0.0
     dropped = False
