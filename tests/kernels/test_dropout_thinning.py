@@ -17,8 +17,8 @@ import math
 import numpy as np
 import pytest
 
-import funnel_states as FS
 import day_reference as D
+import funnel_states as FS
 import kernel_reference as R
 from models import funnel_kernel as fk
 from scenarios.build import make_sim

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import funnel_states as FS
 import day_reference as D
+import funnel_states as FS
 import kernel_reference as R
 from models import funnel_kernel as fk
 from models import funnel_totals as ft

@@ -8,8 +8,8 @@ whole day (tests/kernels/test_funnel_kernel.py) points at its piece.
 import numpy as np
 import pytest
 
-import funnel_states as FS
 import day_reference as D
+import funnel_states as FS
 import kernel_reference as R
 from models import basket_kernel as bk
 from models import funnel_kernel as fk
