@@ -33,7 +33,7 @@ import pandas as pd
 from models.txlog_layout import (WHITESPACE, Layout, LogOptions, detect_date_format,
                                  resolve_layout, sample_lines)
 from models.txlog_merge import (ParsedRows, PurchaseDays, bucket,
-                                keep_large_arrays_mapped, merge_days)
+                                large_arrays_mapped, merge_days)
 from scenarios.errors import InputError
 
 CHUNK_ROWS = 500_000
@@ -51,19 +51,20 @@ def read_log(path, opts: LogOptions | None = None, today: date | None = None) ->
         raise InputError(f"{label}: no such file")
     digest = _check_bytes(path, opts.encoding, label)
     limit = np.datetime64(today or date.today(), "D").astype(np.int64)
-    keep_large_arrays_mapped()
     parquet = path.suffix.lower() in (".parquet", ".pq")
     cols = ParsedRows(parts=max(1, -(-_expected_rows(path, parquet) // PART_ROWS)))
     chunks, layout = (_parquet_chunks(path, label) if parquet
                       else _text_chunks(path, opts, label))
     fmt = opts.date_format
-    for frame, first_row in chunks:
-        fmt = fmt or _first_format(frame[layout.roles["date"]], first_row, layout, label)
-        _parse(frame, first_row, layout, fmt, opts, limit, cols, label)
-    if cols.rows - cols.blank == 0:
-        raise InputError(f"{label}: the log has no transactions (only "
-                         f"{'a header' if layout.header else 'blank lines'})")
-    days = merge_days(cols, opts.drop_duplicates, layout)
+    with large_arrays_mapped():
+        for frame, first_row in chunks:
+            fmt = fmt or _first_format(frame[layout.roles["date"]], first_row, layout,
+                                       label)
+            _parse(frame, first_row, layout, fmt, opts, limit, cols, label)
+        if cols.rows - cols.blank == 0:
+            raise InputError(f"{label}: the log has no transactions (only "
+                             f"{'a header' if layout.header else 'blank lines'})")
+        days = merge_days(cols, opts.drop_duplicates, layout)
     days.sha256 = digest
     return days
 
