@@ -158,18 +158,36 @@ def _unit(time_unit_days) -> float:
     return unit
 
 
+SUMMARY_BLOCK_ROWS = 4_000_000
+
+
 def summarise_days(customer, day, value, end_day: int, time_unit_days: float) -> pd.DataFrame:
     """BTYD summary of purchase days (one row per customer and day, sorted by customer
     then day; `day` in days since 1970) up to and including `end_day`.
 
-    Returns a DataFrame indexed by customer code with x, t_x, age, monetary_value (as in
+    Returns a DataFrame indexed by customer with x, t_x, age, monetary_value (as in
     :func:`rfm_summary`) and first_day; customers first seen after `end_day` are left
-    out.
+    out. Customers are summarised in blocks of about SUMMARY_BLOCK_ROWS rows, so the
+    temporaries stay a fraction of a large log's purchase days.
     """
     unit = _unit(time_unit_days)
-    inside = np.asarray(day) <= end_day
-    customer, day = np.asarray(customer)[inside], np.asarray(day)[inside]
-    value = np.asarray(value, dtype=float)[inside]
+    customer, day = np.asarray(customer), np.asarray(day)
+    value = np.asarray(value, dtype=float)
+    cuts = [0]
+    while cuts[-1] + SUMMARY_BLOCK_ROWS < customer.size:
+        at = cuts[-1] + SUMMARY_BLOCK_ROWS   # move the cut to the next customer's start
+        later = customer[at:] != customer[at - 1]
+        at += int(np.argmax(later)) if later.any() else later.size
+        cuts.append(at)
+    cuts.append(customer.size)
+    blocks = [_summarise_block(customer[a:b], day[a:b], value[a:b], end_day, unit)
+              for a, b in zip(cuts[:-1], cuts[1:])]
+    return blocks[0] if len(blocks) == 1 else pd.concat(blocks)
+
+
+def _summarise_block(customer, day, value, end_day: int, unit: float) -> pd.DataFrame:
+    inside = day <= end_day
+    customer, day, value = customer[inside], day[inside], value[inside]
     starts = np.flatnonzero(np.concatenate(([True], customer[1:] != customer[:-1])))
     first = day[starts]
     last = np.maximum.reduceat(day, starts) if day.size else day

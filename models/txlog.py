@@ -15,16 +15,15 @@ RFM note and lifetimes. The rules applied to the raw rows, each reported in
 * blank lines are skipped.
 Anything else unreadable (a bad date, text in an amount, a missing id, a date in the
 future, a file that is not text in the given encoding) stops the read with the row and
-column. Large logs are read in chunks and kept as compact arrays (about 30 bytes a row
-at the peak), so a 1 GB log fits in well under 2 GB of memory.
+column. Large logs are read in chunks, kept as compact arrays in parts of the customers,
+and merged part by part (models/txlog_merge.py), so a 1 GB log fits in well under 2 GB
+of memory.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -33,46 +32,14 @@ import pandas as pd
 
 from models.txlog_layout import (WHITESPACE, Layout, LogOptions, detect_date_format,
                                  resolve_layout, sample_lines)
+from models.txlog_merge import (ParsedRows, PurchaseDays, bucket,
+                                large_arrays_mapped, merge_days)
 from scenarios.errors import InputError
 
 CHUNK_ROWS = 500_000
 PART_ROWS = 4_000_000
+TEXT_ROW_BYTES = 24      # a short log line: sizes the customer parts before reading
 BLOCK = 1 << 24
-DAY_BITS = 20   # a (customer, day) key: customer code << DAY_BITS | day offset
-
-
-@dataclass
-class PurchaseDays:
-    """One row per customer and purchase day, sorted by customer then day."""
-
-    customer: np.ndarray      # int32, dense codes 0..customers-1
-    day: np.ndarray           # int32, days since 1970-01-01
-    value: np.ndarray         # float64, net spend of the day
-    orders: np.ndarray        # int32, orders merged into the day
-    items: np.ndarray | None  # float64, items bought that day (None: no items column)
-    rows: int                 # data rows read
-    sha256: str
-    treatments: list = field(default_factory=list)
-    channels: dict = field(default_factory=dict)   # channel -> orders
-    products: int | None = None                    # distinct products (None: no column)
-
-    @property
-    def customers(self) -> int:
-        return int(self.customer[-1]) + 1 if self.customer.size else 0
-
-
-@dataclass
-class _Columns:
-    """The parsed rows of the whole log, before merging."""
-
-    key: list = field(default_factory=list)
-    day: list = field(default_factory=list)
-    amount: list = field(default_factory=list)
-    items: list = field(default_factory=list)
-    channels: dict = field(default_factory=dict)
-    products: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
-    rows: int = 0
-    blank: int = 0
 
 
 def read_log(path, opts: LogOptions | None = None, today: date | None = None) -> PurchaseDays:
@@ -84,20 +51,33 @@ def read_log(path, opts: LogOptions | None = None, today: date | None = None) ->
         raise InputError(f"{label}: no such file")
     digest = _check_bytes(path, opts.encoding, label)
     limit = np.datetime64(today or date.today(), "D").astype(np.int64)
-    cols = _Columns()
     parquet = path.suffix.lower() in (".parquet", ".pq")
+    cols = ParsedRows(parts=max(1, -(-_expected_rows(path, parquet) // PART_ROWS)))
     chunks, layout = (_parquet_chunks(path, label) if parquet
                       else _text_chunks(path, opts, label))
     fmt = opts.date_format
-    for frame, first_row in chunks:
-        fmt = fmt or _first_format(frame[layout.roles["date"]], first_row, layout, label)
-        _parse(frame, first_row, layout, fmt, opts, limit, cols, label)
-    if cols.rows - cols.blank == 0:
-        raise InputError(f"{label}: the log has no transactions (only "
-                         f"{'a header' if layout.header else 'blank lines'})")
-    days = merge_days(cols, opts.drop_duplicates, layout)
+    with large_arrays_mapped():
+        for frame, first_row in chunks:
+            fmt = fmt or _first_format(frame[layout.roles["date"]], first_row, layout,
+                                       label)
+            _parse(frame, first_row, layout, fmt, opts, limit, cols, label)
+        if cols.rows - cols.blank == 0:
+            raise InputError(f"{label}: the log has no transactions (only "
+                             f"{'a header' if layout.header else 'blank lines'})")
+        days = merge_days(cols, opts.drop_duplicates, layout)
     days.sha256 = digest
     return days
+
+
+def _expected_rows(path: Path, parquet: bool) -> int:
+    """The log's rows (Parquet) or an upper estimate from the file size (text)."""
+    if parquet:
+        import pyarrow.parquet as pq
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:   # a broken file is reported by the reader with its cause
+            return 0
+    return path.stat().st_size // TEXT_ROW_BYTES
 
 
 def _check_bytes(path: Path, encoding: str, label: str) -> str:
@@ -191,7 +171,7 @@ def _bad(mask: np.ndarray, first_row: int, column: str, raw, label: str, what: s
     raise InputError(f"{label}: row {first_row + i}, column {column!r}: {shown} {what}")
 
 
-def _parse(frame, first_row, layout, fmt, opts, limit, cols: _Columns, label) -> None:
+def _parse(frame, first_row, layout, fmt, opts, limit, cols: ParsedRows, label) -> None:
     roles = layout.roles
     blank = frame.isna().all(axis=1).to_numpy()
     cols.rows += len(frame)
@@ -211,14 +191,15 @@ def _parse(frame, first_row, layout, fmt, opts, limit, cols: _Columns, label) ->
     if missing.any():
         _bad(where(missing), row0, roles["customer"], _full(cust, offsets, len(blank)),
              label, "is not a customer id")
-    cols.key.append(pd.util.hash_array(cust.astype(str).str.strip().to_numpy(object)))
-    cols.day.append(_days(frame[roles["date"]], fmt, limit, where, row0, roles["date"],
-                          offsets, len(blank), label))
-    cols.amount.append(_numbers(frame[roles["amount"]], opts.decimal, where, row0,
-                                roles["amount"], offsets, len(blank), label))
+    parsed = {"key": pd.util.hash_array(cust.astype(str).str.strip().to_numpy(object)),
+              "day": _days(frame[roles["date"]], fmt, limit, where, row0, roles["date"],
+                           offsets, len(blank), label),
+              "amount": _numbers(frame[roles["amount"]], opts.decimal, where, row0,
+                                 roles["amount"], offsets, len(blank), label)}
     if roles.get("items"):
-        cols.items.append(_numbers(frame[roles["items"]], opts.decimal, where, row0,
-                                   roles["items"], offsets, len(blank), label))
+        parsed["items"] = _numbers(frame[roles["items"]], opts.decimal, where, row0,
+                                   roles["items"], offsets, len(blank), label)
+    bucket(cols, parsed)
     if roles.get("channel"):
         for name, n in frame[roles["channel"]].fillna("").astype(str).value_counts().items():
             cols.channels[name] = cols.channels.get(name, 0) + int(n)
@@ -277,108 +258,3 @@ def _numbers(raw, decimal, where, row0, column, offsets, n, label) -> np.ndarray
         _bad(where(bad), row0, column, full, label, "is not a number" +
              (" (a decimal comma? give --decimal ,)" if comma else ""))
     return values
-
-
-def merge_days(cols: _Columns, drop_duplicates: bool, layout: Layout) -> PurchaseDays:
-    """Sort rows by customer and day, drop duplicates, net returns, merge same-day
-    orders; every treatment is counted in the result's `treatments`. Customers are
-    split into parts of about PART_ROWS rows by their hash, each part merged on its own,
-    so the sort's temporaries stay a fraction of the log."""
-    hashes, day = _concat(cols.key), _concat(cols.day)
-    amount = _concat(cols.amount)
-    items = _concat(cols.items) if cols.items else None
-    day0 = int(day.min())
-    parts = max(1, -(-hashes.size // PART_ROWS))
-    part = (hashes % np.uint64(parts)).astype(np.uint16) if parts > 1 else None
-    blocks, tally, offset = [], Counter(), 0
-    for p in range(parts):
-        take = slice(None) if part is None else np.flatnonzero(part == p)
-        if part is not None and take.size == 0:
-            continue
-        block = _merge_part(hashes[take], day[take] - day0, amount[take],
-                            None if items is None else items[take], drop_duplicates, tally)
-        block["customer"] += offset
-        offset += block.pop("customers")
-        blocks.append(block)
-    del hashes, day, amount, items, part
-
-    def joined(name):
-        return None if blocks[0][name] is None else np.concatenate([b[name] for b in blocks])
-    result = PurchaseDays(
-        customer=joined("customer"), day=joined("day") + np.int32(day0),
-        value=joined("value"), orders=joined("orders"), items=joined("items"),
-        rows=cols.rows - cols.blank, sha256="",
-        treatments=_notes(tally, layout.roles.get("items") is not None, drop_duplicates),
-        channels=dict(sorted(cols.channels.items(), key=lambda kv: -kv[1])),
-        products=int(cols.products.size) if layout.roles.get("product") else None)
-    if cols.blank:
-        result.treatments.append(f"{cols.blank} blank lines skipped")
-    return result
-
-
-def _merge_part(hashes, day, amount, items, drop_duplicates, tally) -> dict:
-    """Purchase days of one part of the customers (codes 0..customers-1, days from
-    day0); the counts of what was done are added to `tally`."""
-    key, _ = pd.factorize(hashes)          # int64 codes, made the key in place
-    key <<= DAY_BITS
-    key |= day
-    order = np.lexsort((amount, key)) if items is None else np.lexsort((items, amount, key))
-    key, amount = key[order], amount[order]
-    items = None if items is None else items[order]
-    del order
-    same = (key[1:] == key[:-1]) & (amount[1:] == amount[:-1])
-    if items is not None:
-        same &= items[1:] == items[:-1]
-    tally["dup"] += int(same.sum())
-    if drop_duplicates:
-        keep = np.concatenate(([True], ~same))
-        key, amount = key[keep], amount[keep]
-        items = None if items is None else items[keep]
-    del same
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    purchase = amount >= 0
-    orders = np.add.reduceat(purchase.astype(np.int32), starts)
-    net = np.add.reduceat(amount, starts)
-    returned = np.add.reduceat((~purchase).astype(np.int32), starts) > 0
-    day_items = None if items is None else np.add.reduceat(np.where(purchase, items, 0.0),
-                                                           starts)
-    keep = (orders > 0) & ~(returned & (net <= 0))
-    tally["returns"] += int((~purchase).sum())
-    tally["returned_value"] -= float(amount[~purchase].sum())
-    tally["fully_returned"] += int((returned & (orders > 0) & ~keep).sum())
-    tally["return_only"] += int((returned & (orders == 0)).sum())
-    gkey = key[starts][keep]
-    tally["merged"] += int(orders[keep].sum() - keep.sum())
-    customer, uniques = pd.factorize(gkey >> DAY_BITS)   # customers with a purchase day
-    return {"customer": customer.astype(np.int32), "customers": len(uniques),
-            "day": (gkey & ((1 << DAY_BITS) - 1)).astype(np.int32),
-            "value": np.maximum(net[keep], 0.0), "orders": orders[keep],
-            "items": None if day_items is None else day_items[keep]}
-
-
-def _concat(parts: list) -> np.ndarray:
-    """The chunks' arrays as one, the chunks released as it is made (memory peak)."""
-    whole = np.concatenate(parts)
-    parts.clear()
-    return whole
-
-
-def _notes(tally: Counter, items_known: bool, drop: bool) -> list[str]:
-    what = f"same customer, date, amount{', items' if items_known else ''}"
-    notes = [f"{tally['merged']} orders merged into the same customer's purchase that day "
-             "(the models count purchase days)"]
-    if drop and tally["dup"]:
-        notes.append(f"{tally['dup']} duplicate rows ({what}) counted once "
-                     "(--drop-duplicates)")
-    else:
-        notes.append(f"{tally['dup']} rows repeat another row ({what}): kept as orders of "
-                     "that day (--drop-duplicates counts them once)")
-    if not tally["returns"]:
-        notes.append("no returns (negative amounts) in the log")
-    else:
-        notes.append(f"{tally['returns']} returns (negative amounts, "
-                     f"{tally['returned_value']:,.2f} in total) netted against the same "
-                     "customer's purchases that day; "
-                     f"{tally['fully_returned']} purchase days fully returned and dropped; "
-                     f"{tally['return_only']} return days without a purchase left out")
-    return notes

@@ -105,6 +105,16 @@ def test_headerless_cdnow_layout_is_guessed_and_summarised_as_the_literature(tmp
     np.testing.assert_allclose(rows(ours), rows(theirs))
 
 
+@pytest.mark.parametrize("block_rows", [1, 2, 7, 1000])
+def test_summary_in_customer_blocks_equals_the_whole(monkeypatch, block_rows):
+    from models import transactions
+    d = read_log(CDNOW)
+    end = int(np.datetime64("1997-09-30", "D").astype(np.int64))
+    whole = summarise_days(d.customer, d.day, d.value, end, 7)
+    monkeypatch.setattr(transactions, "SUMMARY_BLOCK_ROWS", block_rows)
+    assert summarise_days(d.customer, d.day, d.value, end, 7).equals(whole)
+
+
 def test_health_report_by_hand(tmp_path):
     d = read_log(write(tmp_path, LOG))
     h = health_report(d.customer, d.day, d.value, d.orders, d.items, day("2024-03-31"))
