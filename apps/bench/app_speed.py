@@ -142,18 +142,25 @@ def simulator_alone() -> float:
     return round(time.perf_counter() - t0, 3)
 
 
-def held_back(best: dict, cli_s: float) -> dict:
-    """For each missed target, what the measurement says holds it back."""
+def held_back(best: dict, cli_s: float, load: float) -> dict:
+    """For each missed target, what the measurements say holds it back: the simulation
+    (the CLI alone already misses it) or what the app adds around it."""
     out = {}
     for key, target in TARGETS.items():
         if best[key] < target:
             continue
         if key == "economics_after_slider_s":
-            out[key] = "the economic model's own redraw (no simulation is involved)"
+            out[key] = ("not separated: the slider also starts a new simulated comparison, "
+                        "whose runs share the cores with the model's redraw")
+        elif cli_s >= target:
+            out[key] = (f"the simulation: the CLI alone takes {cli_s:.2f} s wall for the "
+                        f"whole comparison on this machine (1-min load {load:.1f} on "
+                        f"{os.cpu_count()} cores); the app took "
+                        f"{best['whole_comparison_s']:.2f} s")
         else:
-            out[key] = (f"the simulation itself: the CLI runs the same comparison in "
-                        f"{cli_s:.2f} s wall on this machine ({os.cpu_count()} cores), "
-                        f"the app took {best['whole_comparison_s']:.2f} s in all")
+            out[key] = (f"the app around the simulation: the CLI takes {cli_s:.2f} s wall for "
+                        f"the same comparison, the app {best['whole_comparison_s']:.2f} s "
+                        f"(1-min load {load:.1f} on {os.cpu_count()} cores)")
     return out
 
 
@@ -182,7 +189,8 @@ def main() -> None:
               "comparison (baby_food, 20000 customers, 3 years, 4 strategies, 5 "
               "replications)", "best_of_s": times, "runs_s": runs,
               "targets_s": TARGETS, "met": {k: times[k] < v for k, v in TARGETS.items()},
-              "cli_same_comparison_wall_s": cli_s, "held_back_by": held_back(times, cli_s),
+              "cli_same_comparison_wall_s": cli_s,
+              "held_back_by": held_back(times, cli_s, load[0]),
               "machine": {"cpus": os.cpu_count(), "load_average_1m_after": round(load[0], 2),
                           "python": platform.python_version()}}
     args.out.write_text(json.dumps(report, indent=2) + "\n")
