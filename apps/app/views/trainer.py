@@ -103,7 +103,7 @@ class Trainer(Viewer):
                          sizing_mode="stretch_width")
 
     def __panel__(self):
-        setup = pn.widgets.Button(label="Set up the demonstration", button_type="primary",
+        setup = pn.widgets.Button(label="Set up the demonstration", color="primary",
                                   css_classes=["trainer-setup"])
         setup.on_click(lambda e: pn.state.execute(self.set_up))
         player = pn.widgets.Player(start=0, end=self.param.month.bounds[1], interval=400,
