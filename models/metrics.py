@@ -118,14 +118,16 @@ def summarize(sim, discount_rate: float) -> dict[str, float | None]:
 
 
 def control_group_uplifts(sim) -> dict[str, float | None]:
-    """`uplift_<mechanic>` (revenue per treated minus per held-out customer) and its 90%
-    interval `_lo`/`_hi`, for every mechanic that keeps a control group."""
+    """`uplift_<mechanic>` (revenue per treated minus per held-out customer), its 90%
+    interval `_lo`/`_hi` and `_treated` (customers treated: per treated times treated is
+    the measured total), for every mechanic that keeps a control group."""
     out = {}
     for m in sim.modules:
         holdout = getattr(getattr(m, "params", None), "holdout_share", 0.0)
         if holdout > 0:
             u = measured_uplift(sim, m.name, holdout)
-            for suffix, key in (("", "uplift"), ("_lo", "lo"), ("_hi", "hi")):
+            for suffix, key in (("", "uplift"), ("_lo", "lo"), ("_hi", "hi"),
+                                ("_treated", "treated")):
                 out[f"uplift_{m.name}{suffix}"] = None if u is None else u[key]
     return out
 

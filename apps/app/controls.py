@@ -24,7 +24,7 @@ def message(state: AppState, name: str) -> pn.pane.Alert:
 def widget(spec: FieldSpec, value):
     """The input for one schema field: its limits are the schema's, its tooltip the
     field's description (with the unit)."""
-    common = dict(name=spec.label, sizing_mode="stretch_width")
+    common = dict(label=spec.label, sizing_mode="stretch_width")
     if spec.kind == "bool":
         w = pn.widgets.Checkbox(value=bool(value), **common)
     elif spec.kind == "int":
@@ -77,27 +77,27 @@ def _edit(state: AppState, spec: FieldSpec, value) -> None:
 
 def sidebar(state: AppState) -> list:
     """Scenario, strategies, run settings and the edited parameters, top to bottom."""
-    upload = pn.widgets.FileInput(accept=".yaml,.yml", name="upload a scenario (YAML)",
+    upload = pn.widgets.FileInput(accept=".yaml,.yml", label="upload a scenario (YAML)",
                                   css_classes=["upload"])
     upload.param.watch(lambda e: e.new is not None and state.upload(e.new, upload.filename),
                        "value")
-    strategies = pn.widgets.MultiChoice.from_param(state.param.strategies, name="strategies",
+    strategies = pn.widgets.MultiChoice.from_param(state.param.strategies, label="strategies",
                                                    css_classes=["strategies"])
     custom = pn.widgets.TextAreaInput.from_param(
-        state.param.custom_strategy, name="your own strategy (dotted.path: value per line)",
+        state.param.custom_strategy, label="your own strategy (dotted.path: value per line)",
         placeholder="levers.premature_churn_multiplier: 0.8", height=80,
         css_classes=["custom-strategy"])
     settings = [pn.widgets.IntInput.from_param(state.param.customers, css_classes=["customers"]),
                 pn.widgets.FloatInput.from_param(state.param.years, step=0.5),
-                pn.widgets.IntInput.from_param(state.param.reps, name="replications"),
+                pn.widgets.IntInput.from_param(state.param.reps, label="replications"),
                 pn.widgets.IntInput.from_param(state.param.seed, css_classes=["seed"]),
                 pn.widgets.Checkbox.from_param(state.param.by_mechanic,
-                                               name="split by mechanic (one run more per "
+                                               label="split by mechanic (one run more per "
                                                "mechanic)")]
     params = pn.Column(*parameter_cards(state), sizing_mode="stretch_width")
     state.param.watch(lambda e: params.__setattr__("objects", parameter_cards(state)),
                       "preset")
-    return [pn.widgets.Select.from_param(state.param.preset, name="scenario",
+    return [pn.widgets.Select.from_param(state.param.preset, label="scenario",
                                          css_classes=["preset"]),
             upload, message(state, "upload_error"),
             strategies, custom, message(state, "strategy_error"),

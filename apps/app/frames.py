@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from apps.job import cohort_frame, segment_frame
+from models.comparison import mechanic_frame, reduce_values
 from models.kpis import LTV_COLUMNS, month_of
 from models.stages import CHURNED, LAPSED, LOYAL, NEW, POTENTIAL, REPEAT, STAGES, WON_BACK
 
@@ -135,18 +136,49 @@ def kpi_cards(document: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def uplift(document: dict) -> pd.DataFrame:
-    """strategy, mechanic, measured, lo, hi: uplift per treated customer measured
-    against a mechanic's control group (with its 90% interval)."""
+SPLIT_NEEDED = "needs the per-mechanic split (tick 'split each strategy's effect by mechanic')"
+NO_TWIN = "the baseline runs this mechanic alike: no run without it to compare"
+
+
+def uplift(result, job) -> pd.DataFrame:
+    """strategy, mechanic, treated, then measured_* and true_* (mean, lo, hi: p05-p95
+    over replications) and a note. Both in one unit, incremental revenue over the run
+    in total: measured = (revenue per treated - per held-out customer) x customers
+    treated, what the control group says; true = the strategy minus its twin without the
+    mechanic on the same seeds (the per-mechanic split), what the mechanic really did."""
+    runs = result.summaries()
+    mechanics = [c[len("uplift_"):-len("_treated")] for c in runs
+                 if c.startswith("uplift_") and c.endswith("_treated")]
+    split = mechanic_frame(result.runs + result.twins, job.plan) if job.by_mechanic else None
     rows = []
-    for strategy, stats in document["strategies"].items():
-        for metric, v in stats.items():
-            if metric.startswith("uplift_") and not metric.endswith(("_lo", "_hi")) \
-                    and v["mean"] is not None:
-                rows.append({"strategy": strategy, "mechanic": metric[len("uplift_"):],
-                             "measured": v["mean"], "lo": stats[metric + "_lo"]["mean"],
-                             "hi": stats[metric + "_hi"]["mean"]})
-    return pd.DataFrame(rows, columns=["strategy", "mechanic", "measured", "lo", "hi"])
+    for strategy, reps in runs.groupby("strategy", sort=False):
+        for m in mechanics:
+            per_treated, treated = reps[f"uplift_{m}"], reps[f"uplift_{m}_treated"]
+            if per_treated.isna().all():
+                continue
+            measured = reduce_values([None if pd.isna(u) else u * t
+                                      for u, t in zip(per_treated, treated)])
+            true, note = _true_uplift(split, job, strategy, m)
+            rows.append({"strategy": strategy, "mechanic": m, "treated": treated.mean(),
+                         **{f"measured_{k}": v for k, v in measured.items()},
+                         **{f"true_{k}": v for k, v in true.items()}, "note": note})
+    numbers = {c: float for c in UPLIFT_COLUMNS[2:-1]}
+    return pd.DataFrame(rows, columns=UPLIFT_COLUMNS).astype(numbers)
+
+
+UPLIFT_COLUMNS = ["strategy", "mechanic", "treated", "measured_mean", "measured_lo",
+                  "measured_hi", "true_mean", "true_lo", "true_hi", "note"]
+
+
+def _true_uplift(split, job, strategy: str, mechanic: str) -> tuple[dict, str]:
+    """The per-mechanic split's incremental revenue of `mechanic` in `strategy`, or why
+    there is none."""
+    if mechanic not in job.invested.get(strategy, []):
+        return reduce_values([]), NO_TWIN
+    if split is None:
+        return reduce_values([]), SPLIT_NEEDED
+    mine = split[(split["strategy"] == strategy) & (split["mechanic"] == mechanic)]
+    return reduce_values(list(mine["incremental_revenue"])), ""
 
 
 def by_mechanic(document: dict) -> pd.DataFrame:

@@ -94,7 +94,7 @@ class EconomicsView(Viewer):
             "Only the simulator can show: " + ", ".join(document["simulator_only"] or ["-"]))
 
     def __panel__(self):
-        strategies = pn.widgets.Select(name="strategy", value=self.strategy,
+        strategies = pn.widgets.Select(label="strategy", value=self.strategy,
                                        options=list(self.state.strategies) or ["baseline"])
         self.state.param.watch(lambda e: setattr(strategies, "options", list(e.new)),
                                "strategies")

@@ -103,11 +103,11 @@ class Trainer(Viewer):
                          sizing_mode="stretch_width")
 
     def __panel__(self):
-        setup = pn.widgets.Button(name="Set up the demonstration", button_type="primary",
+        setup = pn.widgets.Button(label="Set up the demonstration", color="primary",
                                   css_classes=["trainer-setup"])
         setup.on_click(lambda e: pn.state.execute(self.set_up))
         player = pn.widgets.Player(start=0, end=self.param.month.bounds[1], interval=400,
-                                   loop_policy="once", name="month", css_classes=["player"])
+                                   loop_policy="once", label="month", css_classes=["player"])
         player.link(self, value="month")
         self._player = player
         label = pn.bind(lambda m: pn.pane.Str(f"month {m + 1}", css_classes=["trainer-month"]),
