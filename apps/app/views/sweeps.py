@@ -37,8 +37,12 @@ class SweepsView(Viewer):
             select.param.update(options=options, value=options[0])
         return True
 
+    def _waiting(self, *choices) -> bool:
+        """No sweep yet, or its selects are being filled one after the other."""
+        return self.state.experiments is None or None in choices
+
     def scatter(self, outcome, parameter, strategy, version=0):
-        if self.state.experiments is None:
+        if self._waiting(outcome, parameter, strategy):
             return pn.pane.Markdown("*load a sweep folder to see its experiments*")
         frame = self.state.scatter(outcome, parameter, strategy)
         return frame.hvplot.scatter(x=parameter, y=outcome, hover_cols=["experiment"],
@@ -46,13 +50,13 @@ class SweepsView(Viewer):
                                     responsive=True, height=320)
 
     def tornado(self, outcome, strategy, version=0):
-        if self.state.experiments is None:
+        if self._waiting(outcome, strategy):
             return pn.pane.Markdown("")
         return tornado_plot(self.state.swings(outcome, strategy), outcome,
-                            strategy).opts(responsive=True, height=320)
+                            strategy).opts(width=720, height=320)
 
     def table(self, outcome, strategy, version=0):
-        if self.state.experiments is None:
+        if self._waiting(outcome, strategy):
             return pn.pane.Markdown("")
         rows = self.state.indices(outcome, strategy)
         if rows.empty:
