@@ -13,6 +13,7 @@ from apps.app.views.economics import EconomicsView
 from apps.app.views.funnel import Funnel, RfmSegments
 from apps.app.views.kpis import KpiCards
 from apps.app.views.series import ActiveBase, MoneyOverTime
+from apps.app.views.sweeps import SweepsView
 
 RUN_ON = ("preset", "strategies", "customers", "years", "reps", "seed", "overrides",
           "custom_strategy", "by_mechanic")
@@ -99,6 +100,7 @@ class SnowballApp:
             ("Take away", self.downloads()),
             dynamic=True, sizing_mode="stretch_width")
         tabs.append(("Trainer", self.trainer()))
+        tabs.append(("Sweeps", SweepsView()))
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)

@@ -34,14 +34,18 @@ def _save(plot, path: Path, rows: int) -> list[Path]:
 
 def tornado(table: pd.DataFrame, outcome: str, strategy: str, path: Path) -> list[Path]:
     """`table` from `analyze.swings`: the outcome's change, low to high, per parameter."""
+    return _save(tornado_plot(table, outcome, strategy), path, len(table))
+
+
+def tornado_plot(table: pd.DataFrame, outcome: str, strategy: str):
+    """The tornado overlay itself (the app shows it; `tornado` saves it)."""
     _backends()
     opts = dict(x="parameter", xlabel="", ylabel=f"{outcome}: change from the mean",
                 title=f"{strategy}: {outcome}, low vs high fifth of each range")
     low = table.hvplot.barh(y="at low", color=LOW, label="at low", **opts)
     high = table.hvplot.barh(y="at high", color=HIGH, label="at high", **opts)
-    plot = (low.opts(color=LOW, backend="matplotlib")
+    return (low.opts(color=LOW, backend="matplotlib")
             * high.opts(color=HIGH, backend="matplotlib"))
-    return _save(plot, path, len(table))
 
 
 def sensitivity_bars(table: pd.DataFrame, method: str, outcome: str, strategy: str,

@@ -36,3 +36,6 @@ def computed(in_thread):
     app.state.param.update(strategies=STRATEGIES, by_mechanic=True)
     assert asyncio.run(app.refresh())
     return app
+
+
+from sweep_fixtures import sobol_sweep  # noqa: E402,F401  (the Sweeps tab's tests)

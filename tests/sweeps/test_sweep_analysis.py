@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
-from conftest import SOBOL, run_serial, write_spec
+from sweep_fixtures import SOBOL, run_serial, write_spec
 
 runner = CliRunner()
 CHURN, MARGIN = "levers.premature_churn_multiplier", "economics.gross_margin"

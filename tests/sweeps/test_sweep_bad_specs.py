@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
-from conftest import SOBOL, write_spec
+from sweep_fixtures import SOBOL, write_spec
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ import pytest
 from apps.job import version
 from apps.sweep.runner import run_sweep
 from apps.sweep.store import Store, load
-from conftest import run_serial, write_spec
+from sweep_fixtures import run_serial, write_spec
 from scenarios.sweep_spec import load_spec
 
 SPEC = """\

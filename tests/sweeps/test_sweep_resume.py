@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from apps.cli import app
 from apps.sweep.store import load
-from conftest import run_serial, write_spec
+from sweep_fixtures import run_serial, write_spec
 
 SPEC = """\
 scenario: baby_food
