@@ -4,10 +4,12 @@ import param
 
 
 class ResultsStore(param.Parameterized):
-    """Runs as they arrive, and the job they belong to. Views depend on `version`
-    (bumped at every change), so a chart redraws once per finished run."""
+    """Runs as they arrive, and the job they belong to. Views depend on `version`,
+    bumped when a replication of every strategy is complete (and at the last run): the
+    charts redraw once per replication, not once per run, since a redraw of every view
+    costs more than a run at the app's default size."""
 
-    version = param.Integer(0, doc="bumped whenever the results change")
+    version = param.Integer(0, doc="bumped when the charts should redraw")
     done = param.Integer(0, doc="runs finished")
     total = param.Integer(0, doc="runs the comparison needs")
     status = param.String("", doc="what the store holds, in words")
@@ -29,10 +31,13 @@ class ResultsStore(param.Parameterized):
     def add(self, run) -> None:
         if self._fresh:
             self.request, self.job = self._next
-            self.runs, self._fresh = [], False
+            self.runs, self._fresh, self._landed = [], False, {}
         self.runs.append(run)
+        landed = self._landed.setdefault(run.rep, set())
+        landed.add(run.strategy)
         left = self.total - self.done - 1
-        self.param.update(done=self.done + 1, version=self.version + 1,
+        redraw = left == 0 or len(landed) == len({*self.job.strategies, *self.job.twins})
+        self.param.update(done=self.done + 1, version=self.version + redraw,
                           status=f"{self.done + 1} of {self.total} runs done"
                           + (f", {left} to go" if left else ""))
 
