@@ -5,8 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-SMALL = dict(customers=600, years=0.5, reps=2, seed=11)
-STRATEGIES = ["baseline", "retention_plus", "crm_programme"]
+from app_fixtures import SMALL, STRATEGIES
 
 
 @pytest.fixture(scope="session")

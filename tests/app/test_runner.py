@@ -10,7 +10,7 @@ from apps.app.store import ResultsStore
 from apps.job import Job
 from scenarios.loader import read_text
 
-from conftest import SMALL, STRATEGIES
+from app_fixtures import SMALL, STRATEGIES
 
 
 def _request(**change):

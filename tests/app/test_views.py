@@ -12,7 +12,7 @@ from apps.app import downloads, frames
 from apps.app.views.economics import side_by_side, simulator_years
 from scenarios.loader import ScenarioFile, scenario_id
 
-from conftest import STRATEGIES
+from app_fixtures import STRATEGIES
 
 VIEWS = ["kpis", "money", "stages", "cake", "ltv", "funnel", "rfm", "costs", "by_mechanic"]
 

@@ -10,7 +10,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from conftest import ROOT, shot
+from browser_shots import ROOT, shot
 
 README_SHOT = ROOT / "docs" / "app.png"
 
