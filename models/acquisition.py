@@ -12,6 +12,7 @@ import numba
 import numpy as np
 
 from models import arrival_kernel as ak
+from models import layouts as lay
 from models.funnel import Funnel, state_tuple
 from models.stages import STAGES
 from sim.module import Module
@@ -76,7 +77,6 @@ class Acquisition(Module):
         self._cost = r.flow("acquisition_cost")
         self._paid_so_far = 0.0
         self._arrival_constants = None
-        self.conversion_lift = 0.0   # extra share of the traffic that converts (reviews)
         self._extra_so_far = 0.0
 
     def step(self, sim, day: int) -> None:
@@ -102,12 +102,14 @@ class Acquisition(Module):
             self._cost[day] = paid * plan.cac
 
     def _converted_extra(self, inflow: float) -> int:
-        """Arrivals the same traffic adds when more of it converts: the ad spend (and
-        the paid count) stays that of the plain inflow."""
-        if not self.conversion_lift:
+        """Arrivals the same traffic adds when more of it converts (the declared
+        `inflow_lift`, as the funnel composed it): the ad spend (and the paid count)
+        stays that of the plain inflow."""
+        lift = self.funnel.par[lay.P_INFLOW_LIFT]
+        if not lift:
             return 0
         before = self._extra_so_far
-        self._extra_so_far += inflow * self.conversion_lift
+        self._extra_so_far += inflow * lift
         return int(np.floor(self._extra_so_far) - np.floor(before))
 
     def _create_profiles(self, sim, plan: AcquisitionPlan) -> None:

@@ -4,11 +4,13 @@ A mechanic declares what it changes (`Mechanic.effects()`): a lever, a value, th
 stages it holds in and when. The funnel resolves the declarations: effects that always
 hold are composed into its tables once, when it is built; effects that come and go (a
 promo's days, the review stock's daily lift) are moved through `Funnel.move`, which
-accepts only a lever the mechanic declared. Per-customer multipliers (`rel_buy`,
-`rel_churn`, today's `boost`) are moved by the mechanic's kernel and read by the
-funnel's. Two mechanics acting on one lever compose by the lever's rule, written here
-and nowhere else, in the order of the mechanics' names, so the result never depends on
-the order a scenario lists them in:
+accepts only a lever the mechanic declared. A lever held per customer (a loyalty tier's
+own multipliers, the traits of a referred friend) is moved the same way, customer by
+customer, through `Funnel.move_each`; today's `boost` is the channel's (the contact
+kernel multiplies in the declared `buy_today` of each response). Two mechanics acting
+on one lever compose by the lever's rule, written here and nowhere else, in the order
+of the mechanics' names (per customer: in the order they run, priority then name), so
+the result never depends on the order a scenario lists them in:
 
 - multiply: factors multiply (prices, purchase rates, hazards, a response's lift);
 - add: amounts add (cross-sold items, the up-sold share of the check);
@@ -29,7 +31,7 @@ MULTIPLY, ADD, EITHER, SINGLE = "multiply", "add", "either", "single"
 @dataclass(frozen=True)
 class Lever:
     """Where a lever lives: a column of the stage table (`stage_col`), a row of the
-    funnel's parameters (`par_row`) or a per-customer multiplier (neither)."""
+    funnel's parameters (`par_row`) or a customer array (`state`, kept `at_most`)."""
 
     rule: str
     meaning: str
@@ -37,6 +39,8 @@ class Lever:
     par_row: int | None = None
     neutral: float = 1.0
     bounds: bool = False     # moving it changes the funnel's cached bounds
+    state: str | None = None
+    at_most: float | None = None
 
 
 LEVERS = {
@@ -67,9 +71,17 @@ LEVERS = {
     "lead_buy": Lever(SINGLE, "leads' purchase-rate multiplier", par_row=lay.P_LEAD_BUY),
     "lead_buy_max": Lever(SINGLE, "ceiling of the leads' purchase-rate multiplier",
                           par_row=lay.P_LEAD_BUY_MAX),
-    "buy_today": Lever(MULTIPLY, "today's purchase probability of a responder"),
-    "rel_buy": Lever(MULTIPLY, "a customer's own purchase-rate multiplier"),
-    "rel_churn": Lever(MULTIPLY, "a customer's own churn multiplier (hazard and dropout)"),
+    "inflow_lift": Lever(ADD, "extra share of the daily inflow that converts (unpaid)",
+                         par_row=lay.P_INFLOW_LIFT, neutral=0.0),
+    "buy_today": Lever(MULTIPLY, "today's purchase probability of a responder",
+                       state="boost"),
+    "rel_buy": Lever(MULTIPLY, "a customer's own purchase-rate multiplier", state="rel_buy"),
+    "rel_churn": Lever(MULTIPLY, "a customer's own churn multiplier (hazard and dropout)",
+                       state="rel_churn"),
+    "arrival_rate": Lever(MULTIPLY, "purchase-rate trait of the customers it brings",
+                          state="lam"),
+    "arrival_dropout": Lever(MULTIPLY, "dropout trait of the customers it brings (at "
+                             "most 1)", state="pdrop", at_most=1.0),
     "arrivals": Lever(ADD, "customers brought in beside acquisition", neutral=0.0),
 }
 

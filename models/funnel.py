@@ -3,10 +3,10 @@
 It owns the behavioural customer states, runs the day kernel in the `resolve` phase,
 and reports the funnel's daily stocks and flows and the cohort matrices (the layer
 cake). Mechanics act through the effects they declare (`models.effects`): the funnel
-composes those that always hold into its own tables when it is built and takes the
-moving ones through `move`; per-customer multipliers (`rel_buy`, `rel_churn`,
-`rel_spend`, today's `boost`) are moved by mechanics' kernels or `nudge`. None writes
-the stage.
+composes those that always hold into its own tables when it is built, takes the moving
+ones through `move` and the per-customer ones (a tier's `rel_buy` and `rel_churn`, a
+referred friend's traits) through `move_each`; today's `boost` is multiplied in by the
+channel's contact kernel. None writes the stage.
 """
 
 from dataclasses import replace
@@ -18,7 +18,7 @@ from models import funnel_kernel as fk
 from models import layouts as lay
 from models import funnel_totals as ft
 from models.behaviour import Behaviour
-from models.stages import ACTIVE_STAGES, ALIVE, EXPOSED, FOREVER, NEVER, STAGES
+from models.stages import ACTIVE_STAGES, ALIVE, FOREVER, NEVER, STAGES
 from sim.module import Module
 from sim.streams import day_keys, decision
 
@@ -80,7 +80,7 @@ class Funnel(Module):
         effects.apply_static(declared, self.behaviour.stage_tab, self.par)
         self._resting = self.par.copy()
         self._movers = {(name, e.lever) for name, es in declared.items() for e in es
-                        if e.moves and effects.LEVERS[e.lever].par_row is not None}
+                        if e.moves}
         self._moved: dict[str, dict[str, float]] = {}
         self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
 
@@ -133,8 +133,7 @@ class Funnel(Module):
         the cached bounds are refreshed when a lever they depend on changed."""
         refresh = False
         for lever, value in values.items():
-            if (mechanic, lever) not in self._movers:
-                raise ValueError(f"{mechanic} moves {lever!r}, which it did not declare")
+            self._check_mover(mechanic, lever, "par_row")
             moved = self._moved.setdefault(lever, {})
             moved[mechanic] = value
             spec = effects.LEVERS[lever]
@@ -145,13 +144,34 @@ class Funnel(Module):
         if refresh:
             self.refresh(sim, slice(0, sim.customers.n))
 
-    def nudge(self, sim, idx: np.ndarray, factor, exposed: bool = False) -> None:
-        """Multiply today's buy probability of customers `idx` (a campaign response)."""
+    def move_each(self, sim, mechanic: str, idx, values: dict[str, tuple]) -> None:
+        """Customers `idx` (indices, or a slice of customers just brought in) see
+        `mechanic`'s factor on each per-customer lever it declared as moving change from
+        `was` to `now` (`values[lever] = (was, now)`, scalars or arrays by customer): the
+        old factor is divided out and the new one multiplied in, so the other mechanics'
+        factors stay. Computed in float64, stored in the array's own precision, kept
+        within the lever's ceiling; the customers' cached bounds are then recomputed (a
+        slice) or they go to the exact pass tomorrow (indices: p_hi = 2)."""
         c = sim.customers
-        c.boost[idx] *= np.float32(factor) if np.isscalar(factor) else factor
-        if exposed:
-            c.flags[idx] |= np.uint8(EXPOSED)
-        c.p_hi[idx] = np.float32(2.0)
+        for lever, (was, now) in values.items():
+            spec = self._check_mover(mechanic, lever, "state")
+            arr = getattr(c, spec.state)
+            x = arr[idx].astype(np.float64) / was * now
+            arr[idx] = x if spec.at_most is None else np.minimum(spec.at_most, x)
+        if isinstance(idx, slice):
+            self.refresh(sim, idx)
+        else:
+            c.p_hi[idx] = np.float32(2.0)
+
+    def _check_mover(self, mechanic: str, lever: str, where: str) -> effects.Lever:
+        """The lever, if `mechanic` declared it as moving and it lives `where`."""
+        if (mechanic, lever) not in self._movers:
+            raise ValueError(f"{mechanic} moves {lever!r}, which it did not declare")
+        spec = effects.LEVERS[lever]
+        if getattr(spec, where) is None:
+            raise ValueError(f"{lever!r} is not moved by "
+                             f"{'move' if where == 'par_row' else 'move_each'}")
+        return spec
 
     def step(self, sim, day: int) -> None:
         c = sim.customers

@@ -19,7 +19,7 @@ STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", 
  P_RATE_ADD, P_SPEND_KIND, P_SPEND_P, P_SPEND_CONST, P_SEASON_MAX, P_CHURN_MULT,
  P_SPEND_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX, P_PROMO_PRICE, P_PROMO_RESPONSE,
  P_OFFER_PRICE, P_OFFER_RESPONSE, P_CART_INTENT, P_ITEMS_EXTRA, P_XSELL_PRICE, P_XSELL_MARGIN,
- P_UPSELL_MARGIN, N_PAR) = range(25)
+ P_UPSELL_MARGIN, P_INFLOW_LIFT, N_PAR) = range(26)
 
 # Demand table columns (one row per demand type).
 D_A, D_B = 0, 1

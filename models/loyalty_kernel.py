@@ -12,9 +12,9 @@ Rule per customer, in this order:
 2. a member earns earn_rate x its level's earn multiplier points per currency of
    revenue paid since the last posting (revenue - spend, spend then = revenue);
 3. its level becomes the highest whose minimum spend it has reached (level 0: below
-   every tier, factors 1); a level with other factors divides the old ones out of
-   rel_buy / rel_churn, multiplies the new ones in and sets p_hi = 2 so the funnel
-   recomputes the customer's bound;
+   every tier, factors 1); a customer whose new level has other factors is listed in
+   `moved`, with its old level in `was`: the mechanic hands the change of factors to
+   the funnel (`Funnel.move_each`), which owns rel_buy and rel_churn;
 4. a balance idle (days since the last purchase) beyond the expiry expires; otherwise an
    alive member holding at least one block redeems all whole blocks with the
    redemption probability.
@@ -27,8 +27,8 @@ from models.stages import ALIVE
 from sim.streams import mix, uniform32
 
 # Customer arrays, in the order of the tuple `S` the kernel takes.
-STATE_ORDER = ("kh", "flags", "purchases", "last", "revenue", "rel_buy", "rel_churn", "p_hi",
-               "loyalty_tier", "loyalty_spend", "loyalty_balance")
+STATE_ORDER = ("kh", "flags", "purchases", "last", "revenue", "loyalty_tier",
+               "loyalty_spend", "loyalty_balance")
 # Scalar parameters (rows of `par`).
 P_SHARE, P_EARN, P_BLOCK, P_REDEEM, P_EXPIRY, N_PAR = range(6)
 # Level table columns; row 0 is the level below every tier, row k the k-th tier.
@@ -42,12 +42,15 @@ O_ENROLLED, O_EARNED, O_REDEEMED, O_EXPIRED, O_OUTSTANDING, O_HELD_LOST, N_OUT =
 
 
 @njit(cache=True)
-def post(day, n, keys, par, levels, S, out, members):
-    """One posting over customers [0, n); `members` gets the member count per level.
-    Sums are kept in local variables (not in `out`, which would chain every customer
-    through memory) and added in customer order."""
-    kh, flags, purchases, last, revenue, rel_buy, rel_churn, p_hi, tier, spend, balance = S
+def post(day, n, keys, par, levels, S, out, members, moved, was):
+    """One posting over customers [0, n); `members` gets the member count per level;
+    returns m, the customers whose factors change, listed in moved[:m] (in customer
+    order, with their old level in was[:m]; both hold at least n). Sums are kept in
+    local variables (not in `out`, which would chain every customer through memory)
+    and added in customer order."""
+    kh, flags, purchases, last, revenue, tier, spend, balance = S
     members[:] = 0
+    m = 0
     enrolled = earned = redeemed = expired = outstanding = held_lost = 0.0
     share, earn, block, redeem, expiry = (par[P_SHARE], par[P_EARN], par[P_BLOCK],
                                           par[P_REDEEM], par[P_EXPIRY])
@@ -74,9 +77,9 @@ def post(day, n, keys, par, levels, S, out, members):
             new += 1
         if new != t and (levels[new, L_BUY] != levels[t, L_BUY]
                          or levels[new, L_CHURN] != levels[t, L_CHURN]):
-            rel_buy[i] = np.float32(rel_buy[i] / levels[t, L_BUY] * levels[new, L_BUY])
-            rel_churn[i] = np.float32(rel_churn[i] / levels[t, L_CHURN] * levels[new, L_CHURN])
-            p_hi[i] = 2.0
+            moved[m] = i
+            was[m] = t
+            m += 1
         tier[i] = new
         b = balance[i]
         alive = (flags[i] & ALIVE) != 0
@@ -94,3 +97,4 @@ def post(day, n, keys, par, levels, S, out, members):
         members[new] += 1
     out[O_ENROLLED], out[O_EARNED], out[O_REDEEMED] = enrolled, earned, redeemed
     out[O_EXPIRED], out[O_OUTSTANDING], out[O_HELD_LOST] = expired, outstanding, held_lost
+    return m

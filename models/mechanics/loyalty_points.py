@@ -8,10 +8,12 @@ posting days (every `posting_every_days`, day 0 included): earning, tier moves, 
 and redemption, so a purchase counts at the next posting.
 
 Tiers are lifetime status by cumulative programme spend (no requalification, no
-downgrade). A tier's frequency lift and churn multiplier act through `rel_buy` and
-`rel_churn` (the churn multiplier moves both the premature-churn hazard and the BG/NBD
-dropout); members below the first tier have no behavioural effect. These effects are
-the user's assumptions: the points themselves move no one.
+downgrade). A tier's frequency lift and churn multiplier are declared effects on the
+customer's own `rel_buy` and `rel_churn` (the churn multiplier moves both the
+premature-churn hazard and the BG/NBD dropout): the posting lists the members whose
+tier changes them and the funnel moves their multipliers (`Funnel.move_each`); members
+below the first tier have no behavioural effect. These effects are the user's
+assumptions: the points themselves move no one.
 
 Redemption: an alive member holding at least `redeem_threshold` points redeems all
 whole blocks with probability `redemption_rate` per posting. Expiry: a balance expires
@@ -132,15 +134,20 @@ class LoyaltyPoints(Mechanic):
         for name, (dtype, fill) in STATES.items():
             sim.customers.declare(name, dtype, fill)
         p = self.params
+        self.funnel = sim.module("funnel")
         self._decisions = np.array([decision("loyalty_points.enrol"),
                                     decision("loyalty_points.redeem")], dtype=np.uint64)
         self._par = np.zeros(lk.N_PAR)
         self._par[[lk.P_SHARE, lk.P_EARN, lk.P_BLOCK, lk.P_REDEEM, lk.P_EXPIRY]] = (
             p.enrolment_share, p.earn_rate, p.redeem_threshold, p.redemption_rate,
             p.expiry_days)
+        declared = self.effects()
+        buy = [e.value for e in declared if e.lever == "rel_buy"]
+        churn = [e.value for e in declared if e.lever == "rel_churn"]
         self._levels = np.array([[0.0, 1.0, 1.0, 1.0]] + [
-            [t.min_spend, t.earn_multiplier, 1.0 + t.frequency_lift, t.churn_multiplier]
-            for t in p.tiers])
+            [t.min_spend, t.earn_multiplier, b, h] for t, b, h in zip(p.tiers, buy, churn)])
+        self._moved = np.zeros(0, dtype=np.int64)     # customers whose tier moves a factor
+        self._was = np.zeros(0, dtype=np.int8)        # and their level before
         self._out = np.zeros(lk.N_OUT)
         self._members = np.zeros(len(self._levels), dtype=np.int64)
         r = sim.results
@@ -170,7 +177,16 @@ class LoyaltyPoints(Mechanic):
         c = sim.customers
         keys = day_keys(sim.seed_key, self._decisions, day)
         keys[lk.K_ENROL] = day_keys(sim.seed_key, self._decisions[:1], 0)[0]   # stable
-        lk.post(day, c.n, keys, self._par, self._levels, c.view(lk.STATE_ORDER), self._out,
-                self._members)
+        if self._moved.size < c.n:
+            self._moved = np.zeros(c.capacity, dtype=np.int64)
+            self._was = np.zeros(c.capacity, dtype=np.int8)
+        m = lk.post(day, c.n, keys, self._par, self._levels, c.view(lk.STATE_ORDER),
+                    self._out, self._members, self._moved, self._was)
+        if m:
+            idx = self._moved[:m]
+            old, new = self._levels[self._was[:m]], self._levels[c.loyalty_tier[idx]]
+            self.funnel.move_each(sim, self.name, idx, {
+                "rel_buy": (old[:, lk.L_BUY], new[:, lk.L_BUY]),
+                "rel_churn": (old[:, lk.L_CHURN], new[:, lk.L_CHURN])})
         for name, row in FLOWS.items():
             self._flows[name][day] = self._out[row]

@@ -4,7 +4,8 @@ After each purchase day of a customer in the eligible stages, the customer bring
 friend with probability `probability_per_purchase`. The friend arrives the next day as
 a lead (potential) with the population's traits, purchase rate and dropout scaled by
 `friend_rate_multiplier` and `friend_dropout_multiplier` (friends of loyal customers
-tend to fit). When the friend makes a first purchase, `reward_per_conversion` is paid.
+tend to fit): declared effects on the traits of the customers it brings, which the
+funnel applies as they arrive (`Funnel.move_each`). When the friend makes a first purchase, `reward_per_conversion` is paid.
 A friend's key is derived from the referrer's key and referral number, so a strategy
 with more referrals adds customers without changing anybody else's draws. With enough
 referral the base grows without paid acquisition: self-activating growth.
@@ -52,8 +53,12 @@ class Referral(Mechanic):
 
     def effects(self) -> list[Effect]:
         p = self.params
+        friend = "referred friends, as they arrive"
         return [Effect("arrivals", p.probability_per_purchase, tuple(p.stages),
-                       when="a friend per purchase day, arriving the next day", moves=True)]
+                       when="a friend per purchase day, arriving the next day", moves=True),
+                Effect("arrival_rate", p.friend_rate_multiplier, when=friend, moves=True),
+                Effect("arrival_dropout", p.friend_dropout_multiplier, when=friend,
+                       moves=True)]
 
     def init(self, sim) -> None:
         super().init(sim)
@@ -63,6 +68,9 @@ class Referral(Mechanic):
         self._eligible = np.isin(np.array(STAGES), self.params.stages)
         self._decision = np.array([decision("referral.refer")], dtype=np.uint64)
         self._pending = np.zeros(0, dtype=np.int64)
+        # the traits are float32: their factors too, as the arrays multiply them
+        self._traits = {e.lever: (1.0, np.float32(e.value)) for e in self.effects()
+                        if e.lever in ("arrival_rate", "arrival_dropout")}
         r = sim.results
         self._referred = r.flow("referrals")
         self._converted = r.flow("referral_conversions")
@@ -79,9 +87,7 @@ class Referral(Mechanic):
             return
         sl = c.add_keyed(keys, day)
         self.acquisition.populate(sim, sl, day)
-        c.lam[sl] *= np.float32(p.friend_rate_multiplier)
-        c.pdrop[sl] = np.minimum(1.0, c.pdrop[sl] * np.float32(p.friend_dropout_multiplier))
-        self.funnel.refresh(sim, sl)
+        self.funnel.move_each(sim, self.name, sl, self._traits)
         self._pending = np.concatenate([self._pending, np.arange(sl.start, sl.stop)])
         self._referred[day] += keys.size
 

@@ -11,7 +11,8 @@ a saturating curve: the first reviews matter most, and no number of reviews lift
 conversion past `1 + conversion_lift_max`, the ceiling the funnel's cached bounds use.
 Leads buy at `1 + lift` times their rate, and the daily inflow of new customers grows
 by the same share (the same traffic, and the same ad spend, converts better: the extra
-arrivals are not paid for).
+arrivals are not paid for). Both are declared effects the mechanic moves each day
+through the funnel (`lead_buy`, `inflow_lift`); the acquisition reads the inflow's.
 `initial_reviews` is the stock already published on day 0 (the baseline's lift, if
 any, comes from the same curve only when the mechanic is on). `offer_cost` is an
 incentive per review (bonus points for writing one).
@@ -69,13 +70,14 @@ class Reviews(MessageMechanic):
         top = 1.0 + self.params.conversion_lift_max
         return [*super().effects(), Effect("lead_buy_max", top),
                 Effect("lead_buy", top, when="daily: 1 + the review stock's lift, up to "
-                       "this", moves=True)]
+                       "this", moves=True),
+                Effect("inflow_lift", top - 1.0, when="daily: the review stock's lift, "
+                       "up to this", moves=True)]
 
     def init(self, sim) -> None:
         super().init(sim)
         p = self.params
         self.funnel = sim.module("funnel")
-        self.acquisition = sim.module("acquisition")
         self.stock = p.initial_reviews
         self._fade = 0.5 ** (1.0 / p.half_life_days)
         self._stock = sim.results.stock("reviews")
@@ -87,7 +89,6 @@ class Reviews(MessageMechanic):
         self.stock += self._responses[day]
         p = self.params
         lift = p.conversion_lift_max * self.stock / (self.stock + p.reviews_for_half_lift)
-        self.funnel.move(sim, self.name, {"lead_buy": 1.0 + lift})
-        self.acquisition.conversion_lift = lift
+        self.funnel.move(sim, self.name, {"lead_buy": 1.0 + lift, "inflow_lift": lift})
         self._stock[day] = self.stock
         self._lift[day] = lift

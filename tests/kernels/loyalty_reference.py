@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 
-from kernel_reference import ALIVE, F32, mix, uniform32
+from kernel_reference import ALIVE, mix, uniform32
 
-STATE_ORDER = ("kh", "flags", "purchases", "last", "revenue", "rel_buy", "rel_churn", "p_hi",
-               "loyalty_tier", "loyalty_spend", "loyalty_balance")
+STATE_ORDER = ("kh", "flags", "purchases", "last", "revenue", "loyalty_tier",
+               "loyalty_spend", "loyalty_balance")
 P_SHARE, P_EARN, P_BLOCK, P_REDEEM, P_EXPIRY, N_PAR = range(6)
 L_MIN_SPEND, L_EARN, L_BUY, L_CHURN, N_LEVEL = range(5)
 K_ENROL, K_REDEEM, N_KEYS = range(3)
@@ -20,11 +20,13 @@ def draw(kh, key) -> float:
     return float(uniform32(mix(int(kh) ^ int(key))))
 
 
-def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int]]:
+def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int], list[tuple]]:
     """One posting over customers [0, n) of the dict of arrays S (changed in place);
-    returns (outputs, member count per level)."""
+    returns (outputs, member count per level, (customer, old level) of every member
+    whose new level has other factors, in customer order)."""
     out = [0.0] * N_OUT
     members = [0] * len(levels)
+    moved = []
     for i in range(n):
         t = int(S["loyalty_tier"][i])
         if t < 0:
@@ -48,9 +50,7 @@ def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int]]:
         old_f = (levels[t][L_BUY], levels[t][L_CHURN])
         new_f = (levels[new][L_BUY], levels[new][L_CHURN])
         if old_f != new_f:
-            S["rel_buy"][i] = F32(float(S["rel_buy"][i]) / old_f[0] * new_f[0])
-            S["rel_churn"][i] = F32(float(S["rel_churn"][i]) / old_f[1] * new_f[1])
-            S["p_hi"][i] = F32(2.0)
+            moved.append((i, t))
         S["loyalty_tier"][i] = new
         b = float(S["loyalty_balance"][i])
         alive = (int(S["flags"][i]) & ALIVE) != 0
@@ -67,4 +67,4 @@ def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int]]:
         if not alive:
             out[O_HELD_LOST] += b
         members[new] += 1
-    return out, members
+    return out, members, moved

@@ -2,7 +2,7 @@
 reference (loyalty_reference.post), bit for bit: every customer array and every output,
 over several postings of random populations that reach every branch (enrolment or not,
 earning at each level, upgrades with and without a change of factors, expiry, redemption,
-dead members)."""
+dead members), and the members listed as changing factors (with their old level)."""
 
 import numpy as np
 import pytest
@@ -14,8 +14,7 @@ from models import loyalty_kernel as lk
 SEED_KEY = R.mix(9090)
 DAY = 700
 DTYPES = {"kh": np.uint64, "flags": np.uint8, "purchases": np.int32, "last": np.int32,
-          "revenue": np.float32, "rel_buy": np.float32, "rel_churn": np.float32,
-          "p_hi": np.float32, "loyalty_tier": np.int8, "loyalty_spend": np.float32,
+          "revenue": np.float32, "loyalty_tier": np.int8, "loyalty_spend": np.float32,
           "loyalty_balance": np.float64}
 # (min spend, earn multiplier, 1 + frequency lift, churn multiplier) per tier; "flat" has a
 # tier at 0 (effect on joining) and an upgrade that changes no factor.
@@ -53,9 +52,6 @@ def population(rng, size, n_levels):
         "purchases": np.where(bought, rng.integers(1, 20, size), 0).astype(np.int32),
         "last": np.where(bought, DAY - rng.integers(1, 400, size), R.NEVER).astype(np.int32),
         "revenue": revenue.astype(np.float32),
-        "rel_buy": rng.uniform(0.5, 2.0, size).astype(np.float32),
-        "rel_churn": rng.uniform(0.5, 2.0, size).astype(np.float32),
-        "p_hi": rng.random(size).astype(np.float32),
         # outside the programme: not asked yet (-1) or, for some buyers, declined (-2)
         "loyalty_tier": np.where(member, rng.integers(0, n_levels, size),
                                  np.where(bought & (kh_bits(size) % 4 == 0), -2, -1)
@@ -84,6 +80,7 @@ def test_kernel_matches_reference_over_several_postings(levels, seed):
     K = {k: v.copy() for k, v in P.items()}
     par = np.array([0.6, 1.3, 500.0, 0.5, 180.0])
     reached = np.zeros(lk.N_OUT)
+    moves = 0
     for step in range(4):
         day = DAY + 7 * step
         keys = np.array([R.day_key(SEED_KEY, R.decision("loyalty_points.enrol"), 0),
@@ -91,10 +88,13 @@ def test_kernel_matches_reference_over_several_postings(levels, seed):
                         dtype=np.uint64)
         out = np.zeros(lk.N_OUT)
         members = np.zeros(len(table), dtype=np.int64)
-        lk.post(day, 3000, keys, par, table, tuple(K[k] for k in lk.STATE_ORDER), out,
-                members)
-        ref_out, ref_members = LR.post(day, 3000, [int(k) for k in keys], list(par),
-                                       table.tolist(), P)
+        moved, was = np.zeros(3000, dtype=np.int64), np.zeros(3000, dtype=np.int8)
+        m = lk.post(day, 3000, keys, par, table, tuple(K[k] for k in lk.STATE_ORDER), out,
+                    members, moved, was)
+        ref_out, ref_members, ref_moved = LR.post(day, 3000, [int(k) for k in keys],
+                                                  list(par), table.tolist(), P)
+        assert list(zip(moved[:m].tolist(), was[:m].tolist())) == ref_moved
+        moves += m
         for name, dtype in DTYPES.items():
             np.testing.assert_array_equal(K[name], P[name], err_msg=name)
             assert K[name].dtype == dtype
@@ -105,5 +105,4 @@ def test_kernel_matches_reference_over_several_postings(levels, seed):
         spend_more(np.random.default_rng(seed * 100 + step), K, day + 7)
     assert np.all(reached[[lk.O_ENROLLED, lk.O_EARNED, lk.O_REDEEMED, lk.O_EXPIRED,
                            lk.O_HELD_LOST]] > 0)
-    if levels != "none":
-        assert np.any(K["p_hi"] == 2.0)
+    assert (moves > 0) == (levels != "none")
