@@ -5,10 +5,11 @@ friend with probability `probability_per_purchase`. The friend arrives the next 
 a lead (potential) with the population's traits, purchase rate and dropout scaled by
 `friend_rate_multiplier` and `friend_dropout_multiplier` (friends of loyal customers
 tend to fit): declared effects on the traits of the customers it brings, which the
-funnel applies as they arrive (`Funnel.move_each`). When the friend makes a first purchase, `reward_per_conversion` is paid.
-A friend's key is derived from the referrer's key and referral number, so a strategy
-with more referrals adds customers without changing anybody else's draws. With enough
-referral the base grows without paid acquisition: self-activating growth.
+funnel applies as they arrive (`Funnel.move_each`). When the friend makes a first
+purchase, `reward_per_conversion` is paid. A friend's key is derived from the
+referrer's key and referral number, so a strategy with more referrals adds customers
+without changing anybody else's draws. With enough referral the base grows without
+paid acquisition: self-activating growth.
 """
 
 from typing import Literal

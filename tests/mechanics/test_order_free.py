@@ -7,10 +7,10 @@ bit-identical series for every strategy. The schema hands the named mechanics ov
 an order of its own, so the same permutation is also applied where the engine receives
 them (`models.mechanics.configured`, before they are put in run order): a result that
 hung on the order anywhere downstream would differ. Two orders are tried: reversed
-(every pair of mechanics swaps places) and a random permutation. The mechanics that act through a customer's own multipliers or a
-lever moved each day (loyalty tiers, referred friends, the review stock) must be seen
-acting at the test's size, beside other mechanics, or the test would prove nothing
-for them.
+(every pair of mechanics swaps places) and a random permutation. The mechanics that
+act through a customer's own multipliers or a lever moved each day (loyalty tiers,
+referred friends, the review stock) must be seen acting at the test's size, beside
+other mechanics, or the test would prove nothing for them.
 """
 
 import copy

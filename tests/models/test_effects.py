@@ -85,3 +85,59 @@ def test_a_mechanic_may_move_only_what_it_declared():
         funnel.move(sim, "blanket_promo", {"offer_price": 0.5})
     with pytest.raises(ValueError, match="did not declare"):
         funnel.move(sim, "email_campaign", {"promo_price": 0.5})
+
+
+def loyalty_sim():
+    sc = scenario(mechanics={"loyalty_points": {"enabled": True},
+                             "referral": {"enabled": True}})
+    sim = make_sim(sc, 1)
+    sim.init()
+    sim.customers.add(0, 0, 4)
+    return sim, sim.module("funnel"), sim.customers
+
+
+def test_a_customers_own_factor_is_swapped_and_the_others_stay():
+    sim, funnel, c = loyalty_sim()
+    c.rel_buy[:4] = np.float32(1.5)          # another mechanic's factor already there
+    c.p_hi[:4] = np.float32(0.1)
+    idx = np.array([1, 3])
+    funnel.move_each(sim, "loyalty_points", idx, {"rel_buy": (1.0, np.array([1.1, 1.2]))})
+    assert c.rel_buy[1] == np.float32(1.5 * 1.1) and c.rel_buy[3] == np.float32(1.5 * 1.2)
+    funnel.move_each(sim, "loyalty_points", idx[:1], {"rel_buy": (1.1, 1.2)})
+    assert c.rel_buy[1] == np.float32(np.float64(np.float32(1.5 * 1.1)) / 1.1 * 1.2)
+    assert c.rel_buy[0] == c.rel_buy[2] == np.float32(1.5)
+    # the moved customers go to the exact pass: their cached bound no longer holds
+    assert c.p_hi[:4].tolist() == [np.float32(0.1), 2.0, np.float32(0.1), 2.0]
+
+
+def test_a_traits_factor_keeps_its_ceiling_and_rebounds_a_range():
+    sim, funnel, c = loyalty_sim()
+    c.pdrop[:4], c.lam[:4] = np.float32(0.5), np.float32(0.01)
+    funnel.move_each(sim, "referral", slice(0, 2), {"arrival_dropout": (1.0, np.float32(3.0)),
+                                                    "arrival_rate": (1.0, np.float32(1.2))})
+    assert c.pdrop[:4].tolist() == [1.0, 1.0, 0.5, 0.5]
+    assert c.lam[:2].tolist() == [np.float32(0.01) * np.float32(1.2)] * 2
+    assert c.lam[2] == np.float32(0.01)
+
+
+def test_per_customer_and_daily_levers_each_move_only_their_own_way():
+    sim, funnel, _ = loyalty_sim()
+    with pytest.raises(ValueError, match="did not declare"):
+        funnel.move_each(sim, "referral", np.array([0]), {"rel_buy": (1.0, 2.0)})
+    with pytest.raises(ValueError, match="not moved by move_each"):
+        funnel.move_each(sim, "referral", np.array([0]), {"arrivals": (1.0, 2.0)})
+    with pytest.raises(ValueError, match="not moved by move"):
+        funnel.move(sim, "loyalty_points", {"rel_buy": 1.1})
+
+
+def test_the_review_lift_reaches_the_inflow_through_the_funnel():
+    sc = scenario(acquisition={"inflow_per_day": 10.0},
+                  mechanics={"reviews": {"enabled": True}})
+    sim = make_sim(sc, 1)
+    sim.init()
+    funnel = sim.module("funnel")
+    assert funnel.par[lay.P_INFLOW_LIFT] == 0.0
+    funnel.move(sim, "reviews", {"inflow_lift": 0.25})
+    assert funnel.par[lay.P_INFLOW_LIFT] == 0.25
+    acquisition = sim.module("acquisition")
+    assert sum(acquisition._converted_extra(10.0) for _ in range(8)) == 20  # 8 days x 2.5
