@@ -67,12 +67,12 @@ class Reviews(MessageMechanic):
                     days_since_last=tuple(self.params.days_after_purchase))
 
     def effects(self) -> list[Effect]:
-        top = 1.0 + self.params.conversion_lift_max
-        return [*super().effects(), Effect("lead_buy_max", top),
-                Effect("lead_buy", top, when="daily: 1 + the review stock's lift, up to "
-                       "this", moves=True),
-                Effect("inflow_lift", top - 1.0, when="daily: the review stock's lift, "
-                       "up to this", moves=True)]
+        most = self.params.conversion_lift_max
+        return [*super().effects(), Effect("lead_buy_max", 1.0 + most),
+                Effect("lead_buy", 1.0 + most, when="daily: 1 + the review stock's lift, "
+                       "up to this", moves=True),
+                Effect("inflow_lift", most, when="daily: the review stock's lift, up to "
+                       "this", moves=True)]
 
     def init(self, sim) -> None:
         super().init(sim)

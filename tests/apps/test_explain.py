@@ -53,3 +53,31 @@ def test_explain_an_unknown_strategy_is_one_clear_message():
     result = runner.invoke(app, ["explain", "baby_food", "--strategy", "nope"])
     assert result.exit_code == 2
     assert "unknown strategy 'nope'" in result.output
+
+
+def explained(preset: str, strategy: str) -> dict:
+    result = runner.invoke(app, ["explain", preset, "--strategy", strategy, "--json"])
+    assert result.exit_code == 0, result.output
+    (plan,) = json.loads(result.output)
+    return {m["name"]: {e["lever"]: e["value"] for e in m["effects"]}
+            for m in plan["mechanics"]}
+
+
+def test_explain_lists_what_tiers_referrals_and_reviews_move():
+    points = ScenarioFile("coffee_shop").resolve("points_club").mechanics.loyalty_points
+    tiers = explained("coffee_shop", "points_club")["loyalty_points"]
+    assert set(tiers) == {"rel_buy", "rel_churn"}      # one value per lever kept: the top
+    assert tiers["rel_buy"] == 1.0 + points.tiers[-1].frequency_lift
+    assert tiers["rel_churn"] == points.tiers[-1].churn_multiplier
+    sc = ScenarioFile("auto_dealer").resolve("referral_and_reviews").mechanics
+    effects = explained("auto_dealer", "referral_and_reviews")
+    assert effects["referral"] == {"arrivals": sc.referral.probability_per_purchase,
+                                   "arrival_rate": sc.referral.friend_rate_multiplier,
+                                   "arrival_dropout": sc.referral.friend_dropout_multiplier}
+    top = sc.reviews.conversion_lift_max
+    assert effects["reviews"]["lead_buy"] == 1.0 + top
+    assert effects["reviews"]["inflow_lift"] == top
+    text = runner.invoke(app, ["explain", "auto_dealer", "--strategy",
+                               "referral_and_reviews"]).output
+    assert (f"arrival_rate x {sc.referral.friend_rate_multiplier:g}, referred friends"
+            in text)
