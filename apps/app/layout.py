@@ -7,6 +7,7 @@ from apps.app.controls import sidebar
 from apps.app.runner import Runner
 from apps.app.state import AppState
 from apps.app.store import ResultsStore
+from apps.app.views.calibrate import CalibrateView
 from apps.app.views.cohorts import LayerCake, LtvByCohort
 from apps.app.views.costs import ByMechanic, Costs, Uplift
 from apps.app.views.economics import EconomicsView
@@ -101,6 +102,8 @@ class SnowballApp:
             dynamic=True, sizing_mode="stretch_width")
         tabs.append(("Trainer", self.trainer()))
         tabs.append(("Sweeps", SweepsView()))
+        tabs.append(("Calibrate", CalibrateView(app_state=self.state,
+                                                on_use=lambda: tabs.param.update(active=0))))
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)
