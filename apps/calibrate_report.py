@@ -55,6 +55,7 @@ def holdout_items(h: dict) -> dict:
 
 def charts(report: dict, frames: dict) -> list:
     """The hvPlot charts of the report, in the page's order (the app shows the same)."""
+    import holoviews as hv
     import hvplot.pandas  # noqa: F401  (registers .hvplot)
 
     out = []
@@ -77,8 +78,13 @@ def charts(report: dict, frames: dict) -> list:
                              "repeat purchases": [h["actual_repeat"],
                                                   h["model_expected_repeat"],
                                                   h["simulated_repeat"]["mean"]]})
-        out.append(side.hvplot.bar(x="source", y="repeat purchases", height=300,
-                                   width=500, title="Holdout repeat purchases"))
+        sim = h["simulated_repeat"]
+        band = hv.ErrorBars([("simulator", sim["mean"], sim["mean"] - sim["lo"],
+                              sim["hi"] - sim["mean"])], "source",
+                            ["repeat purchases", "below", "above"])
+        out.append((side.hvplot.bar(x="source", y="repeat purchases", height=300,
+                                    width=500) * band).opts(
+            title="Holdout repeat purchases (simulator: mean and p05-p95)"))
     health = report["health"]
     inflow = pd.DataFrame(health["inflow_by_month"])
     out.append(inflow.hvplot.bar(x="month", y="new_customers", rot=90, height=300,

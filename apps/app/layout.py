@@ -38,6 +38,8 @@ class SnowballApp:
                       "rfm": RfmSegments(store=s), "costs": Costs(store=s),
                       "uplift": Uplift(store=s), "by_mechanic": ByMechanic(store=s)}
         self.economics = EconomicsView(state=self.state, store=s)
+        self.calibrate = CalibrateView(app_state=self.state, on_use=self.show_comparison)
+        self.tabs = None
 
     async def refresh(self, *events) -> bool:
         """Run the current request (superseding one in flight); False if the input is
@@ -102,11 +104,17 @@ class SnowballApp:
             dynamic=True, sizing_mode="stretch_width")
         tabs.append(("Trainer", self.trainer()))
         tabs.append(("Sweeps", SweepsView()))
-        tabs.append(("Calibrate", CalibrateView(app_state=self.state,
-                                                on_use=lambda: tabs.param.update(active=0))))
+        tabs.append(("Calibrate", self.calibrate))
+        self.tabs = tabs
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)
+
+    def show_comparison(self) -> None:
+        """Bring the comparison's first tab to the front (a calibrated scenario was
+        just handed to it)."""
+        if self.tabs is not None:
+            self.tabs.active = 0
 
     def trainer(self):
         from apps.app.views.trainer import Trainer

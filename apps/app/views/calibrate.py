@@ -37,12 +37,12 @@ class CalibrateView(Viewer):
         self.upload = pn.widgets.FileInput(accept=LOG_TYPES, css_classes=["log-upload"])
         self.upload.param.watch(lambda e: e.new is not None and self.state.upload(
             e.new, self.upload.filename), "value")
-        self.run_button = pn.widgets.Button(label="Calibrate", button_type="primary",
+        self.run_button = pn.widgets.Button(label="Calibrate", color="primary",
                                             disabled=self.state.param.running,
                                             css_classes=["calibrate-run"])
         self.run_button.on_click(lambda _: pn.state.execute(self.state.run))
         self.use_button = pn.widgets.Button(label="Use in comparison",
-                                            button_type="success",
+                                            color="success",
                                             css_classes=["calibrate-use"])
         self.use_button.on_click(lambda _: self.use())
 
