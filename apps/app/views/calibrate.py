@@ -16,6 +16,7 @@ FLAGS = {"customer_col": "--customer-col", "date_col": "--date-col",
          "amount_col": "--amount-col", "date_format": "--date-format",
          "calibration_end": "--calibration-end", "holdout_end": "--holdout-end",
          "reps": "--reps"}
+WIDTH = 220
 
 
 def _table(frame: pd.DataFrame) -> pn.pane.DataFrame:
@@ -57,13 +58,13 @@ class CalibrateView(Viewer):
     def inputs(self) -> pn.Column:
         s = self.state
         text = {name: pn.widgets.TextInput.from_param(
-            s.param[name], label=f"{name.replace('_', ' ')} ({flag})",
+            s.param[name], label=f"{name.replace('_', ' ')} ({flag})", width=WIDTH,
             placeholder="YYYY-MM-DD" if name.endswith("_end") else "detected")
             for name, flag in FLAGS.items() if name != "reps"}
         reps = pn.widgets.IntInput.from_param(s.param.reps, label="holdout replications "
-                                              "(--reps)")
+                                              "(--reps)", width=WIDTH)
         server = pn.widgets.TextInput.from_param(
-            s.param.server_path, label="or a log on the server (path)",
+            s.param.server_path, label="or a log on the server (path)", width=2 * WIDTH,
             placeholder="used instead of the upload while written here")
         busy = pn.indicators.LoadingSpinner(value=s.param.running, width=28, height=28)
         return pn.Column(
@@ -71,10 +72,7 @@ class CalibrateView(Viewer):
                              f"{MAX_LOG_BYTES // 2**20} MiB; larger logs: `snowball "
                              "calibrate`), one row per order with customer id, date and "
                              "amount. Empty fields are detected as the CLI detects them."),
-            pn.Row(self.upload, server),
-            pn.Row(text["customer_col"], text["date_col"], text["amount_col"],
-                   text["date_format"]),
-            pn.Row(text["calibration_end"], text["holdout_end"], reps),
+            pn.FlexBox(self.upload, server, *text.values(), reps),
             pn.Row(self.run_button, busy, pn.pane.Str(s.param.status)),
             message(s, "log_error"), sizing_mode="stretch_width")
 
@@ -109,7 +107,8 @@ class CalibrateView(Viewer):
         parts += [pn.pane.Markdown("### Health of the base"),
                   _table(pd.DataFrame({"KPI": list(kpis), "value": [
                       f"{v:,.3f}" if isinstance(v, float) else v for v in kpis.values()]})),
-                  *(pn.pane.HoloViews(c) for c in charts(report, result.frames))]
+                  *(pn.pane.HoloViews(c, linked_axes=False)   # each chart its own scale
+                    for c in charts(report, result.frames))]
         return pn.Column(*parts, sizing_mode="stretch_width")
 
     def __panel__(self):
