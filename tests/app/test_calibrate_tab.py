@@ -185,3 +185,12 @@ def test_use_in_comparison_before_a_calibration_says_so():
     state, app_state = CalibrateState(), AppState()
     assert not state.use_in_comparison(app_state)
     assert state.log_error == "calibrate a log first" and app_state.preset != UPLOAD
+
+
+def test_the_servers_worker_process_returns_the_clis_message():
+    """The server's path: the log is read in a spawned worker, the message comes back."""
+    state = CalibrateState(reps=REPS)
+    assert state.upload(b"who,when\n1,2020-01-01\n", "columns.csv")
+    assert not asyncio.run(state.run())
+    assert state.log_error.startswith("columns.csv: no customer / date / amount column")
+    assert state.result is None and not state.running
