@@ -14,8 +14,7 @@ from apps.calibrate_report import charts, fit_rows, holdout_items
 
 FLAGS = {"customer_col": "--customer-col", "date_col": "--date-col",
          "amount_col": "--amount-col", "date_format": "--date-format",
-         "calibration_end": "--calibration-end", "holdout_end": "--holdout-end",
-         "reps": "--reps"}
+         "calibration_end": "--calibration-end", "holdout_end": "--holdout-end"}
 WIDTH = 220
 
 
@@ -60,7 +59,7 @@ class CalibrateView(Viewer):
         text = {name: pn.widgets.TextInput.from_param(
             s.param[name], label=f"{name.replace('_', ' ')} ({flag})", width=WIDTH,
             placeholder="YYYY-MM-DD" if name.endswith("_end") else "detected")
-            for name, flag in FLAGS.items() if name != "reps"}
+            for name, flag in FLAGS.items()}
         reps = pn.widgets.IntInput.from_param(s.param.reps, label="holdout replications "
                                               "(--reps)", width=WIDTH)
         server = pn.widgets.TextInput.from_param(
@@ -71,7 +70,9 @@ class CalibrateView(Viewer):
             pn.pane.Markdown(f"Upload a transaction log (CSV or Parquet, at most "
                              f"{MAX_LOG_BYTES // 2**20} MiB; larger logs: `snowball "
                              "calibrate`), one row per order with customer id, date and "
-                             "amount. Empty fields are detected as the CLI detects them."),
+                             "amount. Empty columns and date format are detected as the "
+                             "CLI detects them; with both dates empty the calibration "
+                             "ends halfway through the log and the holdout at its end."),
             pn.FlexBox(self.upload, server, *text.values(), reps),
             pn.Row(self.run_button, busy, pn.pane.Str(s.param.status)),
             message(s, "log_error"), sizing_mode="stretch_width")
