@@ -90,20 +90,28 @@ def _print_tables(result, out: Path, report: Optional[Path]) -> None:
 
 def _run(log: Path, args: dict):
     from apps.calibration import calibrate_log
-    from models.txlog_layout import WHITESPACE, LogOptions
 
-    columns = {role: args[role + "_col"] for role in ("customer", "date", "amount", "items",
-                                                       "product", "channel")
-               if args[role + "_col"] is not None}
-    delim = args["delimiter"]
+    return calibrate_log(log, log_options(args), args["calibration_end"],
+                         args["holdout_end"], args["margin"], args["currency"],
+                         args["reps"], args["seed"])
+
+
+def log_options(args: dict):
+    """How to read the log, from the flags in `args` (a flag left out: its default), so
+    every front end reads a log the way `snowball calibrate` does."""
+    from models.txlog_layout import ROLES, WHITESPACE, LogOptions
+
+    columns = {role: args[role + "_col"] for role in ROLES
+               if args.get(role + "_col") is not None}
+    delim = args.get("delimiter")
     if delim in ("tab", "\\t"):
         delim = "\t"
-    opts = LogOptions(columns=columns, delimiter=WHITESPACE if delim == "whitespace"
-                      else delim, header=args["header"], date_format=args["date_format"],
-                      encoding=args["encoding"], decimal=args["decimal"],
-                      drop_duplicates=args["drop_duplicates"])
-    return calibrate_log(log, opts, args["calibration_end"], args["holdout_end"],
-                         args["margin"], args["currency"], args["reps"], args["seed"])
+    return LogOptions(columns=columns, delimiter=WHITESPACE if delim == "whitespace"
+                      else delim, header=args.get("header"),
+                      date_format=args.get("date_format"),
+                      encoding=args.get("encoding", "utf-8"),
+                      decimal=args.get("decimal", "."),
+                      drop_duplicates=args.get("drop_duplicates", False))
 
 
 def _write(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ from apps.app.controls import sidebar
 from apps.app.runner import Runner
 from apps.app.state import AppState
 from apps.app.store import ResultsStore
+from apps.app.views.calibrate import CalibrateView
 from apps.app.views.cohorts import LayerCake, LtvByCohort
 from apps.app.views.costs import ByMechanic, Costs, Uplift
 from apps.app.views.economics import EconomicsView
@@ -37,6 +38,8 @@ class SnowballApp:
                       "rfm": RfmSegments(store=s), "costs": Costs(store=s),
                       "uplift": Uplift(store=s), "by_mechanic": ByMechanic(store=s)}
         self.economics = EconomicsView(state=self.state, store=s)
+        self.calibrate = CalibrateView(app_state=self.state, on_use=self.show_comparison)
+        self.tabs = None
 
     async def refresh(self, *events) -> bool:
         """Run the current request (superseding one in flight); False if the input is
@@ -101,9 +104,17 @@ class SnowballApp:
             dynamic=True, sizing_mode="stretch_width")
         tabs.append(("Trainer", self.trainer()))
         tabs.append(("Sweeps", SweepsView()))
+        tabs.append(("Calibrate", self.calibrate))
+        self.tabs = tabs
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)
+
+    def show_comparison(self) -> None:
+        """Bring the comparison's first tab to the front (a calibrated scenario was
+        just handed to it)."""
+        if self.tabs is not None:
+            self.tabs.active = 0
 
     def trainer(self):
         from apps.app.views.trainer import Trainer

@@ -5,6 +5,9 @@ from pathlib import Path
 import typer
 
 SCRIPT = Path(__file__).resolve().parent.parent / "snowball_app.py"
+# An upload arrives base64-encoded (4/3 of its size) in one message: room for the
+# largest log the Calibrate tab takes, and for a larger one to be refused with a message.
+WEBSOCKET_MAX_BYTES = 20 * 2**20
 
 
 def app(port: int = typer.Option(5006, help="port to listen on"),
@@ -23,4 +26,4 @@ def app(port: int = typer.Option(5006, help="port to listen on"),
     warm_up()
     pn.serve({"snowball_app": str(SCRIPT)}, port=port, address=address, show=show,
              websocket_origin=[host, f"localhost:{port}"], title="Snowball",
-             websocket_max_message_size=2 * 2**20)
+             websocket_max_message_size=WEBSOCKET_MAX_BYTES)

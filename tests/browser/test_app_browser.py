@@ -121,3 +121,20 @@ def test_trainer_mode_plays(server, page):
     page.locator(".player button.play").click()
     page.get_by_text("month 12", exact=True).wait_for()            # played to the end
     shot(page, "trainer")
+
+
+def test_calibrate_a_log_and_compare_its_scenario(server, page):
+    page.goto(server(strategies=["baseline"]))
+    before = wait_cards(page, 1)
+    page.get_by_text("Calibrate", exact=True).first.click()
+    page.locator(".log-upload input[type=file]").set_input_files(
+        str(ROOT / "tests" / "data" / "CDNOW_sample.txt"))
+    page.locator(".calibrate-run button").click()
+    page.get_by_text("CDNOW_sample.txt: 2,357 customers, fitted on 1997-01-01 .. "
+                     "1997-09-30, holdout to 1998-06-30").wait_for()
+    page.get_by_text("Holdout 1997-10-01 .. 1998-06-30").wait_for()
+    shot(page, "calibrated")
+    page.locator(".calibrate-use button").click()
+    after = wait_cards(page, 1, differing_from=before)
+    assert "Revenue" in after["baseline"]
+    assert "uploaded" in urllib.parse.unquote(page.url)
