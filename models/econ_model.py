@@ -213,18 +213,17 @@ class Model:
         mult = self.mult.copy()
         mult[kind == SITUATIONAL] *= season
 
-        def q_of(buy, e_s, shape):
+        def q_of(buy, e_s):        # (V, J, W, C, K): every factor spans its axes
             rate = lam.reshape(V, J, 1, 1, 1) * buy * mult.reshape(1, J, 1, 1, self.K)
             q = -np.expm1(-rate)
             own = q * self.organic.reshape(1, J, 1, 1, 1)
-            return np.broadcast_to(own + e_s * (np.minimum(1.0, q * (1.0 + u)) - own), shape)
+            return own + e_s * (np.minimum(1.0, q * (1.0 + u)) - own)
 
         sa = self.stage_a
         q_a = q_of(tab[sa, BUY].reshape(1, 1, 2, self.C, 1),
-                   e[:, sa].reshape(V, 1, 2, self.C, 1), (V, J, 2, self.C, self.K))
-        q_l = q_of(tab[LAPSED, BUY], e[:, LAPSED].reshape(V, 1, 1, 1, 1), (V, J, 1, 1, self.K))
-        q_c = q_of(tab[CHURNED, BUY], e[:, CHURNED].reshape(V, 1, 1, 1, 1),
-                   (V, J, 1, 1, self.K))
+                   e[:, sa].reshape(V, 1, 2, self.C, 1))
+        q_l = q_of(tab[LAPSED, BUY], e[:, LAPSED].reshape(V, 1, 1, 1, 1))
+        q_c = q_of(tab[CHURNED, BUY], e[:, CHURNED].reshape(V, 1, 1, 1, 1))
         lq = -np.expm1(-lam * tab[POTENTIAL, BUY])
         own = lq * self.organic
         lead_q = own + e[:, POTENTIAL, None] * (np.minimum(1.0, lq * (1.0 + u)) - own)
