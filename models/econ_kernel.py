@@ -50,22 +50,31 @@ def purchase_odds(h, q, dt, h_after, q_after):
 
 
 @njit(cache=True)
-def renewal_odds(h, p, cancel, dt, h_after):
-    """`econ_chain.renewal_odds` of one cell: (stay, buy, died after buying)."""
-    half = (1.0 - h) ** (0.5 * dt)
-    bought = half * p * (1.0 - cancel)
-    after = (1.0 - h_after) ** (0.5 * dt)
-    return (1.0 - h) ** dt * (1.0 - p), bought * after, bought * (1.0 - after)
+def renewal_powers(pw, h, dt, h_after):
+    """The powers of a renewal step that do not depend on the due day's probability
+    (so a route along its silence takes them once): into pw[:3]."""
+    pw[0] = (1.0 - h) ** (0.5 * dt)
+    pw[1] = (1.0 - h) ** dt
+    pw[2] = (1.0 - h_after) ** (0.5 * dt)
 
 
 @njit(cache=True)
-def _unit(u, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, contract,
+def renewal_odds(pw, p, cancel):
+    """`econ_chain.renewal_odds` of one cell from its `renewal_powers`: (stay, buy,
+    died after buying)."""
+    bought = pw[0] * p * (1.0 - cancel)
+    return pw[1] * (1.0 - p), bought * pw[2], bought * (1.0 - pw[2])
+
+
+@njit(cache=True)
+def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, contract,
           renewing, dt):
     """A route's coefficients per unit of its share, into `u`: stay, died, revenue,
-    margin, orders, dropout after buying, then the buyers by count jump."""
+    margin, orders, dropout after buying, then the buyers by count jump. pw: the
+    route's renewal powers, then its last (jumps, keep), reused while they hold."""
     if renewing:
         cancel = pd if contract else 0.0
-        p_stay, p_buy, p_after = renewal_odds(h, r, cancel, dt, h_after)
+        p_stay, p_buy, p_after = renewal_odds(pw, r, cancel)
         p_days = (p_buy + p_after) * renew_jumps
     else:
         p_stay, p_buy, p_after, p_days = purchase_odds(h, q, dt, h_after, q_after)
@@ -75,7 +84,13 @@ def _unit(u, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, contra
     u[2] = u[4] * pay
     u[3] = u[4] * marg
     jumps = p_days / max(p_buy + p_after, 1e-300)
-    keep = 1.0 if contract else (1.0 - pd) ** max(jumps, 1.0)
+    if contract:
+        keep = 1.0
+    elif jumps == pw[3]:
+        keep = pw[4]
+    else:
+        keep = (1.0 - pd) ** max(jumps, 1.0)
+        pw[3], pw[4] = jumps, keep
     u[5] = p_buy * (1.0 - keep) + p_after
     jc = 1.0 if np.isnan(jumps) else min(max(jumps, 1.0), float(MAX_JUMP))
     low = np.floor(jc)
@@ -117,6 +132,7 @@ def coefs_kernel(dt, hazard, paid, margin, stage_a, won_back, renewing, contract
     stay, died = np.zeros((V, J, W, C, K)), np.zeros((V, J, W, C, K))
     rows = np.zeros((V, J, C, W * K, N_ROWS))
     parts, shares, seen = np.zeros((3, 6 + MAX_JUMP)), np.zeros(3), np.zeros((3, 2))
+    pw = np.zeros((3, 5))
     back = 1 if won_back else 0
     for v in range(V):
         for j in range(J):
@@ -139,9 +155,14 @@ def coefs_kernel(dt, hazard, paid, margin, stage_a, won_back, renewing, contract
                             if k > 0 and q == seen[p, 0] and r == seen[p, 1]:
                                 continue
                             seen[p, 0], seen[p, 1] = q, r
-                            _unit(parts[p], hazard[v, st], q, r, paid[v, st],
-                                  margin[v, st], h_up if p == 0 else h_back,
-                                  q_up if p == 0 else q_back, jr, ords, pd, con, ren, dt)
+                            h_after = h_up if p == 0 else h_back
+                            if k == 0:
+                                if ren:
+                                    renewal_powers(pw[p], hazard[v, st], dt, h_after)
+                                pw[p, 3] = np.nan
+                            _unit(parts[p], pw[p], hazard[v, st], q, r, paid[v, st],
+                                  margin[v, st], h_after, q_up if p == 0 else q_back, jr,
+                                  ords, pd, con, ren, dt)
                         shares[0] = 1.0 - w_lapsed[j, k]
                         shares[1] = w_lapsed[j, k] - w_churned[j, k]
                         shares[2] = w_churned[j, k]

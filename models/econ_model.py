@@ -140,8 +140,10 @@ class Model:
         top = float(lam.max()) * float(r.max()) if lam.size else 0.0
         n = int(min(J_MAX, top + 6.0 * np.sqrt(top) + 6.0))
         j = np.arange(1, n + 1)
+        # variants of the levers other than frequency share their rates: each once
+        rates, which = np.unique(lam, axis=0, return_inverse=True)
         return gammainc(j[None, None, :, None] * k,
-                        k * lam[:, :, None, None] * r[None, None, None, :])
+                        k * rates[:, :, None, None] * r[None, None, None, :])[which.ravel()]
 
     @staticmethod
     def _renewal(f, pi):
