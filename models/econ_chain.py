@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.econ_kernel import MAX_JUMP, coefs_kernel, step_kernel
+from models.econ_kernel import MAX_JUMP, run_kernel
 
 
 @dataclass
@@ -68,34 +68,11 @@ def step_odds(h, q, dt, h_after, q_after):
     return stay, buy, any_buy - buy, purchases
 
 
-@dataclass
-class Flows:
-    """One step's flows and end-of-step stocks, summed over classes, per variant."""
-
-    revenue: np.ndarray
-    margin: np.ndarray
-    purchases: np.ndarray
-    first: np.ndarray
-    active: np.ndarray
-    alive: np.ndarray
-    died_premature: np.ndarray   # buyers who churned prematurely in the step
-    died_natural: np.ndarray     # buyers whose need ended
-    buyer_days: np.ndarray       # alive buyers x days at risk
-
-
-@dataclass
-class Coefs:
-    """A step's transition coefficients per cell (V, J, 2, C, K), built once for as
-    long as the step's inputs stay the same (layout: `models.econ_kernel`)."""
-
-    days: float
-    stay: np.ndarray          # alive without a purchase
-    died: np.ndarray          # premature death without a purchase
-    rows: np.ndarray          # (V, J, C, W x K, N_ROWS): revenue, margin, orders,
-                              # dropout after buying, then the buyers of each move
-    used: np.ndarray          # (2 x MAX_JUMP,) bool: the moves that happen at all
-    lead: np.ndarray          # (6 + MAX_JUMP, V, J) leads' stay, go by m, dropout,
-                              # revenue, margin, orders, buyers
+FLOWS = ("revenue", "margin", "purchases", "first", "active", "alive",
+         "died_premature",   # buyers who churned prematurely in the step
+         "died_natural",     # buyers whose need ended
+         "buyer_days")       # alive buyers x days at risk
+REVENUE, MARGIN, PURCHASES, FIRST = range(4)   # a step's flows, per variant
 
 
 def _split(jumps):
@@ -105,18 +82,6 @@ def _split(jumps):
     frac = jumps - low
     return [np.where(low == m, 1.0 - frac, 0.0) + np.where(low == m - 1, frac, 0.0)
             for m in range(1, MAX_JUMP + 1)]
-
-
-def coefs(t: Tables, inp, days=None) -> Coefs:
-    """The transition of one step of `days` (default dt) under inputs `inp`."""
-    dt = float(t.dt if days is None else days)
-    V, J = t.pdrop.shape
-    stay, died, rows, used = coefs_kernel(
-        dt, t.hazard, t.paid, t.margin, t.stage_a, bool(t.won_back), t.renewing,
-        t.contract, t.pdrop, t.w_lapsed, t.w_churned, inp.q_a, inp.q_l, inp.q_c,
-        inp.renew_a, inp.renew_l, inp.renew_c, np.broadcast_to(inp.orders, (V, J)).copy(),
-        inp.jumps_r.reshape(V, J))
-    return Coefs(dt, stay, died, rows, used, lead_coefs(t, inp, dt))
 
 
 def lead_coefs(t: Tables, inp, dt):
@@ -132,6 +97,44 @@ def lead_coefs(t: Tables, inp, dt):
                      l_orders * t.margin[:, None, 0], l_orders, l_buy + l_after])
 
 
+def stacked(t: Tables, inputs: list, days: list) -> tuple:
+    """The distinct step inputs (StepInputs, each for steps of `days`) as the kernel
+    reads them: arrays stacked along a first axis, the leads' coefficients beside."""
+    V, J = t.pdrop.shape
+
+    def stack(name, shape):
+        return np.ascontiguousarray(np.stack([np.broadcast_to(getattr(i, name), shape)
+                                              for i in inputs]))
+
+    K = t.w_lapsed.shape[1]
+    q_a, renew_a = (stack(n, inputs[0].q_a.shape) for n in ("q_a", "renew_a"))
+    rest = [stack(n, (V, J, 1, 1, K)).reshape(-1, V, J, K)
+            for n in ("q_l", "q_c", "renew_l", "renew_c")]
+    lead = np.stack([lead_coefs(t, i, d) for i, d in zip(inputs, days)])
+    return (q_a, rest[0], rest[1], renew_a, rest[2], rest[3], stack("orders", (V, J)),
+            stack("jumps_r", (V, J, 1, 1, 1)).reshape(-1, V, J),
+            np.asarray(days, dtype=np.float64), lead)
+
+
+class Steps:
+    """A chain's steps: each one's index among the distinct step inputs (made once
+    each, by `make(e, season, renewals)`), its need survival and whether silence ages."""
+
+    def __init__(self, make):
+        self.make, self.keys, self.inputs, self.days = make, {}, [], []
+        self.which, self.nats, self.ages = [], [], []
+
+    def add(self, e, season, renewals, days, nat, age=True):
+        key = (days, float(season), tuple(np.round(e, 12)))
+        if key not in self.keys:
+            self.keys[key] = len(self.inputs)
+            self.inputs.append(self.make(e, season, renewals))
+            self.days.append(days)
+        self.which.append(self.keys[key])
+        self.nats.append(nat)
+        self.ages.append(age)
+
+
 class Chain:
     """State (leads, buyers, dead) of one population and the rule that advances it."""
 
@@ -141,11 +144,15 @@ class Chain:
         self.x = np.array(buyers, dtype=np.float64)         # (V, J, 2, C, K)
         self.dead = np.array(dead, dtype=np.float64)        # (V, J, K)
 
-    def step(self, c: Coefs, nat: float = 1.0, age: bool = True) -> Flows:
-        """Advance one step with coefficients `c`; nat: the share whose need has not
-        ended over the step; age=False keeps silence where it is (the half step of a
-        day's arrivals)."""
-        self.x, self.dead, self.leads, out = step_kernel(
-            self.x, self.dead, self.leads, c.stay, c.died, c.rows, c.used, c.lead,
-            float(nat), bool(age), float(c.days), self.t.active_alive, self.t.active_dead)
-        return Flows(*out)
+    def run(self, steps: Steps) -> np.ndarray:
+        """Advance through `steps` (nat: the share whose need has not ended over a
+        step; age False keeps silence where it is: the half step of a day's arrivals).
+        Returns the flows (steps, FLOWS, V)."""
+        t = self.t
+        tab = (t.hazard, t.paid, t.margin, t.stage_a, bool(t.won_back), t.renewing,
+               t.contract, t.pdrop, t.w_lapsed, t.w_churned)
+        out, self.x, self.dead, self.leads = run_kernel(
+            tab, stacked(t, steps.inputs, steps.days), np.asarray(steps.which, dtype=np.int64),
+            np.asarray(steps.nats, dtype=np.float64), np.asarray(steps.ages, dtype=np.bool_),
+            self.x, self.dead, self.leads, t.active_alive, t.active_dead)
+        return out.transpose(0, 2, 1)

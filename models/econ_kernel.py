@@ -1,15 +1,18 @@
 """The economic model's hot loops, compiled: a step's transition coefficients and the
 step itself, cell by cell.
 
-As numpy expressions over the whole grid each step cost some thirty array passes of
-a few thousand cells, most of the time spent in call overhead and temporaries; here a
-cell is computed once, only the branch that applies (purchase or renewal) is
-evaluated, and the powers shared by a step's formulas are taken once. The numpy forms
-they replace are kept as the reference in the tests (`tests/models/econ_reference.py`).
+As numpy expressions over the whole grid a step costs some thirty array passes, and
+its coefficients (megabytes for the leverage table's variants) are streamed from
+memory at every step. Classes never mix, so here the whole run goes class by class:
+a class's coefficients under each distinct step input (a few dozen kilobytes) are
+built, then stay in cache while the class is stepped through every step. Only the
+branch that applies (purchase or renewal) is evaluated, and the powers a route shares
+along its silence are taken once. The numpy forms they replace are the reference in
+the tests (`tests/models/econ_reference.py`).
 
-Rows of a cell's coefficients (`rows[v, j, c, w * K + k, row]`): revenue, margin,
-orders, dropout after buying, then the buyers of each move (group g, count + m + 1)
-at row N_FLOWS + g * MAX_JUMP + m; `used` marks the moves that happen at all.
+Rows of a cell's coefficients (`rows[c, w * K + k, row]` of a class): stay, died
+without a purchase, revenue, margin, orders, dropout after buying, then the buyers
+of each move (group g, count + m + 1) at row MOVES + g * MAX_JUMP + m.
 """
 
 import numpy as np
@@ -18,9 +21,11 @@ from numba import njit
 from models.stages import CHURNED, LAPSED
 
 MAX_JUMP = 4        # most purchases a customer may add to the count within one step
+STAY, DIED, FLOW = 0, 1, 2   # rows of a cell: stay, died, then the flows
 N_FLOWS = 4         # revenue, margin, orders, dropout after buying
-N_ROWS = N_FLOWS + 2 * MAX_JUMP
-N_OUT = 9           # the per-variant flows of a step, in `econ_chain.Flows`' order
+MOVES = FLOW + N_FLOWS       # then the buyers of each move (group, jump)
+N_ROWS = MOVES + 2 * MAX_JUMP
+N_OUT = 9           # the per-variant flows of a step, in `econ_chain.FLOWS`' order
 
 
 @njit(cache=True)
@@ -101,169 +106,163 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
 
 
 @njit(cache=True)
-def _cell(v, j, w, c, k, parts, shares, back, stay, died, rows):
-    """A cell's coefficients: its routes' units (active, lapsed, churned: `parts`)
-    weighted by the routes' shares; the active route's buyers join group 0, the
-    others' group `back`."""
-    K = stay.shape[4]
-    wk = w * K + k
-    stay[v, j, w, c, k] = (shares[0] * parts[0, 0] + shares[1] * parts[1, 0]
-                           + shares[2] * parts[2, 0])
-    died[v, j, w, c, k] = (shares[0] * parts[0, 1] + shares[1] * parts[1, 1]
-                           + shares[2] * parts[2, 1])
-    for row in range(N_FLOWS):
-        rows[v, j, c, wk, row] = (shares[0] * parts[0, 2 + row] + shares[1] * parts[1, 2 + row]
-                                  + shares[2] * parts[2, 2 + row])
+def _cell(c, wk, parts, shares, back, rows):
+    """A cell's rows: its routes' units (active, lapsed, churned: `parts`) weighted by
+    the routes' shares; the active route's buyers join group 0, the others' `back`."""
+    for row in range(2 + N_FLOWS):
+        rows[c, wk, row] = (shares[0] * parts[0, row] + shares[1] * parts[1, row]
+                            + shares[2] * parts[2, row])
     for m in range(MAX_JUMP):
-        rows[v, j, c, wk, N_FLOWS + m] = shares[0] * parts[0, 6 + m]
-        for p in range(1, 3):
-            rows[v, j, c, wk, N_FLOWS + back * MAX_JUMP + m] += shares[p] * parts[p, 6 + m]
+        mine = shares[0] * parts[0, 6 + m]
+        others = shares[1] * parts[1, 6 + m] + shares[2] * parts[2, 6 + m]
+        if back:
+            rows[c, wk, MOVES + m] = mine
+            rows[c, wk, MOVES + MAX_JUMP + m] = others
+        else:
+            rows[c, wk, MOVES + m] = mine + others
+            rows[c, wk, MOVES + MAX_JUMP + m] = 0.0
 
 
 @njit(cache=True)
-def coefs_kernel(dt, hazard, paid, margin, stage_a, won_back, renewing, contract, pdrop,
-                 w_lapsed, w_churned, q_a, q_l, q_c, renew_a, renew_l, renew_c, orders,
-                 jumps_r):
-    """(stay, died, rows, used) of one step of `dt` days; arguments as `econ_chain.coefs`
-    reads them from its Tables and StepInputs (renewing, contract: per class). A
+def class_coefs(v, j, tab, inp, i, rows):
+    """Rows (C, W x K, N_ROWS) of class j of variant v under the step inputs i. A
     route's unit is recomputed only when its inputs change along the silence (most
     classes' do not)."""
-    V, J, W, C, K = q_a.shape
-    stay, died = np.zeros((V, J, W, C, K)), np.zeros((V, J, W, C, K))
-    rows = np.zeros((V, J, C, W * K, N_ROWS))
+    hazard, paid, margin, stage_a, won_back, renewing, contract, pdrop, w_l, w_c = tab
+    q_a, q_l, q_c, renew_a, renew_l, renew_c, orders, jumps_r, days, _ = inp
+    W, C, K = q_a.shape[3:]
+    dt = days[i]
     parts, shares, seen = np.zeros((3, 6 + MAX_JUMP)), np.zeros(3), np.zeros((3, 2))
     pw = np.zeros((3, 5))
-    back = 1 if won_back else 0
-    for v in range(V):
-        for j in range(J):
-            ren, con, pd, jr = renewing[j], contract[j], pdrop[v, j], jumps_r[v, j]
-            ords = 1.0 if ren else orders[v, j]
-            for w in range(W):
-                for c in range(C):
-                    s, up = stage_a[w, c], min(c + 1, C - 1)
-                    h_up, h_back = hazard[v, stage_a[0, up]], hazard[v, stage_a[1, c]]
-                    q_up = q_a[v, j, 0, up, 0]
-                    q_back = q_a[v, j, 1, c, 0] if won_back else q_up
-                    for k in range(K):
-                        for p in range(3):
-                            if p == 0:
-                                q, r, st = q_a[v, j, w, c, k], renew_a[v, j, w, c, k], s
-                            elif p == 1:
-                                q, r, st = q_l[v, j, 0, 0, k], renew_l[v, j, 0, 0, k], LAPSED
-                            else:
-                                q, r, st = q_c[v, j, 0, 0, k], renew_c[v, j, 0, 0, k], CHURNED
-                            if k > 0 and q == seen[p, 0] and r == seen[p, 1]:
-                                continue
-                            seen[p, 0], seen[p, 1] = q, r
-                            h_after = h_up if p == 0 else h_back
-                            if k == 0:
-                                if ren:
-                                    renewal_powers(pw[p], hazard[v, st], dt, h_after)
-                                pw[p, 3] = np.nan
-                            _unit(parts[p], pw[p], hazard[v, st], q, r, paid[v, st],
-                                  margin[v, st], h_after, q_up if p == 0 else q_back, jr,
-                                  ords, pd, con, ren, dt)
-                        shares[0] = 1.0 - w_lapsed[j, k]
-                        shares[1] = w_lapsed[j, k] - w_churned[j, k]
-                        shares[2] = w_churned[j, k]
-                        _cell(v, j, w, c, k, parts, shares, back, stay, died, rows)
-    used = np.zeros(2 * MAX_JUMP, dtype=np.bool_)
-    for m in range(2 * MAX_JUMP):
-        used[m] = np.any(rows[..., N_FLOWS + m] != 0.0)
-    return stay, died, rows, used
-
-
-@njit(cache=True)
-def _buyers(x, dead, stay, died, rows, used, new, new_dead, age):
-    """The buyers' part of a step: moves, stays and deaths into `new` and `new_dead`;
-    returns the four flows (per v, j) and the deaths without a purchase (v, j, k)."""
-    V, J, W, C, K = x.shape
-    flows = np.zeros((N_FLOWS, V, J))
-    died_k = np.zeros((V, J, K))
-    acc = np.zeros(N_ROWS)
-    for v in range(V):
-        for j in range(J):
-            for c in range(C):
-                acc[:] = 0.0
-                for w in range(W):
-                    for k in range(K):
-                        xv = x[v, j, w, c, k]
-                        if xv == 0.0:
-                            continue
-                        for row in range(N_ROWS):     # contiguous: vectorised
-                            acc[row] += rows[v, j, c, w * K + k, row] * xv
-                        died_k[v, j, k] += xv * died[v, j, w, c, k]
-                        to = min(k + 1, K - 1) if age else k
-                        new[v, j, w, c, to] += xv * stay[v, j, w, c, k]
-                for row in range(N_FLOWS):
-                    flows[row, v, j] += acc[row]
-                for g in range(2):
-                    for m in range(MAX_JUMP):
-                        if used[g * MAX_JUMP + m]:
-                            new[v, j, g, min(c + m + 1, C - 1), 0] += \
-                                acc[N_FLOWS + g * MAX_JUMP + m]
+    ren, con, pd, jr = renewing[j], contract[j], pdrop[v, j], jumps_r[i, v, j]
+    ords = 1.0 if ren else orders[i, v, j]
+    for w in range(W):
+        for c in range(C):
+            s, up = stage_a[w, c], min(c + 1, C - 1)
+            h_up, h_back = hazard[v, stage_a[0, up]], hazard[v, stage_a[1, c]]
+            q_up = q_a[i, v, j, 0, up, 0]
+            q_back = q_a[i, v, j, 1, c, 0] if won_back else q_up
             for k in range(K):
-                to = min(k + 1, K - 1) if age else k
-                new_dead[v, j, to] += dead[v, j, k] + died_k[v, j, k]
-            new_dead[v, j, 0] += flows[3, v, j]
-    return flows, died_k
+                for p in range(3):
+                    if p == 0:
+                        q, r, st = q_a[i, v, j, w, c, k], renew_a[i, v, j, w, c, k], s
+                    elif p == 1:
+                        q, r, st = q_l[i, v, j, k], renew_l[i, v, j, k], LAPSED
+                    else:
+                        q, r, st = q_c[i, v, j, k], renew_c[i, v, j, k], CHURNED
+                    if k > 0 and q == seen[p, 0] and r == seen[p, 1]:
+                        continue
+                    seen[p, 0], seen[p, 1] = q, r
+                    h_after = h_up if p == 0 else h_back
+                    if k == 0:
+                        if ren:
+                            renewal_powers(pw[p], hazard[v, st], dt, h_after)
+                        pw[p, 3] = np.nan
+                    _unit(parts[p], pw[p], hazard[v, st], q, r, paid[v, st], margin[v, st],
+                          h_after, q_up if p == 0 else q_back, jr, ords, pd, con, ren, dt)
+                shares[0] = 1.0 - w_l[j, k]
+                shares[1] = w_l[j, k] - w_c[j, k]
+                shares[2] = w_c[j, k]
+                _cell(c, w * K + k, parts, shares, won_back, rows)
 
 
 @njit(cache=True)
-def _leads(leads, lead, new, new_dead, nat, out):
-    """The leads' part of a step (no purchase yet: no count or silence); `lead` rows:
-    stay, the first purchase's count jump (MAX_JUMP), dropout, revenue, margin,
-    orders, buyers. Returns the leads left."""
-    V, J = leads.shape
-    C = new.shape[3]
-    if not np.any(leads != 0.0):
-        return leads.copy()
-    left = np.empty_like(leads)
-    for v in range(V):
-        for j in range(J):
-            n = leads[v, j]
+def _buyers(x, rows, age, new, new_dead, acc, died_k, f):
+    """The buyers' part of a class's step: stays and moves into `new`, deaths without
+    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`."""
+    W, C, K = x.shape
+    for c in range(C):
+        acc[:] = 0.0
+        for w in range(W):
+            for k in range(K):
+                xv = x[w, c, k]
+                if xv == 0.0:
+                    continue
+                for row in range(FLOW, N_ROWS):   # contiguous: vectorised
+                    acc[row] += rows[c, w * K + k, row] * xv
+                new[w, c, min(k + 1, K - 1) if age else k] += xv * rows[c, w * K + k, STAY]
+        for k in range(K):
+            for w in range(W):
+                died_k[k] += x[w, c, k] * rows[c, w * K + k, DIED]
+        for row in range(N_FLOWS):
+            f[row] += acc[FLOW + row]
+        for g in range(2):
             for m in range(MAX_JUMP):
-                new[v, j, 0, min(m, C - 1), 0] += n * lead[1 + m, v, j]
-            new_dead[v, j, 0] += n * lead[1 + MAX_JUMP, v, j]
-            out[0, v] += n * lead[2 + MAX_JUMP, v, j]
-            out[1, v] += n * lead[3 + MAX_JUMP, v, j]
-            out[2, v] += n * lead[4 + MAX_JUMP, v, j]
-            out[3, v] += n * lead[5 + MAX_JUMP, v, j]
-            left[v, j] = n * lead[0, v, j] * nat
+                new[g, min(c + m + 1, C - 1), 0] += acc[MOVES + g * MAX_JUMP + m]
+
+
+@njit(cache=True)
+def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, new,
+               new_dead, scratch, out):
+    """One step of one class of one variant: `new`, `new_dead` filled from x, dead;
+    its flows added to `out` (N_OUT, in `econ_chain.FLOWS`' order); the leads left
+    returned. lead: stay, the first purchase's count jump (MAX_JUMP), dropout,
+    revenue, margin, orders, buyers of a lead."""
+    W, C, K = x.shape
+    acc, died_k, f = scratch[0], scratch[1, :K], scratch[2, :N_FLOWS]
+    new[:] = 0.0
+    new_dead[:] = 0.0
+    died_k[:] = 0.0
+    f[:] = 0.0
+    _buyers(x, rows, age, new, new_dead, acc, died_k, f)
+    for k in range(K):
+        new_dead[min(k + 1, K - 1) if age else k] += dead[k] + died_k[k]
+    new_dead[0] += f[3]
+    left = leads
+    if leads != 0.0:
+        for m in range(MAX_JUMP):
+            new[0, min(m, C - 1), 0] += leads * lead[1 + m]
+        new_dead[0] += leads * lead[1 + MAX_JUMP]
+        for n in range(4):                    # revenue, margin, orders, first
+            out[n] += leads * lead[2 + MAX_JUMP + n]
+        left = leads * lead[0] * nat
+    out[6] += f[3] + died_k.sum()
+    for k in range(K):
+        by_k = 0.0
+        for w in range(W):
+            for c in range(C):
+                by_k += new[w, c, k]
+                new[w, c, k] *= nat
+        out[7] += by_k * (1.0 - nat)
+        new_dead[k] += by_k * (1.0 - nat)
+        out[4] += by_k * nat * act_alive[k] + new_dead[k] * act_dead[k]
+        out[5] += by_k * nat
+    for n in range(N_FLOWS - 1):
+        out[n] += f[n]
+    out[5] += left
+    out[8] += x.sum() * days
     return left
 
 
 @njit(cache=True)
-def step_kernel(x, dead, leads, stay, died, rows, used, lead, nat, age, days,
-                active_alive, active_dead):
-    """One step of the chain: (buyers, dead, leads, flows (N_OUT, V)) after it, the
-    flows in `econ_chain.Flows`' order."""
-    V, J, W, C, K = x.shape
-    new = np.zeros_like(x)
-    new_dead = np.zeros_like(dead)
-    flows, died_k = _buyers(x, dead, stay, died, rows, used, new, new_dead, age)
-    out = np.zeros((N_OUT, V))
-    left = _leads(leads, lead, new, new_dead, nat, out)    # rows 0-3: the leads' flows
+def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_dead):
+    """Steps `which` (the step inputs of each), class by class, so that a class's
+    coefficients stay in cache over all its steps: (flows (S, V, N_OUT), buyers,
+    dead, leads at the end). tab: Tables' arrays; inp: the step inputs stacked
+    (q_a, q_l, q_c, renew_a, renew_l, renew_c, orders, jumps_r, days, lead)."""
+    V, J, W, C, K = x0.shape
+    n, S, lead = inp[8].shape[0], which.shape[0], inp[9]
+    out = np.zeros((S, V, N_OUT))
+    x_end, dead_end, leads_end = np.empty_like(x0), np.empty_like(dead0), leads0.copy()
+    rows = np.empty((n, C, W * K, N_ROWS))
+    x, new = np.empty((W, C, K)), np.empty((W, C, K))
+    dead, new_dead = np.empty(K), np.empty(K)
+    scratch = np.zeros((3, max(N_ROWS, K)))
     for v in range(V):
         for j in range(J):
-            out[6, v] += flows[3, v, j]
-            for k in range(K):
-                out[6, v] += died_k[v, j, k]
-                by_k = 0.0
-                for w in range(W):
-                    for c in range(C):
-                        by_k += new[v, j, w, c, k]
-                        new[v, j, w, c, k] *= nat
-                out[7, v] += by_k * (1.0 - nat)
-                new_dead[v, j, k] += by_k * (1.0 - nat)
-                out[4, v] += by_k * nat * active_alive[j, k]
-                out[4, v] += new_dead[v, j, k] * active_dead[j, k]
-                out[5, v] += by_k * nat
-            for n in range(N_FLOWS - 1):
-                out[n, v] += flows[n, v, j]
-            out[5, v] += left[v, j]
-            for w in range(W):
-                for c in range(C):
-                    for k in range(K):
-                        out[8, v] += x[v, j, w, c, k] * days
-    return new, new_dead, left, out
+            for i in range(n):
+                class_coefs(v, j, tab, inp, i, rows[i])
+            x[:] = x0[v, j]
+            dead[:] = dead0[v, j]
+            leads = leads0[v, j]
+            for s in range(S):
+                i = which[s]
+                leads = class_step(x, dead, leads, rows[i], lead[i, :, v, j], nats[s],
+                                   ages[s], inp[8][i], act_alive[j], act_dead[j], new,
+                                   new_dead, scratch, out[s, v])
+                x, new = new, x
+                dead, new_dead = new_dead, dead
+            x_end[v, j] = x
+            dead_end[v, j] = dead
+            leads_end[v, j] = leads
+    return out, x_end, dead_end, leads_end

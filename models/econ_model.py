@@ -35,7 +35,8 @@ import numpy as np
 from scipy.special import gammainc
 
 from models import econ_inputs as I
-from models.econ_chain import Chain, Tables, coefs
+from models.econ_chain import (
+    FIRST, FLOWS, MARGIN, PURCHASES, REVENUE, Chain, Steps, Tables)
 from models.econ_mechanics import campaign
 from models.econ_years import yearly_figures
 from models.stages import (
@@ -300,13 +301,6 @@ class Model:
 
     # ---- projection --------------------------------------------------------------
 
-    def _coefs(self, cache, t, lam, e, season, renewals, days=None):
-        """Step coefficients, rebuilt only when the step's inputs change."""
-        key = (days, float(season), tuple(np.round(e, 12)))
-        if key not in cache:
-            cache[key] = coefs(t, self.inputs(lam, e, season, 1.0, renewals), days)
-        return cache[key]
-
     def _year_response(self, year, age_based):
         """The campaign's response by stage in a year (messages counted from day 0 for
         the base, from arrival for arrivals: at the year's middle)."""
@@ -319,23 +313,21 @@ class Model:
         on = np.clip((YEAR * (year + 1) - c.start) / YEAR, 0.0, 1.0)
         return c.response(max(0.0, mid - c.start) / c.every) * on
 
-    def _run_base(self, t, lam, renewals, cache):
+    def _run_base(self, t, lam, renewals):
         leads, buyers = self.base
         V, dt = lam.shape[0], self.dt
         chain = Chain(t, np.broadcast_to(leads, lam.shape),
                       np.broadcast_to(buyers, (V,) + buyers.shape),
                       np.zeros((V, len(leads), self.K)))
         start = _stocks(chain)
-        out = []
+        steps = Steps(lambda e, season, ren: self.inputs(lam, e, season, 1.0, ren))
         for s in range(self.steps):
-            e = self._year_response(s * dt // YEAR, False)
             season = round(self.season[s] / SEASON_GRAIN) * SEASON_GRAIN
-            c = self._coefs(cache, t, lam, e, season, renewals)
-            nat = self.nat_base[s + 1] / max(self.nat_base[s], 1e-300)
-            out.append(chain.step(c, nat))
-        return start, out
+            steps.add(self._year_response(s * dt // YEAR, False), season, renewals,
+                      float(dt), self.nat_base[s + 1] / max(self.nat_base[s], 1e-300))
+        return start, chain.run(steps)
 
-    def _run_cohort(self, t, lam, full, half, cache):
+    def _run_cohort(self, t, lam, full, half):
         """Flows and stocks of one arrival (step 0: the half step of its arrival)."""
         sc, V, J = self.sc, lam.shape[0], lam.shape[1]
         dt = self.dt
@@ -348,39 +340,28 @@ class Model:
             leads[:] = self.cls.prior
         chain = Chain(t, leads, buyers, np.zeros((V, J, self.K)))
         nat = self.nat_cohort
-        c = self._coefs(cache, t, lam, self._year_response(0, True), self.mean_season, half,
-                        0.5 * dt)
-        first = chain.step(c, nat[1] / nat[0], age=False)
-        if buying:
-            first.revenue = first.revenue + t.paid[:, POTENTIAL]
-            first.margin = first.margin + t.margin[:, POTENTIAL]
-            first.purchases = first.purchases + 1.0
-            first.first = first.first + 1.0
-        out = [first]
+        steps = Steps(lambda e, season, ren: self.inputs(lam, e, season, 1.0, ren))
+        steps.add(self._year_response(0, True), self.mean_season, half, 0.5 * dt,
+                  nat[1] / nat[0], age=False)
         for j in range(1, self.steps):
             e = self._year_response(int((j - 0.5) * dt) // YEAR, True)
-            c = self._coefs(cache, t, lam, e, self.mean_season, full)
-            out.append(chain.step(c, nat[j + 1] / max(nat[j], 1e-300)))
+            steps.add(e, self.mean_season, full, float(dt), nat[j + 1] / max(nat[j], 1e-300))
+        out = chain.run(steps)
+        if buying:
+            out[0, [REVENUE, MARGIN]] += np.array([t.paid[:, POTENTIAL], t.margin[:, POTENTIAL]])
+            out[0, [PURCHASES, FIRST]] += 1.0
         return out
 
     def project(self, variants=(Variant(),)) -> Projection:
         """Yearly figures of each variant (levers on top of the scenario's own)."""
         t, lam, V = self.tables(variants)
-        c = self.campaign
         e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False), (V, 7))
         full = self.renewals(lam, e, self.dt)
         half = self.renewals(lam, e, 0.5 * self.dt)
-        cache = {}
-        start, base = self._run_base(t, lam, full, cache)
-        cohort = self._run_cohort(t, lam, full, half, cache)
+        start, base = self._run_base(t, lam, full)
+        cohort = np.cumsum(self._run_cohort(t, lam, full, half), axis=0)
         per_step = self.sc.acquisition.inflow_per_day * self.dt
-        names = ("revenue", "margin", "purchases", "first", "active", "alive",
-                 "died_premature", "died_natural", "buyer_days")
-        series = {}
-        for name in names:
-            b = np.array([getattr(f, name) for f in base])          # (steps, V)
-            a = np.cumsum(np.array([getattr(f, name) for f in cohort]), axis=0)
-            series[name] = b + per_step * a
+        series = {name: base[:, i] + per_step * cohort[:, i] for i, name in enumerate(FLOWS)}
         return Projection(*yearly_figures(series, start, self.dt, self.years,
                                           self.sc.horizon_days))
 
