@@ -167,28 +167,44 @@ def class_coefs(v, j, tab, inp, i, rows):
 
 
 @njit(cache=True)
-def _buyers(x, rows, age, new, new_dead, acc, died_k, f):
+def _buyers(x, rows, age, new, died_k, f):
     """The buyers' part of a class's step: stays and moves into `new`, deaths without
-    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`."""
+    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`.
+    The rows' sums are local scalars (unrolled for MAX_JUMP = 4): kept in registers,
+    twice as fast as an array."""
     W, C, K = x.shape
+    to = 1 if age else 0
     for c in range(C):
-        acc[:] = 0.0
+        f0 = f1 = f2 = f3 = g0 = g1 = g2 = g3 = b0 = b1 = b2 = b3 = 0.0
         for w in range(W):
             for k in range(K):
                 xv = x[w, c, k]
                 if xv == 0.0:
                     continue
-                for row in range(FLOW, N_ROWS):   # contiguous: vectorised
-                    acc[row] += rows[c, w * K + k, row] * xv
-                new[w, c, min(k + 1, K - 1) if age else k] += xv * rows[c, w * K + k, STAY]
-        for k in range(K):
-            for w in range(W):
-                died_k[k] += x[w, c, k] * rows[c, w * K + k, DIED]
-        for row in range(N_FLOWS):
-            f[row] += acc[FLOW + row]
-        for g in range(2):
-            for m in range(MAX_JUMP):
-                new[g, min(c + m + 1, C - 1), 0] += acc[MOVES + g * MAX_JUMP + m]
+                r = rows[c, w * K + k]
+                f0 += r[2] * xv
+                f1 += r[3] * xv
+                f2 += r[4] * xv
+                f3 += r[5] * xv
+                g0 += r[6] * xv
+                g1 += r[7] * xv
+                g2 += r[8] * xv
+                g3 += r[9] * xv
+                b0 += r[10] * xv
+                b1 += r[11] * xv
+                b2 += r[12] * xv
+                b3 += r[13] * xv
+                died_k[k] += xv * r[DIED]
+                new[w, c, min(k + to, K - 1)] += xv * r[STAY]
+        f[0] += f0
+        f[1] += f1
+        f[2] += f2
+        f[3] += f3
+        for g, (m0, m1, m2, m3) in enumerate(((g0, g1, g2, g3), (b0, b1, b2, b3))):
+            new[g, min(c + 1, C - 1), 0] += m0
+            new[g, min(c + 2, C - 1), 0] += m1
+            new[g, min(c + 3, C - 1), 0] += m2
+            new[g, min(c + 4, C - 1), 0] += m3
 
 
 @njit(cache=True)
@@ -199,12 +215,12 @@ def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, 
     returned. lead: stay, the first purchase's count jump (MAX_JUMP), dropout,
     revenue, margin, orders, buyers of a lead."""
     W, C, K = x.shape
-    acc, died_k, f = scratch[0], scratch[1, :K], scratch[2, :N_FLOWS]
+    died_k, f = scratch[0, :K], scratch[1, :N_FLOWS]
     new[:] = 0.0
     new_dead[:] = 0.0
     died_k[:] = 0.0
     f[:] = 0.0
-    _buyers(x, rows, age, new, new_dead, acc, died_k, f)
+    _buyers(x, rows, age, new, died_k, f)
     for k in range(K):
         new_dead[min(k + 1, K - 1) if age else k] += dead[k] + died_k[k]
     new_dead[0] += f[3]
@@ -247,7 +263,7 @@ def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_de
     rows = np.empty((n, C, W * K, N_ROWS))
     x, new = np.empty((W, C, K)), np.empty((W, C, K))
     dead, new_dead = np.empty(K), np.empty(K)
-    scratch = np.zeros((3, max(N_ROWS, K)))
+    scratch = np.zeros((2, max(N_FLOWS, K)))
     for v in range(V):
         for j in range(J):
             for i in range(n):
