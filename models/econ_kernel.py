@@ -65,8 +65,8 @@ def renewal_powers(pw, h, dt, h_after):
 
 @njit(cache=True)
 def renewal_odds(pw, p, cancel):
-    """`econ_chain.renewal_odds` of one cell from its `renewal_powers`: (stay, buy,
-    died after buying)."""
+    """The reference's `renewal_odds` of one cell from its `renewal_powers`: (stay,
+    buy, died after buying)."""
     bought = pw[0] * p * (1.0 - cancel)
     return pw[1] * (1.0 - p), bought * pw[2], bought * (1.0 - pw[2])
 
@@ -88,7 +88,9 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
     u[4] = p_days * ords
     u[2] = u[4] * pay
     u[3] = u[4] * marg
-    jumps = p_days / max(p_buy + p_after, 1e-300)
+    # purchases per buyer: a renewal's are its own (p_days / (p_buy + p_after), but for
+    # the last bit, and without weight where nobody buys)
+    jumps = renew_jumps if renewing else p_days / max(p_buy + p_after, 1e-300)
     if contract:
         keep = 1.0
     elif jumps == pw[3]:
@@ -106,15 +108,15 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
 
 
 @njit(cache=True)
-def _cell(c, wk, parts, shares, back, rows):
-    """A cell's rows: its routes' units (active, lapsed, churned: `parts`) weighted by
-    the routes' shares; the active route's buyers join group 0, the others' `back`."""
+def _cell(c, wk, active, lapsed, churned, shares, back, rows):
+    """A cell's rows: its routes' units weighted by the routes' shares; the active
+    route's buyers join group 0, the lapsed and churned routes' group `back`."""
     for row in range(2 + N_FLOWS):
-        rows[c, wk, row] = (shares[0] * parts[0, row] + shares[1] * parts[1, row]
-                            + shares[2] * parts[2, row])
+        rows[c, wk, row] = (shares[0] * active[row] + shares[1] * lapsed[row]
+                            + shares[2] * churned[row])
     for m in range(MAX_JUMP):
-        mine = shares[0] * parts[0, 6 + m]
-        others = shares[1] * parts[1, 6 + m] + shares[2] * parts[2, 6 + m]
+        mine = shares[0] * active[6 + m]
+        others = shares[1] * lapsed[6 + m] + shares[2] * churned[6 + m]
         if back:
             rows[c, wk, MOVES + m] = mine
             rows[c, wk, MOVES + MAX_JUMP + m] = others
@@ -125,55 +127,57 @@ def _cell(c, wk, parts, shares, back, rows):
 
 @njit(cache=True)
 def class_coefs(v, j, tab, inp, i, rows):
-    """Rows (C, W x K, N_ROWS) of class j of variant v under the step inputs i. A
-    route's unit is recomputed only when its inputs change along the silence (most
-    classes' do not)."""
+    """Rows (C, W x K, N_ROWS) of class j of variant v under the step inputs i. Routes
+    (the active one of each group w, then lapsed and churned, which no group changes)
+    are worked out once per count and silence, and again along the silence only when
+    their inputs change (most classes' do not)."""
     hazard, paid, margin, stage_a, won_back, renewing, contract, pdrop, w_l, w_c = tab
     q_a, q_l, q_c, renew_a, renew_l, renew_c, orders, jumps_r, days, _ = inp
     W, C, K = q_a.shape[3:]
     dt = days[i]
-    parts, shares, seen = np.zeros((3, 6 + MAX_JUMP)), np.zeros(3), np.zeros((3, 2))
-    pw = np.zeros((3, 5))
+    units, shares = np.zeros((W + 2, 6 + MAX_JUMP)), np.zeros(3)
+    seen, pw = np.zeros((W + 2, 2)), np.zeros((W + 2, 5))
     ren, con, pd, jr = renewing[j], contract[j], pdrop[v, j], jumps_r[i, v, j]
     ords = 1.0 if ren else orders[i, v, j]
-    for w in range(W):
-        for c in range(C):
-            s, up = stage_a[w, c], min(c + 1, C - 1)
-            h_up, h_back = hazard[v, stage_a[0, up]], hazard[v, stage_a[1, c]]
-            q_up = q_a[i, v, j, 0, up, 0]
-            q_back = q_a[i, v, j, 1, c, 0] if won_back else q_up
-            for k in range(K):
-                for p in range(3):
-                    if p == 0:
-                        q, r, st = q_a[i, v, j, w, c, k], renew_a[i, v, j, w, c, k], s
-                    elif p == 1:
-                        q, r, st = q_l[i, v, j, k], renew_l[i, v, j, k], LAPSED
-                    else:
-                        q, r, st = q_c[i, v, j, k], renew_c[i, v, j, k], CHURNED
-                    if k > 0 and q == seen[p, 0] and r == seen[p, 1]:
-                        continue
-                    seen[p, 0], seen[p, 1] = q, r
-                    h_after = h_up if p == 0 else h_back
-                    if k == 0:
-                        if ren:
-                            renewal_powers(pw[p], hazard[v, st], dt, h_after)
-                        pw[p, 3] = np.nan
-                    _unit(parts[p], pw[p], hazard[v, st], q, r, paid[v, st], margin[v, st],
-                          h_after, q_up if p == 0 else q_back, jr, ords, pd, con, ren, dt)
-                shares[0] = 1.0 - w_l[j, k]
-                shares[1] = w_l[j, k] - w_c[j, k]
-                shares[2] = w_c[j, k]
-                _cell(c, w * K + k, parts, shares, won_back, rows)
+    for c in range(C):
+        up = min(c + 1, C - 1)
+        h_up, h_back = hazard[v, stage_a[0, up]], hazard[v, stage_a[1, c]]
+        q_up = q_a[i, v, j, 0, up, 0]
+        q_back = q_a[i, v, j, 1, c, 0] if won_back else q_up
+        for k in range(K):
+            for p in range(W + 2):
+                if p < W:
+                    q, r, st = q_a[i, v, j, p, c, k], renew_a[i, v, j, p, c, k], stage_a[p, c]
+                elif p == W:
+                    q, r, st = q_l[i, v, j, k], renew_l[i, v, j, k], LAPSED
+                else:
+                    q, r, st = q_c[i, v, j, k], renew_c[i, v, j, k], CHURNED
+                if k > 0 and q == seen[p, 0] and r == seen[p, 1]:
+                    continue
+                seen[p, 0], seen[p, 1] = q, r
+                h_after, q_after = (h_up, q_up) if p < W else (h_back, q_back)
+                if k == 0:
+                    if ren:
+                        renewal_powers(pw[p], hazard[v, st], dt, h_after)
+                    pw[p, 3] = np.nan
+                _unit(units[p], pw[p], hazard[v, st], q, r, paid[v, st], margin[v, st],
+                      h_after, q_after, jr, ords, pd, con, ren, dt)
+            shares[0] = 1.0 - w_l[j, k]
+            shares[1] = w_l[j, k] - w_c[j, k]
+            shares[2] = w_c[j, k]
+            for w in range(W):
+                _cell(c, w * K + k, units[w], units[W], units[W + 1], shares, won_back, rows)
 
 
 @njit(cache=True)
 def _buyers(x, rows, age, new, died_k, f):
     """The buyers' part of a class's step: stays and moves into `new`, deaths without
-    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`.
-    The rows' sums are local scalars (unrolled for MAX_JUMP = 4): kept in registers,
-    twice as fast as an array."""
+    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`;
+    returns the buyers' number. The rows' sums are local scalars (unrolled for
+    MAX_JUMP = 4): kept in registers, twice as fast as an array."""
     W, C, K = x.shape
     to = 1 if age else 0
+    total = 0.0
     for c in range(C):
         f0 = f1 = f2 = f3 = g0 = g1 = g2 = g3 = b0 = b1 = b2 = b3 = 0.0
         for w in range(W):
@@ -181,6 +185,7 @@ def _buyers(x, rows, age, new, died_k, f):
                 xv = x[w, c, k]
                 if xv == 0.0:
                     continue
+                total += xv
                 r = rows[c, w * K + k]
                 f0 += r[2] * xv
                 f1 += r[3] * xv
@@ -205,6 +210,7 @@ def _buyers(x, rows, age, new, died_k, f):
             new[g, min(c + 2, C - 1), 0] += m1
             new[g, min(c + 3, C - 1), 0] += m2
             new[g, min(c + 4, C - 1), 0] += m3
+    return total
 
 
 @njit(cache=True)
@@ -215,12 +221,13 @@ def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, 
     returned. lead: stay, the first purchase's count jump (MAX_JUMP), dropout,
     revenue, margin, orders, buyers of a lead."""
     W, C, K = x.shape
-    died_k, f = scratch[0, :K], scratch[1, :N_FLOWS]
+    died_k, by_k, f = scratch[0, :K], scratch[1, :K], scratch[2, :N_FLOWS]
     new[:] = 0.0
     new_dead[:] = 0.0
     died_k[:] = 0.0
+    by_k[:] = 0.0
     f[:] = 0.0
-    _buyers(x, rows, age, new, died_k, f)
+    buyers = _buyers(x, rows, age, new, died_k, f)
     for k in range(K):
         new_dead[min(k + 1, K - 1) if age else k] += dead[k] + died_k[k]
     new_dead[0] += f[3]
@@ -233,20 +240,20 @@ def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, 
             out[n] += leads * lead[2 + MAX_JUMP + n]
         left = leads * lead[0] * nat
     out[6] += f[3] + died_k.sum()
-    for k in range(K):
-        by_k = 0.0
-        for w in range(W):
-            for c in range(C):
-                by_k += new[w, c, k]
+    for w in range(W):
+        for c in range(C):
+            for k in range(K):
+                by_k[k] += new[w, c, k]
                 new[w, c, k] *= nat
-        out[7] += by_k * (1.0 - nat)
-        new_dead[k] += by_k * (1.0 - nat)
-        out[4] += by_k * nat * act_alive[k] + new_dead[k] * act_dead[k]
-        out[5] += by_k * nat
+    for k in range(K):
+        out[7] += by_k[k] * (1.0 - nat)
+        new_dead[k] += by_k[k] * (1.0 - nat)
+        out[4] += by_k[k] * nat * act_alive[k] + new_dead[k] * act_dead[k]
+        out[5] += by_k[k] * nat
     for n in range(N_FLOWS - 1):
         out[n] += f[n]
     out[5] += left
-    out[8] += x.sum() * days
+    out[8] += buyers * days
     return left
 
 
@@ -263,7 +270,7 @@ def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_de
     rows = np.empty((n, C, W * K, N_ROWS))
     x, new = np.empty((W, C, K)), np.empty((W, C, K))
     dead, new_dead = np.empty(K), np.empty(K)
-    scratch = np.zeros((2, max(N_FLOWS, K)))
+    scratch = np.zeros((3, max(N_FLOWS, K)))
     for v in range(V):
         for j in range(J):
             for i in range(n):
