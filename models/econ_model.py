@@ -1,4 +1,5 @@
-"""The instant economic model of any scenario: the simulator's expectation, in numpy.
+"""The instant economic model of any scenario: the simulator's expectation, computed
+in numpy and numba kernels.
 
 Yearly revenue, gross margin and active customers of a scenario without simulating
 customers: the day-0 base and a unit cohort of arrivals are each followed as masses
@@ -118,6 +119,7 @@ class Model:
         stage_a[0] = np.where(counts >= self.C, LOYAL, np.where(counts >= 2, REPEAT, NEW))
         stage_a[1] = WON_BACK if f.won_back_stage else stage_a[0]
         self.stage_a = stage_a
+        self.needs = {}                  # recurrent needs' series by rates and days
         self.season = I.season_by_step(sc, self.dt, self.steps)
         self.mean_season = float(I.season_by_step(sc, 1, YEAR).mean())
         self._static()
@@ -141,10 +143,16 @@ class Model:
         top = float(lam.max()) * float(r.max()) if lam.size else 0.0
         n = int(min(J_MAX, top + 6.0 * np.sqrt(top) + 6.0))
         j = np.arange(1, n + 1)
-        # variants of the levers other than frequency share their rates: each once
-        rates, which = np.unique(lam, axis=0, return_inverse=True)
-        return gammainc(j[None, None, :, None] * k,
-                        k * rates[:, :, None, None] * r[None, None, None, :])[which.ravel()]
+        # variants of the levers other than frequency share their rates, and the
+        # leverage table's projection the baseline's: each row is taken once
+        out = []
+        for rate in lam:
+            key = (rate.tobytes(), r.tobytes(), n)
+            if key not in self.needs:
+                self.needs[key] = gammainc(j[None, :, None] * k,
+                                           k * rate[:, None, None] * r[None, None, :])
+            out.append(self.needs[key])
+        return np.array(out)
 
     @staticmethod
     def _renewal(f, pi):
