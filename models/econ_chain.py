@@ -139,10 +139,10 @@ class Chain:
     """State (leads, buyers, dead) of one population and the rule that advances it."""
 
     def __init__(self, t: Tables, leads, buyers, dead):
-        self.t = t
-        self.leads = np.array(leads, dtype=np.float64)      # (V, J)
-        self.x = np.array(buyers, dtype=np.float64)         # (V, J, 2, C, K)
-        self.dead = np.array(dead, dtype=np.float64)        # (V, J, K)
+        self.t = t                 # C order: one compiled signature of the kernel
+        self.leads = np.array(leads, dtype=np.float64, order="C")     # (V, J)
+        self.x = np.array(buyers, dtype=np.float64, order="C")        # (V, J, 2, C, K)
+        self.dead = np.array(dead, dtype=np.float64, order="C")       # (V, J, K)
 
     def run(self, steps: Steps) -> np.ndarray:
         """Advance through `steps` (nat: the share whose need has not ended over a
