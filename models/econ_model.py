@@ -119,7 +119,9 @@ class Model:
         stage_a[0] = np.where(counts >= self.C, LOYAL, np.where(counts >= 2, REPEAT, NEW))
         stage_a[1] = WON_BACK if f.won_back_stage else stage_a[0]
         self.stage_a = stage_a
-        self.needs = {}                  # recurrent needs' series by rates and days
+        self.needs = {}                  # recurrent needs' series by rates
+        self.days_ahead = np.unique(np.concatenate([self.mid + d for d in (
+            0.0, 0.5 * self.dt, self.dt)]))      # the days their series are read at
         self.season = I.season_by_step(sc, self.dt, self.steps)
         self.mean_season = float(I.season_by_step(sc, 1, YEAR).mean())
         self._static()
@@ -138,20 +140,23 @@ class Model:
 
     def _needs(self, lam, r):
         """F_j(r): probability that j needs came within r days of a purchase (Gamma(j k,
-        k lam)), (V, J, j, R), for as many j as matter within the longest r."""
+        k lam)), (V, J, j, R), for as many j as matter within the longest r; r among
+        `ahead`. A rate row's series is taken once for every r and reused (by the
+        leverage table's variants that keep the rates, and across projections)."""
         k = self.spec[RECURRENT].regularity
         top = float(lam.max()) * float(r.max()) if lam.size else 0.0
         n = int(min(J_MAX, top + 6.0 * np.sqrt(top) + 6.0))
-        j = np.arange(1, n + 1)
-        # variants of the levers other than frequency share their rates, and the
-        # leverage table's projection the baseline's: each row is taken once
+        cols = np.searchsorted(self.days_ahead, r)
+        assert np.array_equal(self.days_ahead[cols], r)
         out = []
         for rate in lam:
-            key = (rate.tobytes(), r.tobytes(), n)
-            if key not in self.needs:
-                self.needs[key] = gammainc(j[None, :, None] * k,
-                                           k * rate[:, None, None] * r[None, None, :])
-            out.append(self.needs[key])
+            f = self.needs.get(rate.tobytes())
+            if f is None or f.shape[1] < n:
+                j = np.arange(1, n + 1)
+                f = gammainc(j[None, :, None] * k,
+                             k * rate[:, None, None] * self.days_ahead[None, None, :])
+                self.needs[rate.tobytes()] = f
+            out.append(f[:, :n, cols])
         return np.array(out)
 
     @staticmethod
