@@ -10,6 +10,9 @@ branch that applies (purchase or renewal) is evaluated, and the powers a route s
 along its silence are taken once. The numpy forms they replace are the reference in
 the tests (`tests/models/econ_reference.py`).
 
+Compiled with numpy's error model: a division by zero gives inf or nan, as in the
+reference, without a check per division (every division that matters is guarded).
+
 Rows of a cell's coefficients (`rows[c, w * K + k, row]` of a class): stay, died
 without a purchase, revenue, margin, orders, dropout after buying, then the buyers
 of each move (group g, count + m + 1) at row MOVES + g * MAX_JUMP + m.
@@ -28,7 +31,7 @@ N_ROWS = MOVES + 2 * MAX_JUMP
 N_OUT = 9           # the per-variant flows of a step, in `econ_chain.FLOWS`' order
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def purchase_odds(h, q, dt, h_after, q_after):
     """`econ_chain.step_odds` of one cell: (stay, buy, died after buying, purchases)."""
     x = (1.0 - h) * (1.0 - q)
@@ -54,7 +57,7 @@ def purchase_odds(h, q, dt, h_after, q_after):
     return stay, buy, any_buy - buy, purchases
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def renewal_powers(pw, h, dt, h_after):
     """The powers of a renewal step that do not depend on the due day's probability
     (so a route along its silence takes them once): into pw[:3]."""
@@ -63,7 +66,7 @@ def renewal_powers(pw, h, dt, h_after):
     pw[2] = (1.0 - h_after) ** (0.5 * dt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def renewal_odds(pw, p, cancel):
     """The reference's `renewal_odds` of one cell from its `renewal_powers`: (stay,
     buy, died after buying)."""
@@ -71,7 +74,7 @@ def renewal_odds(pw, p, cancel):
     return pw[1] * (1.0 - p), bought * pw[2], bought * (1.0 - pw[2])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, contract,
           renewing, dt):
     """A route's coefficients per unit of its share, into `u`: stay, died, revenue,
@@ -107,7 +110,7 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
         u[5 + m] = p_buy * keep * split
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cell(c, wk, active, lapsed, churned, shares, back, rows):
     """A cell's rows: its routes' units weighted by the routes' shares; the active
     route's buyers join group 0, the lapsed and churned routes' group `back`."""
@@ -125,7 +128,7 @@ def _cell(c, wk, active, lapsed, churned, shares, back, rows):
             rows[c, wk, MOVES + MAX_JUMP + m] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def class_coefs(v, j, tab, inp, i, rows):
     """Rows (C, W x K, N_ROWS) of class j of variant v under the step inputs i. Routes
     (the active one of each group w, then lapsed and churned, which no group changes)
@@ -169,7 +172,7 @@ def class_coefs(v, j, tab, inp, i, rows):
                 _cell(c, w * K + k, units[w], units[W], units[W + 1], shares, won_back, rows)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _buyers(x, rows, age, new, died_k, f):
     """The buyers' part of a class's step: stays and moves into `new`, deaths without
     a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`;
@@ -186,21 +189,21 @@ def _buyers(x, rows, age, new, died_k, f):
                 if xv == 0.0:
                     continue
                 total += xv
-                r = rows[c, w * K + k]
-                f0 += r[2] * xv
-                f1 += r[3] * xv
-                f2 += r[4] * xv
-                f3 += r[5] * xv
-                g0 += r[6] * xv
-                g1 += r[7] * xv
-                g2 += r[8] * xv
-                g3 += r[9] * xv
-                b0 += r[10] * xv
-                b1 += r[11] * xv
-                b2 += r[12] * xv
-                b3 += r[13] * xv
-                died_k[k] += xv * r[DIED]
-                new[w, c, min(k + to, K - 1)] += xv * r[STAY]
+                wk = w * K + k                 # no view of the row: no reference count
+                f0 += rows[c, wk, 2] * xv
+                f1 += rows[c, wk, 3] * xv
+                f2 += rows[c, wk, 4] * xv
+                f3 += rows[c, wk, 5] * xv
+                g0 += rows[c, wk, 6] * xv
+                g1 += rows[c, wk, 7] * xv
+                g2 += rows[c, wk, 8] * xv
+                g3 += rows[c, wk, 9] * xv
+                b0 += rows[c, wk, 10] * xv
+                b1 += rows[c, wk, 11] * xv
+                b2 += rows[c, wk, 12] * xv
+                b3 += rows[c, wk, 13] * xv
+                died_k[k] += xv * rows[c, wk, DIED]
+                new[w, c, min(k + to, K - 1)] += xv * rows[c, wk, STAY]
         f[0] += f0
         f[1] += f1
         f[2] += f2
@@ -213,7 +216,7 @@ def _buyers(x, rows, age, new, died_k, f):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, new,
                new_dead, scratch, out):
     """One step of one class of one variant: `new`, `new_dead` filled from x, dead;
@@ -257,7 +260,7 @@ def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, 
     return left
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_dead):
     """Steps `which` (the step inputs of each), class by class, so that a class's
     coefficients stay in cache over all its steps: (flows (S, V, N_OUT), buyers,
