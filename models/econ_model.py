@@ -140,14 +140,15 @@ class Model:
 
     def _needs(self, lam, r):
         """F_j(r): probability that j needs came within r days of a purchase (Gamma(j k,
-        k lam)), (V, J, j, R), for as many j as matter within the longest r; r among
-        `ahead`. A rate row's series is taken once for every r and reused (by the
-        leverage table's variants that keep the rates, and across projections)."""
+        k lam)), (V, J, j, R), for as many j as matter within the longest r. A rate
+        row's series is taken once for every day read and reused (by the leverage
+        table's variants that keep the rates, and across projections)."""
         k = self.spec[RECURRENT].regularity
         top = float(lam.max()) * float(r.max()) if lam.size else 0.0
         n = int(min(J_MAX, top + 6.0 * np.sqrt(top) + 6.0))
+        if not np.isin(r, self.days_ahead).all():      # days no projection reads
+            self.days_ahead, self.needs = np.union1d(self.days_ahead, r), {}
         cols = np.searchsorted(self.days_ahead, r)
-        assert np.array_equal(self.days_ahead[cols], r)
         out = []
         for rate in lam:
             f = self.needs.get(rate.tobytes())
