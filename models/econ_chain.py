@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.econ_kernel import MAX_JUMP, run_kernel
+from models.econ_kernel import MAX_JUMP, N_STAGES, run_kernel
 
 
 @dataclass
@@ -72,7 +72,14 @@ FLOWS = ("revenue", "margin", "purchases", "first", "active", "alive",
          "died_premature",   # buyers who churned prematurely in the step
          "died_natural",     # buyers whose need ended
          "buyer_days")       # alive buyers x days at risk
-REVENUE, MARGIN, PURCHASES, FIRST = range(4)   # a step's flows, per variant
+
+
+def priced(out, paid, margin) -> np.ndarray:
+    """A run's flows (steps, FLOWS, V) from its outputs (steps, V, N_OUT: orders by
+    stage first) at the variants' prices `paid`, `margin` (V, 7)."""
+    orders = out[..., :N_STAGES]
+    return np.stack([(orders * paid).sum(axis=-1), (orders * margin).sum(axis=-1),
+                     orders.sum(axis=-1), *np.moveaxis(out[..., N_STAGES:], -1, 0)], axis=1)
 
 
 def _split(jumps):
@@ -91,10 +98,9 @@ def lead_coefs(t: Tables, inp, dt):
                                                inp.q_a[:, :, 0, 0, 0])
     l_jumps = np.clip(l_days / np.maximum(l_buy + l_after, 1e-300), 1.0, MAX_JUMP)
     l_keep = np.where(t.contract[None, :], 1.0, (1.0 - t.pdrop) ** (l_jumps - 1.0))
-    l_orders = l_days * inp.orders
     return np.array([l_stay, *(l_buy * l_keep * s for s in _split(l_jumps)),
-                     l_buy * (1.0 - l_keep) + l_after, l_orders * t.paid[:, None, 0],
-                     l_orders * t.margin[:, None, 0], l_orders, l_buy + l_after])
+                     l_buy * (1.0 - l_keep) + l_after, l_days * inp.orders,
+                     l_buy + l_after])
 
 
 def stacked(t: Tables, inputs: list, days: list) -> tuple:
@@ -147,12 +153,13 @@ class Chain:
     def run(self, steps: Steps) -> np.ndarray:
         """Advance through `steps` (nat: the share whose need has not ended over a
         step; age False keeps silence where it is: the half step of a day's arrivals).
-        Returns the flows (steps, FLOWS, V)."""
+        Returns the outputs (steps, V, N_OUT: orders by stage, then FIRST.. of
+        `econ_kernel`); `priced` makes them the flows."""
         t = self.t
-        tab = (t.hazard, t.paid, t.margin, t.stage_a, bool(t.won_back), t.renewing,
-               t.contract, t.pdrop, t.w_lapsed, t.w_churned)
+        tab = (t.hazard, t.stage_a, bool(t.won_back), t.renewing, t.contract, t.pdrop,
+               t.w_lapsed, t.w_churned)
         out, self.x, self.dead, self.leads = run_kernel(
             tab, stacked(t, steps.inputs, steps.days), np.asarray(steps.which, dtype=np.int64),
             np.asarray(steps.nats, dtype=np.float64), np.asarray(steps.ages, dtype=np.bool_),
             self.x, self.dead, self.leads, t.active_alive, t.active_dead)
-        return out.transpose(0, 2, 1)
+        return out

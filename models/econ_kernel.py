@@ -21,14 +21,18 @@ of each move (group g, count + m + 1) at row MOVES + g * MAX_JUMP + m.
 import numpy as np
 from numba import njit
 
-from models.stages import CHURNED, LAPSED
+from models.stages import CHURNED, LAPSED, POTENTIAL
 
 MAX_JUMP = 4        # most purchases a customer may add to the count within one step
-STAY, DIED, FLOW = 0, 1, 2   # rows of a cell: stay, died, then the flows
-N_FLOWS = 4         # revenue, margin, orders, dropout after buying
-MOVES = FLOW + N_FLOWS       # then the buyers of each move (group, jump)
+STAY, DIED, ORDERS = 0, 1, 2  # rows of a cell: stay, died, orders of its three routes
+DROPOUT = 5                   # (active, lapsed, churned), dropout after buying,
+MOVES = 6                     # then the buyers of each move (group, jump)
 N_ROWS = MOVES + 2 * MAX_JUMP
-N_OUT = 9           # the per-variant flows of a step, in `econ_chain.FLOWS`' order
+N_STAGES = 7
+# a step's outputs per variant: orders by stage (priced outside: the leverage table's
+# variants that differ only in price share a run), then these
+FIRST, ACTIVE, ALIVE, PREMATURE, NATURAL, BUYER_DAYS = range(N_STAGES, N_STAGES + 6)
+N_OUT = N_STAGES + 6
 
 
 @njit(cache=True, error_model="numpy")
@@ -75,10 +79,10 @@ def renewal_odds(pw, p, cancel):
 
 
 @njit(cache=True, error_model="numpy")
-def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, contract,
-          renewing, dt):
-    """A route's coefficients per unit of its share, into `u`: stay, died, revenue,
-    margin, orders, dropout after buying, then the buyers by count jump. pw: the
+def _unit(u, pw, h, q, r, h_after, q_after, renew_jumps, ords, pd, contract, renewing,
+          dt):
+    """A route's coefficients per unit of its share, into `u`: stay, died, orders,
+    dropout after buying, then the buyers by count jump. pw: the
     route's renewal powers, then its last (jumps, keep), reused while they hold."""
     if renewing:
         cancel = pd if contract else 0.0
@@ -88,9 +92,7 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
         p_stay, p_buy, p_after, p_days = purchase_odds(h, q, dt, h_after, q_after)
     u[0] = p_stay
     u[1] = 1.0 - p_stay - p_buy - p_after
-    u[4] = p_days * ords
-    u[2] = u[4] * pay
-    u[3] = u[4] * marg
+    u[2] = p_days * ords
     # purchases per buyer: a renewal's are its own (p_days / (p_buy + p_after), but for
     # the last bit, and without weight where nobody buys)
     jumps = renew_jumps if renewing else p_days / max(p_buy + p_after, 1e-300)
@@ -101,25 +103,30 @@ def _unit(u, pw, h, q, r, pay, marg, h_after, q_after, renew_jumps, ords, pd, co
     else:
         keep = (1.0 - pd) ** max(jumps, 1.0)
         pw[3], pw[4] = jumps, keep
-    u[5] = p_buy * (1.0 - keep) + p_after
+    u[3] = p_buy * (1.0 - keep) + p_after
     jc = 1.0 if np.isnan(jumps) else min(max(jumps, 1.0), float(MAX_JUMP))
     low = np.floor(jc)
     frac = jc - low
     for m in range(1, MAX_JUMP + 1):
         split = (1.0 - frac if low == m else 0.0) + (frac if low == m - 1 else 0.0)
-        u[5 + m] = p_buy * keep * split
+        u[3 + m] = p_buy * keep * split
 
 
 @njit(cache=True, error_model="numpy")
 def _cell(c, wk, active, lapsed, churned, shares, back, rows):
-    """A cell's rows: its routes' units weighted by the routes' shares; the active
-    route's buyers join group 0, the lapsed and churned routes' group `back`."""
-    for row in range(2 + N_FLOWS):
-        rows[c, wk, row] = (shares[0] * active[row] + shares[1] * lapsed[row]
-                            + shares[2] * churned[row])
+    """A cell's rows: its routes' units weighted by the routes' shares (orders kept by
+    route: they are priced by stage); the active route's buyers join group 0, the
+    lapsed and churned routes' group `back`."""
+    for row in (STAY, DIED, DROPOUT):
+        u = row if row != DROPOUT else 3
+        rows[c, wk, row] = (shares[0] * active[u] + shares[1] * lapsed[u]
+                            + shares[2] * churned[u])
+    rows[c, wk, ORDERS] = shares[0] * active[2]
+    rows[c, wk, ORDERS + 1] = shares[1] * lapsed[2]
+    rows[c, wk, ORDERS + 2] = shares[2] * churned[2]
     for m in range(MAX_JUMP):
-        mine = shares[0] * active[6 + m]
-        others = shares[1] * lapsed[6 + m] + shares[2] * churned[6 + m]
+        mine = shares[0] * active[4 + m]
+        others = shares[1] * lapsed[4 + m] + shares[2] * churned[4 + m]
         if back:
             rows[c, wk, MOVES + m] = mine
             rows[c, wk, MOVES + MAX_JUMP + m] = others
@@ -134,11 +141,11 @@ def class_coefs(v, j, tab, inp, i, rows):
     (the active one of each group w, then lapsed and churned, which no group changes)
     are worked out once per count and silence, and again along the silence only when
     their inputs change (most classes' do not)."""
-    hazard, paid, margin, stage_a, won_back, renewing, contract, pdrop, w_l, w_c = tab
+    hazard, stage_a, won_back, renewing, contract, pdrop, w_l, w_c = tab
     q_a, q_l, q_c, renew_a, renew_l, renew_c, orders, jumps_r, days, _ = inp
     W, C, K = q_a.shape[3:]
     dt = days[i]
-    units, shares = np.zeros((W + 2, 6 + MAX_JUMP)), np.zeros(3)
+    units, shares = np.zeros((W + 2, 4 + MAX_JUMP)), np.zeros(3)
     seen, pw = np.zeros((W + 2, 2)), np.zeros((W + 2, 5))
     ren, con, pd, jr = renewing[j], contract[j], pdrop[v, j], jumps_r[i, v, j]
     ords = 1.0 if ren else orders[i, v, j]
@@ -163,8 +170,8 @@ def class_coefs(v, j, tab, inp, i, rows):
                     if ren:
                         renewal_powers(pw[p], hazard[v, st], dt, h_after)
                     pw[p, 3] = np.nan
-                _unit(units[p], pw[p], hazard[v, st], q, r, paid[v, st], margin[v, st],
-                      h_after, q_after, jr, ords, pd, con, ren, dt)
+                _unit(units[p], pw[p], hazard[v, st], q, r, h_after, q_after, jr, ords, pd,
+                      con, ren, dt)
             shares[0] = 1.0 - w_l[j, k]
             shares[1] = w_l[j, k] - w_c[j, k]
             shares[2] = w_c[j, k]
@@ -173,27 +180,28 @@ def class_coefs(v, j, tab, inp, i, rows):
 
 
 @njit(cache=True, error_model="numpy")
-def _buyers(x, rows, age, new, died_k, f):
+def _buyers(x, rows, stage_a, age, new, died_k, f):
     """The buyers' part of a class's step: stays and moves into `new`, deaths without
-    a purchase into `died_k`, the flows (revenue, margin, orders, dropout) into `f`;
-    returns the buyers' number. The rows' sums are local scalars (unrolled for
-    MAX_JUMP = 4): kept in registers, twice as fast as an array."""
+    a purchase into `died_k`, orders by stage then the dropout into `f`; returns the
+    buyers' number. The rows' sums are local scalars (unrolled for MAX_JUMP = 4):
+    kept in registers, twice as fast as an array."""
     W, C, K = x.shape
     to = 1 if age else 0
     total = 0.0
     for c in range(C):
-        f0 = f1 = f2 = f3 = g0 = g1 = g2 = g3 = b0 = b1 = b2 = b3 = 0.0
+        o_l = o_c = drop = g0 = g1 = g2 = g3 = b0 = b1 = b2 = b3 = 0.0
         for w in range(W):
+            o_a = 0.0
             for k in range(K):
                 xv = x[w, c, k]
                 if xv == 0.0:
                     continue
                 total += xv
                 wk = w * K + k                 # no view of the row: no reference count
-                f0 += rows[c, wk, 2] * xv
-                f1 += rows[c, wk, 3] * xv
-                f2 += rows[c, wk, 4] * xv
-                f3 += rows[c, wk, 5] * xv
+                o_a += rows[c, wk, 2] * xv
+                o_l += rows[c, wk, 3] * xv
+                o_c += rows[c, wk, 4] * xv
+                drop += rows[c, wk, 5] * xv
                 g0 += rows[c, wk, 6] * xv
                 g1 += rows[c, wk, 7] * xv
                 g2 += rows[c, wk, 8] * xv
@@ -204,10 +212,10 @@ def _buyers(x, rows, age, new, died_k, f):
                 b3 += rows[c, wk, 13] * xv
                 died_k[k] += xv * rows[c, wk, DIED]
                 new[w, c, min(k + to, K - 1)] += xv * rows[c, wk, STAY]
-        f[0] += f0
-        f[1] += f1
-        f[2] += f2
-        f[3] += f3
+            f[stage_a[w, c]] += o_a
+        f[LAPSED] += o_l
+        f[CHURNED] += o_c
+        f[N_STAGES] += drop
         for g, (m0, m1, m2, m3) in enumerate(((g0, g1, g2, g3), (b0, b1, b2, b3))):
             new[g, min(c + 1, C - 1), 0] += m0
             new[g, min(c + 2, C - 1), 0] += m1
@@ -217,53 +225,52 @@ def _buyers(x, rows, age, new, died_k, f):
 
 
 @njit(cache=True, error_model="numpy")
-def class_step(x, dead, leads, rows, lead, nat, age, days, act_alive, act_dead, new,
-               new_dead, scratch, out):
+def class_step(x, dead, leads, rows, lead, stage_a, nat, age, days, act_alive, act_dead,
+               new, new_dead, scratch, out):
     """One step of one class of one variant: `new`, `new_dead` filled from x, dead;
-    its flows added to `out` (N_OUT, in `econ_chain.FLOWS`' order); the leads left
-    returned. lead: stay, the first purchase's count jump (MAX_JUMP), dropout,
-    revenue, margin, orders, buyers of a lead."""
+    its outputs added to `out` (N_OUT); the leads left returned. lead: stay, the first
+    purchase's count jump (MAX_JUMP), dropout, orders, buyers of a lead."""
     W, C, K = x.shape
-    died_k, by_k, f = scratch[0, :K], scratch[1, :K], scratch[2, :N_FLOWS]
+    died_k, by_k, f = scratch[0, :K], scratch[1, :K], scratch[2, :N_STAGES + 1]
     new[:] = 0.0
     new_dead[:] = 0.0
     died_k[:] = 0.0
     by_k[:] = 0.0
     f[:] = 0.0
-    buyers = _buyers(x, rows, age, new, died_k, f)
+    buyers = _buyers(x, rows, stage_a, age, new, died_k, f)
     for k in range(K):
         new_dead[min(k + 1, K - 1) if age else k] += dead[k] + died_k[k]
-    new_dead[0] += f[3]
+    new_dead[0] += f[N_STAGES]
     left = leads
     if leads != 0.0:
         for m in range(MAX_JUMP):
             new[0, min(m, C - 1), 0] += leads * lead[1 + m]
         new_dead[0] += leads * lead[1 + MAX_JUMP]
-        for n in range(4):                    # revenue, margin, orders, first
-            out[n] += leads * lead[2 + MAX_JUMP + n]
+        out[POTENTIAL] += leads * lead[2 + MAX_JUMP]
+        out[FIRST] += leads * lead[3 + MAX_JUMP]
         left = leads * lead[0] * nat
-    out[6] += f[3] + died_k.sum()
+    out[PREMATURE] += f[N_STAGES] + died_k.sum()
     for w in range(W):
         for c in range(C):
             for k in range(K):
                 by_k[k] += new[w, c, k]
                 new[w, c, k] *= nat
     for k in range(K):
-        out[7] += by_k[k] * (1.0 - nat)
+        out[NATURAL] += by_k[k] * (1.0 - nat)
         new_dead[k] += by_k[k] * (1.0 - nat)
-        out[4] += by_k[k] * nat * act_alive[k] + new_dead[k] * act_dead[k]
-        out[5] += by_k[k] * nat
-    for n in range(N_FLOWS - 1):
+        out[ACTIVE] += by_k[k] * nat * act_alive[k] + new_dead[k] * act_dead[k]
+        out[ALIVE] += by_k[k] * nat
+    for n in range(N_STAGES):
         out[n] += f[n]
-    out[5] += left
-    out[8] += buyers * days
+    out[ALIVE] += left
+    out[BUYER_DAYS] += buyers * days
     return left
 
 
 @njit(cache=True, error_model="numpy")
 def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_dead):
     """Steps `which` (the step inputs of each), class by class, so that a class's
-    coefficients stay in cache over all its steps: (flows (S, V, N_OUT), buyers,
+    coefficients stay in cache over all its steps: (outputs (S, V, N_OUT), buyers,
     dead, leads at the end). tab: Tables' arrays; inp: the step inputs stacked
     (q_a, q_l, q_c, renew_a, renew_l, renew_c, orders, jumps_r, days, lead)."""
     V, J, W, C, K = x0.shape
@@ -273,7 +280,7 @@ def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_de
     rows = np.empty((n, C, W * K, N_ROWS))
     x, new = np.empty((W, C, K)), np.empty((W, C, K))
     dead, new_dead = np.empty(K), np.empty(K)
-    scratch = np.zeros((3, max(N_FLOWS, K)))
+    scratch = np.zeros((3, max(N_STAGES + 1, K)))
     for v in range(V):
         for j in range(J):
             for i in range(n):
@@ -283,9 +290,9 @@ def run_kernel(tab, inp, which, nats, ages, x0, dead0, leads0, act_alive, act_de
             leads = leads0[v, j]
             for s in range(S):
                 i = which[s]
-                leads = class_step(x, dead, leads, rows[i], lead[i, :, v, j], nats[s],
-                                   ages[s], inp[8][i], act_alive[j], act_dead[j], new,
-                                   new_dead, scratch, out[s, v])
+                leads = class_step(x, dead, leads, rows[i], lead[i, :, v, j], tab[1],
+                                   nats[s], ages[s], inp[8][i], act_alive[j], act_dead[j],
+                                   new, new_dead, scratch, out[s, v])
                 x, new = new, x
                 dead, new_dead = new_dead, dead
             x_end[v, j] = x

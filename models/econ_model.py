@@ -30,14 +30,14 @@ and within 2.5% on active customers. The approximations:
 - base histories are 128 quasi-random draws per history stage.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import gammainc
 
 from models import econ_inputs as I
-from models.econ_chain import (
-    FIRST, FLOWS, MARGIN, PURCHASES, REVENUE, Chain, Steps, Tables)
+from models.econ_chain import FLOWS, Chain, Steps, Tables, priced
+from models.econ_kernel import FIRST
 from models.econ_mechanics import campaign
 from models.econ_years import yearly_figures
 from models.stages import (
@@ -361,23 +361,32 @@ class Model:
             e = self._year_response(int((j - 0.5) * dt) // YEAR, True)
             steps.add(e, self.mean_season, full, float(dt), nat[j + 1] / max(nat[j], 1e-300))
         out = chain.run(steps)
-        if buying:
-            out[0, [REVENUE, MARGIN]] += np.array([t.paid[:, POTENTIAL], t.margin[:, POTENTIAL]])
-            out[0, [PURCHASES, FIRST]] += 1.0
+        if buying:                            # the first purchase, on arrival
+            out[0, :, [POTENTIAL, FIRST]] += 1.0
         return out
 
     def project(self, variants=(Variant(),)) -> Projection:
-        """Yearly figures of each variant (levers on top of the scenario's own)."""
+        """Yearly figures of each variant (levers on top of the scenario's own).
+        Variants that differ only in price (check, margin) share one run."""
         t, lam, V = self.tables(variants)
-        e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False), (V, 7))
-        full = self.renewals(lam, e, self.dt)
-        half = self.renewals(lam, e, 0.5 * self.dt)
-        start, base = self._run_base(t, lam, full)
-        cohort = np.cumsum(self._run_cohort(t, lam, full, half), axis=0)
+        motion = [np.concatenate([t.hazard[v], t.pdrop[v], lam[v]]).tobytes()
+                  for v in range(V)]
+        runs = sorted({motion.index(m) for m in motion})
+        of = [runs.index(motion.index(m)) for m in motion]
+        t_run = replace(t, hazard=t.hazard[runs], pdrop=t.pdrop[runs], paid=t.paid[runs],
+                        margin=t.margin[runs])
+        lam_run = lam[runs]
+        e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False),
+                            (len(runs), 7))
+        full = self.renewals(lam_run, e, self.dt)
+        half = self.renewals(lam_run, e, 0.5 * self.dt)
+        start, base = self._run_base(t_run, lam_run, full)
+        cohort = np.cumsum(self._run_cohort(t_run, lam_run, full, half), axis=0)
         per_step = self.sc.acquisition.inflow_per_day * self.dt
-        series = {name: base[:, i] + per_step * cohort[:, i] for i, name in enumerate(FLOWS)}
-        return Projection(*yearly_figures(series, start, self.dt, self.years,
-                                          self.sc.horizon_days))
+        flows = priced((base + per_step * cohort)[:, of], t.paid, t.margin)
+        series = {name: flows[:, i] for i, name in enumerate(FLOWS)}
+        return Projection(*yearly_figures(series, tuple(s[of] for s in start), self.dt,
+                                          self.years, self.sc.horizon_days))
 
 
 def _stocks(chain: Chain):

@@ -131,8 +131,9 @@ def step_reference(state, t: Tables, c: Coefs, nat: float, age: bool) -> np.ndar
     else:
         dead += dead_in + died_k
     dead[..., 0] += f[3]
-    l_stay, l_go, (l_drop, l_rev, l_marg, l_ord, l_buy) = (
+    l_stay, l_go, (l_drop, l_ord, l_buy) = (
         c.lead[0], c.lead[1:1 + MAX_JUMP], c.lead[1 + MAX_JUMP:])
+    l_rev, l_marg = l_ord * t.paid[:, None, 0], l_ord * t.margin[:, None, 0]
     for m, w in enumerate(l_go):
         new[:, :, 0, min(m, C - 1), 0] += leads * w
     dead[..., 0] += leads * l_drop

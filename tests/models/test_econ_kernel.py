@@ -20,7 +20,7 @@ import pytest
 
 from apps.economics import economics_document
 from econ_reference import coefs_reference, run_reference
-from models.econ_chain import FLOWS, Chain, Steps
+from models.econ_chain import FLOWS, Chain, Steps, priced
 from models.econ_kernel import MAX_JUMP
 from models.econ_model import Model, Variant
 from scenarios.loader import ScenarioFile
@@ -55,7 +55,7 @@ def test_the_kernel_runs_a_presets_document_as_the_numpy_reference(name, monkeyp
         ref = copy.deepcopy(chain)
         expected = run_reference(ref, steps)
         got = kernel_run(chain, steps)
-        runs.append((got.copy(), expected, chain, ref))
+        runs.append((priced(got, chain.t.paid, chain.t.margin), expected, chain, ref))
         return got
 
     monkeypatch.setattr(Chain, "run", both)
@@ -94,7 +94,7 @@ def test_no_buyer_is_lost_and_every_move_is_taken():
     ref = copy.deepcopy(chain)
     mass = chain.x.sum(axis=(1, 2, 3, 4)) + chain.dead.sum(axis=(1, 2))
     expected = run_reference(ref, plan)
-    got = chain.run(plan)
+    got = priced(chain.run(plan), chain.t.paid, chain.t.margin)
     assert_same_flows(got, expected)
     assert_same_state(chain, ref)
     after = chain.x.sum(axis=(1, 2, 3, 4)) + chain.dead.sum(axis=(1, 2))
