@@ -5,7 +5,8 @@ give the same flows at every step and the same end state within 1e-9 (relative t
 each flow's scale: sums are taken in another order), on the real inputs of presets of
 every demand type, baseline and lever variants together; and it must lose no
 customer: without natural death or leads, buyers plus the dead are conserved, which
-fails as soon as any move (group, count jump) of a buyer is dropped.
+fails as soon as any move (group, count jump) of a buyer is dropped. Variants that
+differ only in price share a run and keep the figures they have alone.
 """
 
 import copy
@@ -117,3 +118,24 @@ def test_economics_from_an_empty_kernel_cache(tmp_path, monkeypatch):
     assert list(tmp_path.rglob("econ_kernel.*.nbi"))
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     assert not kernel_cache.is_warm()
+
+
+def test_price_only_variants_share_one_run_and_keep_their_own_figures(monkeypatch):
+    """Baseline, +1% check and +1 point of margin move customers alike: one run of each
+    chain serves the three, each priced at its own prices as if projected alone."""
+    m = Model(ScenarioFile("coffee_shop").resolve("baseline"), 3)
+    variants = [Variant(), Variant(spend=1.01), Variant(margin_add=0.01)]
+    alone = [m.project([v]) for v in variants]
+    widths = []
+    kernel_run = Chain.run
+    monkeypatch.setattr(Chain, "run", lambda chain, steps: (
+        widths.append(chain.x.shape[0]), kernel_run(chain, steps))[1])
+    together = m.project(variants)
+    assert widths == [1, 1]                 # the base and the arrivals, one variant each
+    for i, single in enumerate(alone):
+        for field in ("revenue", "gross_margin", "active", "purchases", "retention"):
+            np.testing.assert_allclose(getattr(together, field)[i], getattr(single, field)[0],
+                                       rtol=1e-12)
+    assert together.revenue[1].sum() == pytest.approx(1.01 * together.revenue[0].sum(),
+                                                      rel=1e-12)
+    assert together.gross_margin[2].sum() > together.gross_margin[0].sum()
