@@ -14,8 +14,9 @@ Compiled with numpy's error model: a division by zero gives inf or nan, as in th
 reference, without a check per division (every division that matters is guarded).
 
 Rows of a cell's coefficients (`rows[c, w * K + k, row]` of a class): stay, died
-without a purchase, revenue, margin, orders, dropout after buying, then the buyers
-of each move (group g, count + m + 1) at row MOVES + g * MAX_JUMP + m.
+without a purchase, the orders of its active, lapsed and churned routes, dropout
+after buying, then the buyers of each move (group g, count + m + 1) at row
+MOVES + g * MAX_JUMP + m. Orders are counted by stage and priced outside.
 """
 
 import numpy as np
