@@ -32,14 +32,17 @@ def churn_multiplier(retention: float, premature_share: float, points: float):
     return max(0.0, (target - h * (1.0 - premature_share)) / (h * premature_share))
 
 
-def _variants(sc, proj):
-    """(lever, step, Variant, override) rows for the leverage table."""
+def _variants(sc, proj=None):
+    """(lever, step, Variant, override) rows for the leverage table; the retention
+    steps (set from the baseline's projection `proj`) only given it."""
     from models.econ_model import Variant
 
     lev = sc.levers
     rows = []
     for name, step in LEVERS:
         if name.startswith("retention"):
+            if proj is None:
+                continue
             pts = 0.05 if name == "retention_5" else 0.01
             m = churn_multiplier(float(proj.retention[0]), float(proj.premature_share[0]), pts)
             if m is None:
@@ -58,6 +61,27 @@ def _variants(sc, proj):
     return rows
 
 
+def _projections(sc, model):
+    """The baseline's projection (row 0), the leverage rows and each row's yearly
+    (revenue, gross margin). The levers that need no baseline figure are projected
+    with the baseline, the retention steps after it: two projections, in each of
+    which variants that move customers alike share a run."""
+    from models.econ_model import Variant
+
+    others = _variants(sc)
+    first = model.project([Variant()] + [v for _, _, v, _ in others])
+    rows = _variants(sc, first)
+    retention = [v for name, _, v, _ in rows if name.startswith("retention")]
+    second = model.project(retention) if retention else None
+    figures, at = [], {"first": 1, "second": 0}
+    for name, *_ in rows:
+        which = "second" if name.startswith("retention") else "first"
+        proj, i = (second if which == "second" else first), at[which]
+        at[which] += 1
+        figures.append((proj.revenue[i], proj.gross_margin[i]))
+    return first, rows, figures
+
+
 def _pct(after, before):
     return 100.0 * (after / before - 1.0) if before else None
 
@@ -72,9 +96,7 @@ def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict
         raise InputError(f"--years must be a whole number within 1..100 (got {years!r})")
     sc = file.resolve(strategy)
     model = Model(sc, years)
-    base = model.project()
-    rows = _variants(sc, base)
-    levers = model.project([v for _, _, v, _ in rows]) if rows else None
+    base, rows, figures = _projections(sc, model)
     table = [{"year": y + 1, "revenue": float(base.revenue[0, y]),
               "gross_margin": float(base.gross_margin[0, y]),
               "active_customers": float(base.active[0, y]),
@@ -83,13 +105,13 @@ def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict
               "first_purchases": float(base.first_purchases[0, y])} for y in range(years)]
     rev, gm = float(base.revenue[0].sum()), float(base.gross_margin[0].sum())
     leverage = []
-    for i, (name, step, _, override) in enumerate(rows):
-        r, g = float(levers.revenue[i].sum()), float(levers.gross_margin[i].sum())
+    for (name, step, _, override), (revenue, margin) in zip(rows, figures):
+        r, g = float(revenue.sum()), float(margin.sum())
         leverage.append({
             "lever": name, "step": step,
             "revenue_change": r - rev, "revenue_change_pct": _pct(r, rev),
             "gross_margin_change": g - gm, "gross_margin_change_pct": _pct(g, gm),
-            "last_year_revenue_change_pct": _pct(float(levers.revenue[i, -1]),
+            "last_year_revenue_change_pct": _pct(float(revenue[-1]),
                                                  float(base.revenue[0, -1])),
             "override": override})
     return {"scenario": sc.name, "strategy": strategy, "customers": sc.base.customers,

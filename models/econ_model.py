@@ -1,4 +1,5 @@
-"""The instant economic model of any scenario: the simulator's expectation, in numpy.
+"""The instant economic model of any scenario: the simulator's expectation, computed
+in numpy and numba kernels.
 
 Yearly revenue, gross margin and active customers of a scenario without simulating
 customers: the day-0 base and a unit cohort of arrivals are each followed as masses
@@ -29,13 +30,14 @@ and within 2.5% on active customers. The approximations:
 - base histories are 128 quasi-random draws per history stage.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import gammainc
 
 from models import econ_inputs as I
-from models.econ_chain import Chain, Tables, coefs
+from models.econ_chain import FLOWS, Chain, Steps, Tables, priced
+from models.econ_kernel import FIRST
 from models.econ_mechanics import campaign
 from models.econ_years import yearly_figures
 from models.stages import (
@@ -117,6 +119,9 @@ class Model:
         stage_a[0] = np.where(counts >= self.C, LOYAL, np.where(counts >= 2, REPEAT, NEW))
         stage_a[1] = WON_BACK if f.won_back_stage else stage_a[0]
         self.stage_a = stage_a
+        self.needs = {}                  # recurrent needs' series by rates
+        self.days_ahead = np.unique(np.concatenate([self.mid + d for d in (
+            0.0, 0.5 * self.dt, self.dt)]))      # the days their series are read at
         self.season = I.season_by_step(sc, self.dt, self.steps)
         self.mean_season = float(I.season_by_step(sc, 1, YEAR).mean())
         self._static()
@@ -135,13 +140,25 @@ class Model:
 
     def _needs(self, lam, r):
         """F_j(r): probability that j needs came within r days of a purchase (Gamma(j k,
-        k lam)), (V, J, j, R), for as many j as matter within the longest r."""
+        k lam)), (V, J, j, R), for as many j as matter within the longest r. A rate
+        row's series is taken once for every day read and reused (by the leverage
+        table's variants that keep the rates, and across projections)."""
         k = self.spec[RECURRENT].regularity
         top = float(lam.max()) * float(r.max()) if lam.size else 0.0
         n = int(min(J_MAX, top + 6.0 * np.sqrt(top) + 6.0))
-        j = np.arange(1, n + 1)
-        return gammainc(j[None, None, :, None] * k,
-                        k * lam[:, :, None, None] * r[None, None, None, :])
+        if not np.isin(r, self.days_ahead).all():      # days no projection reads
+            self.days_ahead, self.needs = np.union1d(self.days_ahead, r), {}
+        cols = np.searchsorted(self.days_ahead, r)
+        out = []
+        for rate in lam:
+            f = self.needs.get(rate.tobytes())
+            if f is None or f.shape[1] < n:
+                j = np.arange(1, n + 1)
+                f = gammainc(j[None, :, None] * k,
+                             k * rate[:, None, None] * self.days_ahead[None, None, :])
+                self.needs[rate.tobytes()] = f
+            out.append(f[:, :n, cols])
+        return np.array(out)
 
     @staticmethod
     def _renewal(f, pi):
@@ -213,18 +230,17 @@ class Model:
         mult = self.mult.copy()
         mult[kind == SITUATIONAL] *= season
 
-        def q_of(buy, e_s, shape):
+        def q_of(buy, e_s):        # (V, J, W, C, K): every factor spans its axes
             rate = lam.reshape(V, J, 1, 1, 1) * buy * mult.reshape(1, J, 1, 1, self.K)
             q = -np.expm1(-rate)
             own = q * self.organic.reshape(1, J, 1, 1, 1)
-            return np.broadcast_to(own + e_s * (np.minimum(1.0, q * (1.0 + u)) - own), shape)
+            return own + e_s * (np.minimum(1.0, q * (1.0 + u)) - own)
 
         sa = self.stage_a
         q_a = q_of(tab[sa, BUY].reshape(1, 1, 2, self.C, 1),
-                   e[:, sa].reshape(V, 1, 2, self.C, 1), (V, J, 2, self.C, self.K))
-        q_l = q_of(tab[LAPSED, BUY], e[:, LAPSED].reshape(V, 1, 1, 1, 1), (V, J, 1, 1, self.K))
-        q_c = q_of(tab[CHURNED, BUY], e[:, CHURNED].reshape(V, 1, 1, 1, 1),
-                   (V, J, 1, 1, self.K))
+                   e[:, sa].reshape(V, 1, 2, self.C, 1))
+        q_l = q_of(tab[LAPSED, BUY], e[:, LAPSED].reshape(V, 1, 1, 1, 1))
+        q_c = q_of(tab[CHURNED, BUY], e[:, CHURNED].reshape(V, 1, 1, 1, 1))
         lq = -np.expm1(-lam * tab[POTENTIAL, BUY])
         own = lq * self.organic
         lead_q = own + e[:, POTENTIAL, None] * (np.minimum(1.0, lq * (1.0 + u)) - own)
@@ -299,13 +315,6 @@ class Model:
 
     # ---- projection --------------------------------------------------------------
 
-    def _coefs(self, cache, t, lam, e, season, renewals, days=None):
-        """Step coefficients, rebuilt only when the step's inputs change."""
-        key = (days, float(season), tuple(np.round(e, 12)))
-        if key not in cache:
-            cache[key] = coefs(t, self.inputs(lam, e, season, 1.0, renewals), days)
-        return cache[key]
-
     def _year_response(self, year, age_based):
         """The campaign's response by stage in a year (messages counted from day 0 for
         the base, from arrival for arrivals: at the year's middle)."""
@@ -318,23 +327,21 @@ class Model:
         on = np.clip((YEAR * (year + 1) - c.start) / YEAR, 0.0, 1.0)
         return c.response(max(0.0, mid - c.start) / c.every) * on
 
-    def _run_base(self, t, lam, renewals, cache):
+    def _run_base(self, t, lam, renewals):
         leads, buyers = self.base
         V, dt = lam.shape[0], self.dt
         chain = Chain(t, np.broadcast_to(leads, lam.shape),
                       np.broadcast_to(buyers, (V,) + buyers.shape),
                       np.zeros((V, len(leads), self.K)))
         start = _stocks(chain)
-        out = []
+        steps = Steps(lambda e, season, ren: self.inputs(lam, e, season, 1.0, ren))
         for s in range(self.steps):
-            e = self._year_response(s * dt // YEAR, False)
             season = round(self.season[s] / SEASON_GRAIN) * SEASON_GRAIN
-            c = self._coefs(cache, t, lam, e, season, renewals)
-            nat = self.nat_base[s + 1] / max(self.nat_base[s], 1e-300)
-            out.append(chain.step(c, nat))
-        return start, out
+            steps.add(self._year_response(s * dt // YEAR, False), season, renewals,
+                      float(dt), self.nat_base[s + 1] / max(self.nat_base[s], 1e-300))
+        return start, chain.run(steps)
 
-    def _run_cohort(self, t, lam, full, half, cache):
+    def _run_cohort(self, t, lam, full, half):
         """Flows and stocks of one arrival (step 0: the half step of its arrival)."""
         sc, V, J = self.sc, lam.shape[0], lam.shape[1]
         dt = self.dt
@@ -347,41 +354,39 @@ class Model:
             leads[:] = self.cls.prior
         chain = Chain(t, leads, buyers, np.zeros((V, J, self.K)))
         nat = self.nat_cohort
-        c = self._coefs(cache, t, lam, self._year_response(0, True), self.mean_season, half,
-                        0.5 * dt)
-        first = chain.step(c, nat[1] / nat[0], age=False)
-        if buying:
-            first.revenue = first.revenue + t.paid[:, POTENTIAL]
-            first.margin = first.margin + t.margin[:, POTENTIAL]
-            first.purchases = first.purchases + 1.0
-            first.first = first.first + 1.0
-        out = [first]
+        steps = Steps(lambda e, season, ren: self.inputs(lam, e, season, 1.0, ren))
+        steps.add(self._year_response(0, True), self.mean_season, half, 0.5 * dt,
+                  nat[1] / nat[0], age=False)
         for j in range(1, self.steps):
             e = self._year_response(int((j - 0.5) * dt) // YEAR, True)
-            c = self._coefs(cache, t, lam, e, self.mean_season, full)
-            out.append(chain.step(c, nat[j + 1] / max(nat[j], 1e-300)))
+            steps.add(e, self.mean_season, full, float(dt), nat[j + 1] / max(nat[j], 1e-300))
+        out = chain.run(steps)
+        if buying:                            # the first purchase, on arrival
+            out[0, :, [POTENTIAL, FIRST]] += 1.0
         return out
 
     def project(self, variants=(Variant(),)) -> Projection:
-        """Yearly figures of each variant (levers on top of the scenario's own)."""
+        """Yearly figures of each variant (levers on top of the scenario's own).
+        Variants that differ only in price (check, margin) share one run."""
         t, lam, V = self.tables(variants)
-        c = self.campaign
-        e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False), (V, 7))
-        full = self.renewals(lam, e, self.dt)
-        half = self.renewals(lam, e, 0.5 * self.dt)
-        cache = {}
-        start, base = self._run_base(t, lam, full, cache)
-        cohort = self._run_cohort(t, lam, full, half, cache)
+        motion = [np.concatenate([t.hazard[v], t.pdrop[v], lam[v]]).tobytes()
+                  for v in range(V)]
+        runs = sorted({motion.index(m) for m in motion})
+        of = [runs.index(motion.index(m)) for m in motion]
+        t_run = replace(t, hazard=t.hazard[runs], pdrop=t.pdrop[runs], paid=t.paid[runs],
+                        margin=t.margin[runs])
+        lam_run = lam[runs]
+        e = np.broadcast_to(self._year_response(self.years / 2.0 - 0.5, False),
+                            (len(runs), 7))
+        full = self.renewals(lam_run, e, self.dt)
+        half = self.renewals(lam_run, e, 0.5 * self.dt)
+        start, base = self._run_base(t_run, lam_run, full)
+        cohort = np.cumsum(self._run_cohort(t_run, lam_run, full, half), axis=0)
         per_step = self.sc.acquisition.inflow_per_day * self.dt
-        names = ("revenue", "margin", "purchases", "first", "active", "alive",
-                 "died_premature", "died_natural", "buyer_days")
-        series = {}
-        for name in names:
-            b = np.array([getattr(f, name) for f in base])          # (steps, V)
-            a = np.cumsum(np.array([getattr(f, name) for f in cohort]), axis=0)
-            series[name] = b + per_step * a
-        return Projection(*yearly_figures(series, start, self.dt, self.years,
-                                          self.sc.horizon_days))
+        flows = priced((base + per_step * cohort)[:, of], t.paid, t.margin)
+        series = {name: flows[:, i] for i, name in enumerate(FLOWS)}
+        return Projection(*yearly_figures(series, tuple(s[of] for s in start), self.dt,
+                                          self.years, self.sc.horizon_days))
 
 
 def _stocks(chain: Chain):

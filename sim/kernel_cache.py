@@ -34,8 +34,11 @@ def cache_dir() -> str:
 
 
 def is_warm() -> bool:
-    """Whether any kernel of this version of the sources is compiled in the cache."""
-    return any(Path(cache_dir()).rglob("*.nbi"))
+    """Whether any simulation kernel of this version of the sources is compiled in the
+    cache (the economic model's own kernel, compiled by `snowball economics` in a few
+    seconds, says nothing of the simulator's)."""
+    return any(not p.name.startswith("econ_kernel.")
+               for p in Path(cache_dir()).rglob("*.nbi"))
 
 
 numba.config.CACHE_DIR = cache_dir()    # read by every `njit(cache=True)` that follows
