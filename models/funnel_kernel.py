@@ -53,6 +53,7 @@ from models.stages import (
     FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
     WON_BACK,
 )
+from sim.prefetch import AHEAD, flagged, prefetch
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
@@ -246,16 +247,20 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     k_c = kh[lo:hi]
     p_c = p_hi[lo:hi]
     t_c = t_next[lo:hi]
-    f_c = np.empty(hi - lo, dtype=np.bool_)
+    f_c = np.empty((hi - lo + 7) // 8 * 8, dtype=np.uint8)
+    f_c[hi - lo:] = 0
     for j in range(hi - lo):
         u = uniform32(mix(k_c[j] ^ ek))
         f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
+    picked = np.empty(hi - lo, dtype=np.int64)
+    m = flagged(f_c, hi - lo, lo, picked)
     churn_mult = par[P_CHURN_MULT]
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
-    for j in range(hi - lo):
-        if not f_c[j]:
-            continue
-        i = lo + j
+    for t in range(m):
+        if t + AHEAD < m:     # the arrays of a customer further on, while this one works
+            prefetch((stage, flags, dtype, n, last, need_end, due, offer_end, lam, rel_buy,
+                      rel_churn, boost, pdrop, arrival, nu, rel_spend, revenue), picked[t + AHEAD])
+        i = picked[t]
         s = stage[i]
         was_alive = (flags[i] & ALIVE) != 0
         bought = False
