@@ -252,7 +252,7 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     for j in range(hi - lo):
         u = uniform32(mix(k_c[j] ^ ek))
         f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
-    picked = np.empty(hi - lo, dtype=np.int64)
+    picked = np.empty(hi - lo, dtype=np.int32)
     m = flagged(f_c, hi - lo, lo, picked)
     churn_mult = par[P_CHURN_MULT]
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
