@@ -6,9 +6,11 @@ stream and flags those whose uniform falls under a cached upper bound of their e
 probability (`p_hi`) or whose timer (`t_next`: lapse, need end, renewal due, ...) is
 due; it has no branches and vectorises. The exact pass then applies the full rule to
 the flagged few, reusing the same uniform, so the outcome is exactly what a per-day
-rule applied to everyone would give. Bounds use the largest seasonal intensity, so
-they hold every day; a module that lifts today's odds (a campaign response) raises
-`boost` and forces the customer into the exact pass by setting `p_hi` above 1.
+rule applied to everyone would give. It lists them first and prefetches the arrays of
+the customer a few places ahead, so their memory waits overlap (`sim.prefetch`).
+Bounds use the largest seasonal intensity, so they hold every day; a module that lifts
+today's odds (a campaign response) raises `boost` and forces the customer into the
+exact pass by setting `p_hi` above 1.
 
 Offers: a customer holding a personal offer (`offer_end` after today) pays the offer's
 price and, if they would not have bought, buys with the offer's response probability;
