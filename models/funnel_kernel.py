@@ -6,9 +6,11 @@ stream and flags those whose uniform falls under a cached upper bound of their e
 probability (`p_hi`) or whose timer (`t_next`: lapse, need end, renewal due, ...) is
 due; it has no branches and vectorises. The exact pass then applies the full rule to
 the flagged few, reusing the same uniform, so the outcome is exactly what a per-day
-rule applied to everyone would give. Bounds use the largest seasonal intensity, so
-they hold every day; a module that lifts today's odds (a campaign response) raises
-`boost` and forces the customer into the exact pass by setting `p_hi` above 1.
+rule applied to everyone would give. It lists them first and prefetches the arrays of
+the customer a few places ahead, so their memory waits overlap (`sim.prefetch`).
+Bounds use the largest seasonal intensity, so they hold every day; a module that lifts
+today's odds (a campaign response) raises `boost` and forces the customer into the
+exact pass by setting `p_hi` above 1.
 
 Offers: a customer holding a personal offer (`offer_end` after today) pays the offer's
 price and, if they would not have bought, buys with the offer's response probability;
@@ -53,6 +55,7 @@ from models.stages import (
     FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
     WON_BACK,
 )
+from sim.prefetch import AHEAD, flagged, prefetch
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
@@ -246,16 +249,20 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     k_c = kh[lo:hi]
     p_c = p_hi[lo:hi]
     t_c = t_next[lo:hi]
-    f_c = np.empty(hi - lo, dtype=np.bool_)
+    f_c = np.empty((hi - lo + 7) // 8 * 8, dtype=np.uint8)
+    f_c[hi - lo:] = 0
     for j in range(hi - lo):
         u = uniform32(mix(k_c[j] ^ ek))
         f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
+    picked = np.empty(hi - lo, dtype=np.int32)
+    m = flagged(f_c, hi - lo, lo, picked)
     churn_mult = par[P_CHURN_MULT]
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
-    for j in range(hi - lo):
-        if not f_c[j]:
-            continue
-        i = lo + j
+    for t in range(m):
+        if t + AHEAD < m:     # the arrays of a customer further on, while this one works
+            prefetch((stage, flags, dtype, n, last, need_end, due, offer_end, lam, rel_buy,
+                      rel_churn, boost, pdrop, arrival, nu, rel_spend, revenue), picked[t + AHEAD])
+        i = picked[t]
         s = stage[i]
         was_alive = (flags[i] & ALIVE) != 0
         bought = False

@@ -3,7 +3,8 @@
 Kernels split customers into fixed 16,384-customer chunks, so the thread count never
 changes a result (test_determinism); it only decides how many threads wait at each
 kernel's barrier. A small run uses one thread, a large one all it was given, and the
-caller's setting is restored afterwards, also when a module fails.
+caller's setting is restored afterwards, also when a module fails. During a run, chunks
+are handed to the threads one at a time (whichever is free takes the next).
 """
 
 import numba
@@ -81,3 +82,25 @@ def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run():
     for name in ("kh", "stage", "purchases", "last", "lam", "nu", "pdrop", "revenue", "due"):
         np.testing.assert_array_equal(getattr(a.customers, name)[:a.customers.n],
                                       getattr(b.customers, name)[:b.customers.n])
+
+
+class ChunkRecorder(Module):
+    name = "chunks"
+
+    def __init__(self):
+        self.seen = []
+
+    def step(self, sim, day):
+        self.seen.append(numba.get_parallel_chunksize())
+
+
+def test_chunks_are_handed_out_one_at_a_time_during_a_run_and_the_setting_restored():
+    before = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(7)
+    try:
+        recorder = ChunkRecorder()
+        Sim([recorder], days=2, seed=1, capacity=100).run()
+        assert recorder.seen == [1, 1]
+        assert numba.get_parallel_chunksize() == 7
+    finally:
+        numba.set_parallel_chunksize(before)

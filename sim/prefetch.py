@@ -1,0 +1,58 @@
+"""Software prefetch for the kernels' exact passes.
+
+An exact pass visits the few customers a sweep flagged, a few dozen apart, and reads a
+dozen arrays for each: once the population outgrows the caches, every one of those
+reads waits for memory, one after the other. Asking for the arrays of a customer a few
+flagged places ahead while the current one is worked on overlaps those waits. A
+prefetch is only a hint: it changes no value, so results stay what they were.
+"""
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+AHEAD = 8      # flagged customers between the one prefetched and the one worked on
+
+_I32 = ir.IntType(32)
+_BYTE_PTR = ir.IntType(8).as_pointer()
+
+
+@intrinsic
+def prefetch(typingctx, arrays, index):
+    """Hint that `array[index]` of every array of the tuple `arrays` will soon be read
+    and written (LLVM's llvm.prefetch: write intent, high locality, data cache). Nothing
+    is loaded, so no bounds check is needed."""
+    if not (isinstance(arrays, types.BaseTuple) and isinstance(index, types.Integer)
+            and all(isinstance(a, types.Array) for a in arrays.types)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [_BYTE_PTR, _I32, _I32, _I32]),
+            "llvm.prefetch.p0")
+        for k, array_type in enumerate(signature.args[0].types):
+            array = builder.extract_value(args[0], k)
+            data = context.make_array(array_type)(context, builder, array).data
+            address = builder.bitcast(builder.gep(data, [args[1]]), _BYTE_PTR)
+            builder.call(fn, [address, _I32(1), _I32(3), _I32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arrays, index), codegen
+
+
+@njit(cache=True)
+def flagged(flags, n, lo, out):
+    """Write lo + j for every set flags[j], j < n, to `out`, in order; return how many.
+    `flags`: 0 or 1 bytes, padded with zeros to whole words of eight, tested a word at a
+    time, so the many all-clear stretches cost one test each."""
+    words = flags[:(n + 7) // 8 * 8].view(np.uint64)
+    m = 0
+    for w in range(words.size):
+        if words[w] == 0:
+            continue
+        for j in range(8 * w, min(8 * w + 8, n)):
+            out[m] = lo + j
+            m += flags[j]
+    return m

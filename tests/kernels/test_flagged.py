@@ -1,0 +1,39 @@
+"""The exact pass's list of flagged customers: every set flag, in order, none other."""
+
+import numpy as np
+import pytest
+
+from sim.prefetch import flagged, prefetch
+from numba import njit
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 63, 1000, 16384])
+@pytest.mark.parametrize("density", [0.0, 0.02, 0.5, 1.0])
+def test_flagged_lists_exactly_the_set_flags_in_order(n, density):
+    rng = np.random.default_rng(n)
+    flags = np.zeros((n + 7) // 8 * 8, dtype=np.uint8)
+    flags[:n] = rng.random(n) < density
+    out = np.full(n + 8, -1, dtype=np.int64)
+    m = flagged(flags, n, 1000, out)
+    expected = 1000 + np.flatnonzero(flags[:n])
+    assert m == expected.size
+    assert np.array_equal(out[:m], expected)
+    assert (out[n:] == -1).all()      # nothing written past the n slots it may use
+
+
+@njit
+def _prefetch_then_sum(a, b, idx):
+    total = 0.0
+    for t in range(idx.size):
+        prefetch((a, b), idx[t])
+        total += a[idx[t]] + b[idx[t]]
+    return total
+
+
+def test_prefetch_changes_no_value():
+    a = np.arange(100, dtype=np.float32)
+    b = np.arange(100, dtype=np.int8)
+    before = (a.copy(), b.copy())
+    idx = np.array([3, 50, 99], dtype=np.int64)
+    assert _prefetch_then_sum(a, b, idx) == 3 + 50 + 99 + 3 + 50 + 99
+    assert np.array_equal(a, before[0]) and np.array_equal(b, before[1])
