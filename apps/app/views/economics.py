@@ -43,8 +43,9 @@ def side_by_side(document: dict, simulated: pd.DataFrame | None) -> pd.DataFrame
 
 
 class EconomicsView(Viewer):
-    """Recomputed off the UI thread on every change of the scenario or its parameters;
-    the newest request wins."""
+    """Recomputed off the UI thread on every change of the scenario or its parameters
+    (before the comparison the same change starts, see `SnowballApp`); the newest
+    request wins."""
 
     state = param.ClassSelector(class_=AppState)
     store = param.ClassSelector(class_=ResultsStore)
@@ -52,15 +53,22 @@ class EconomicsView(Viewer):
     document = param.Dict(default=None, allow_None=True)
     error = param.String("")
     seconds = param.Number(0.0, doc="time the model took for the shown numbers")
+    shown = param.Boolean(True, doc="on screen (its tab is the active one)")
 
     def __init__(self, **params):
         super().__init__(**params)
         self._asked = 0
+        self._stale = False
 
-    async def update(self, *events) -> None:
+    async def update(self, *events, request=None) -> None:
+        """Recompute for `request` (default: the state's); while the view is hidden it
+        only notes that its numbers are stale, so no run waits on a model nobody sees."""
+        if not self.shown:
+            self._stale = True
+            return
         self._asked += 1
-        asked = self._asked
-        request = self.state.request()
+        asked, self._stale = self._asked, False
+        request = request or self.state.request()
         if request is None:
             return
         strategy = self.strategy if self.strategy in request.strategies else "baseline"
@@ -75,7 +83,14 @@ class EconomicsView(Viewer):
         if asked == self._asked:
             self.param.update(document=document, error="", seconds=loop.time() - t0)
 
-    def tables(self, document, version=0):
+    @param.depends("shown", watch=True)
+    def _on_shown(self) -> None:
+        if self.shown and self._stale:
+            pn.state.execute(self.update)
+
+    def tables(self, document, version=0, shown=True):
+        if not shown:
+            raise param.Skip      # redrawn when its tab is shown
         if document is None:
             return pn.pane.Markdown("*the economic model: computing ...*")
         result = self.store.result()
@@ -104,7 +119,8 @@ class EconomicsView(Viewer):
         self.param.watch(lambda e: error.param.update(object=e.new, visible=bool(e.new)),
                          "error")
         return pn.Column("### The economic model", strategies, error,
-                         pn.bind(self.tables, self.param.document, self.store.param.version),
+                         pn.bind(self.tables, self.param.document, self.store.param.version,
+                                 self.param.shown),
                          sizing_mode="stretch_width")
 
 
