@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import param
 import panel as pn
 import pytest
 import yaml
@@ -117,3 +118,20 @@ def test_the_whole_page_builds(in_thread):
     app = SnowballApp(submit=in_thread, customers=300)
     page = app.page()
     assert pn.Column(*page.sidebar, *page.main).get_root() is not None
+
+
+@pytest.mark.parametrize("name", ["money", "stages"])
+def test_a_chart_on_screen_takes_new_numbers_in_place(computed, name):
+    """The first draw builds the plot; a redraw of the same shape sends the frame to it
+    (no new plot: `Skip` keeps the one on the page); a hidden view draws nothing."""
+    view = computed.views[name]
+    view._pipe = None
+    plot = view.on_screen(1, True)
+    assert pn.panel(plot).get_root() is not None
+    pipe, before = view._pipe, view._pipe.data
+    with pytest.raises(param.Skip):
+        view.on_screen(2, True)
+    assert view._pipe is pipe and pipe.data is not before    # the new frame was sent
+    pd.testing.assert_frame_equal(pipe.data, view.frame())
+    with pytest.raises(param.Skip):
+        view.on_screen(3, False)
