@@ -140,6 +140,8 @@ def measure(page, url: str, repeats: int) -> dict:
         t = economics(page, ("0.25", "0.3", "0.27")[i % 3])
         runs["economics_after_slider_s"].append(round(t, 3))
         log(f"economic model {i + 1}/{repeats}: {t:.3f} s")
+        _wait(page, "the comparison the edit started",   # each edit starts from rest
+              lambda: _status(page).startswith(DONE) and "simulating" not in _status(page))
     return runs
 
 
