@@ -137,11 +137,13 @@ def measure(page, url: str, repeats: int) -> dict:
     _wait(page, "the economic model's table", lambda: _model_numbers(page) != [])
     page.get_by_text("Assortment and basket").click()
     for i in range(repeats):
+        status = _status(page)
         t = economics(page, ("0.25", "0.3", "0.27")[i % 3])
         runs["economics_after_slider_s"].append(round(t, 3))
         log(f"economic model {i + 1}/{repeats}: {t:.3f} s")
-        _wait(page, "the comparison the edit started",   # each edit starts from rest
-              lambda: _status(page).startswith(DONE) and "simulating" not in _status(page))
+        _wait(page, "the comparison the edit started", lambda: _status(page) != status)
+        _wait(page, "its end (each edit starts from rest)",
+              lambda: _status(page).startswith(DONE))
     return runs
 
 
