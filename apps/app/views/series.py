@@ -34,9 +34,11 @@ class MoneyOverTime(StreamedView):
         return hv.Layout(plots).opts(shared_axes=False).cols(1)
 
     def chart(self, pipe):
-        plots = [hv.DynamicMap(partial(self._metric, metric=m), streams=[pipe])
-                 for m in sorted(pipe.data["metric"].unique())]
-        return hv.Layout(plots).opts(shared_axes=False).cols(1)
+        return pn.Column(*[pn.pane.HoloViews(hv.DynamicMap(partial(self._metric, metric=m),
+                                                           streams=[pipe]),
+                                             linked_axes=False, sizing_mode="stretch_width")
+                           for m in sorted(pipe.data["metric"].unique())],
+                         sizing_mode="stretch_width")
 
 
 class ActiveBase(StreamedView):
