@@ -65,4 +65,5 @@ class ActiveBase(StreamedView):
         strategies = list(pipe.data["strategy"].unique())
         plot = hv.DynamicMap(self._strategy, streams=[pipe],
                              kdims=[hv.Dimension("strategy", values=strategies)])
-        return pn.pane.HoloViews(plot, widget_location="top_left", sizing_mode="stretch_width")
+        return pn.pane.HoloViews(plot, widget_location="top_left",
+                                 sizing_mode="stretch_width")
