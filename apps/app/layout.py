@@ -1,5 +1,8 @@
 """The page: state -> runner -> store -> views, assembled in one template."""
 
+import asyncio
+from functools import partial
+
 import panel as pn
 
 from apps.app import downloads
@@ -18,6 +21,10 @@ from apps.app.views.sweeps import SweepsView
 
 RUN_ON = ("preset", "strategies", "customers", "years", "reps", "seed", "overrides",
           "custom_strategy", "by_mechanic")
+ECONOMICS_ON = ("preset", "strategies", "customers", "years", "overrides", "custom_strategy")
+RESULT_TABS = (("Comparison", ("kpis", "money", "stages")), ("Snowball", ("cake", "ltv")),
+               ("Funnel and segments", ("funnel", "rfm")),
+               ("Costs and uplift", ("costs", "uplift", "by_mechanic")))
 URL = {"preset": "scenario", "strategies": "strategies", "customers": "customers",
        "years": "years", "reps": "reps", "seed": "seed", "overrides": "set",
        "custom_strategy": "custom"}
@@ -40,11 +47,12 @@ class SnowballApp:
         self.economics = EconomicsView(state=self.state, store=s)
         self.calibrate = CalibrateView(app_state=self.state, on_use=self.show_comparison)
         self.tabs = None
+        self._responses = 0
 
-    async def refresh(self, *events) -> bool:
-        """Run the current request (superseding one in flight); False if the input is
-        invalid (its message is shown) or a newer request took over."""
-        request = self.state.request()
+    async def refresh(self, request=None) -> bool:
+        """Run `request` (default: the current one), superseding one in flight; False if
+        the input is invalid (its message is shown) or a newer request took over."""
+        request = request or self.state.request()
         if request is None:
             return False
         try:
@@ -60,8 +68,29 @@ class SnowballApp:
         self._changed()
 
     def _changed(self, *events) -> None:
-        pn.state.execute(self.refresh)
-        pn.state.execute(self.economics.update)
+        pn.state.execute(partial(self.respond, {e.name for e in events} or set(RUN_ON)))
+
+    async def respond(self, changed: set) -> None:
+        """The economic model first, then the comparison: the model's numbers (a
+        fraction of a second) reach the page before the runs take the cores, and a
+        change the model does not read (seed, replications) goes straight to the runs."""
+        self._responses += 1
+        mine = self._responses
+        request = self.state.request()
+        if request is None:
+            return
+        if changed & set(ECONOMICS_ON):
+            await self.economics.update(request=request)
+            await asyncio.sleep(0)     # let the page receive the model's numbers
+        if mine == self._responses:   # else a newer change runs its own comparison
+            await self.refresh(request)
+
+    def show_tab(self, active: int) -> None:
+        """Only the views on the tab on screen redraw as runs land."""
+        for i, (_, names) in enumerate(RESULT_TABS):
+            for name in names:
+                self.views[name].shown = i == active
+        self.economics.shown = active == len(RESULT_TABS)
 
     def progress(self):
         bar = pn.indicators.Progress(value=0, max=1, width=200, css_classes=["progress"])
@@ -93,12 +122,9 @@ class SnowballApp:
                  "report.html", "Report (HTML)"))
 
     def page(self):
-        v = self.views
         tabs = pn.Tabs(
-            ("Comparison", pn.Column(v["kpis"], v["money"], v["stages"])),
-            ("Snowball", pn.Column(v["cake"], v["ltv"])),
-            ("Funnel and segments", pn.Column(v["funnel"], v["rfm"])),
-            ("Costs and uplift", pn.Column(v["costs"], v["uplift"], v["by_mechanic"])),
+            *[(label, pn.Column(*(self.views[n] for n in names)))
+              for label, names in RESULT_TABS],
             ("Economic model", self.economics),
             ("Take away", self.downloads()),
             dynamic=True, sizing_mode="stretch_width")
@@ -106,6 +132,8 @@ class SnowballApp:
         tabs.append(("Sweeps", SweepsView()))
         tabs.append(("Calibrate", self.calibrate))
         self.tabs = tabs
+        tabs.param.watch(lambda e: self.show_tab(e.new), "active")
+        self.show_tab(tabs.active)
         return pn.template.FastListTemplate(
             title="Snowball: compare CRM strategies", sidebar=sidebar(self.state),
             main=[self.progress(), tabs], sidebar_width=380)

@@ -20,6 +20,7 @@ class ResultsStore(param.Parameterized):
         self.job = None
         self.request = None
         self.runs: list = []
+        self._derived: dict = {}    # result, complete result, document of these runs
 
     def begin(self, request, job, total: int) -> None:
         """A new comparison: earlier results stay on screen until its first run lands."""
@@ -33,6 +34,7 @@ class ResultsStore(param.Parameterized):
             self.request, self.job = self._next
             self.runs, self._fresh, self._landed = [], False, {}
         self.runs.append(run)
+        self._derived = {}
         landed = self._landed.setdefault(run.rep, set())
         landed.add(run.strategy)
         left = self.total - self.done - 1
@@ -48,13 +50,25 @@ class ResultsStore(param.Parameterized):
     def fail(self, message: str) -> None:
         self.param.update(running=False, status=message)
 
+    def _once(self, name: str, compute):
+        """`compute()` once per set of runs: every view on screen reads the same result
+        and document, and a document costs a quarter of a second at the default size."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
+
     def result(self):
         """The job's result of the runs so far (`JobResult`), or None before any."""
-        return None if self.job is None or not self.runs else self.job.collect(self.runs)
+        if self.job is None or not self.runs:
+            return None
+        return self._once("result", lambda: self.job.collect(self.runs))
 
     def complete_result(self):
         """Only the replications every strategy and twin has finished: what the paired
         comparison with the baseline can use so far."""
+        return self._once("complete", self._complete)
+
+    def _complete(self):
         if self.job is None:
             return None
         names = {*self.job.strategies, *self.job.twins}
@@ -69,4 +83,5 @@ class ResultsStore(param.Parameterized):
     def document(self) -> dict | None:
         """The CLI's JSON document of the finished replications."""
         result = self.complete_result()
-        return None if result is None else self.job.document(result)
+        return None if result is None else self._once("document",
+                                                      lambda: self.job.document(result))

@@ -1,12 +1,19 @@
 """Measured vs true uplift: the frame behind the app's view holds the figures the
-Job/JSON path gives for the same seed, in one unit (incremental revenue, total)."""
+Job/JSON path gives for the same seed, in one unit (incremental revenue, total), and
+the view on a comparison whose mechanic keeps a control group draws them."""
 
+import asyncio
 import copy
 
+import panel as pn
 import pytest
 import yaml
 
 from apps.app import frames
+from apps.app.request import RunRequest
+from apps.app.runner import RunCache, Runner
+from apps.app.store import ResultsStore
+from apps.app.views.costs import Uplift
 from apps.job import Job
 from scenarios.loader import ScenarioFile
 
@@ -16,7 +23,8 @@ CAMPAIGN = {"enabled": True, "every_days": 7, "response_rate": 0.2, "uplift": 2.
             "holdout_share": 0.3}
 
 
-def job(by_mechanic: bool) -> Job:
+def scenario_text() -> str:
+    """A small scenario whose email campaign holds 30% of its targets back."""
     data = copy.deepcopy(MINIMAL)
     data.update(horizon_days=120, base={**data["base"], "customers": 1500})
     data["mechanics"] = {"email_campaign": {**CAMPAIGN, "enabled": False},
@@ -26,7 +34,11 @@ def job(by_mechanic: bool) -> Job:
         "campaign": {"overrides": {"mechanics.email_campaign.enabled": True}},
         "both": {"overrides": {"mechanics.email_campaign.enabled": True,
                                "mechanics.experience.enabled": True}}}
-    f = ScenarioFile.from_text(yaml.safe_dump(data), "uplift.yaml")
+    return yaml.safe_dump(data)
+
+
+def job(by_mechanic: bool) -> Job:
+    f = ScenarioFile.from_text(scenario_text(), "uplift.yaml")
     return Job.prepare(f, None, None, 3, 7, "all", by_mechanic=by_mechanic)
 
 
@@ -65,3 +77,33 @@ def test_without_the_split_the_true_figure_says_what_it_needs(split):
     assert off["measured_mean"].to_dict() == pytest.approx(on["measured_mean"].to_dict())
     assert off["true_mean"].isna().all()
     assert (off["note"] == frames.SPLIT_NEEDED).all()
+
+
+def test_the_view_draws_measured_and_true_with_their_bands(in_thread):
+    """The app's path (request -> runner -> store -> view): the table on the page has
+    both series and their p05-p95 bands, and its numbers are the JSON document's."""
+    request = RunRequest(scenario_text(), "uplift.yaml", None, None, 3, 7,
+                         ("baseline", "campaign", "both"), by_mechanic=True)
+    store = ResultsStore()
+    assert asyncio.run(Runner(store, submit=in_thread, cache=RunCache()).run(request))
+    view = Uplift(store=store)
+    table = view.render()
+    assert isinstance(table, pn.widgets.Tabulator)
+    assert pn.panel(view).get_root() is not None
+    shown = table.value.set_index(["strategy", "mechanic"])
+    assert set(shown.index) == {("campaign", "email_campaign"), ("both", "email_campaign")}
+    runs = store.result().summaries()
+    doc = store.document()["strategies"]
+    for strategy in ("campaign", "both"):
+        row = shown.loc[(strategy, "email_campaign")]
+        assert row["measured_lo"] <= row["measured_mean"] <= row["measured_hi"]
+        assert row["true_lo"] <= row["true_mean"] <= row["true_hi"]
+        mine = runs[runs["strategy"] == strategy]   # measured: per treated x treated
+        total = mine["uplift_email_campaign"] * mine["uplift_email_campaign_treated"]
+        assert row["measured_mean"] == pytest.approx(total.mean(), abs=0.05)  # shown to 0.1
+        assert row["measured_lo"] < row["measured_hi"]     # 3 seeds: a band, not a point
+        true = doc[strategy]["by_mechanic"]["email_campaign"]["incremental_revenue"]
+        for k in ("mean", "lo", "hi"):
+            assert row[f"true_{k}"] == pytest.approx(true[k], abs=0.05)
+        assert row["measured_mean"] / row["treated"] == pytest.approx(
+            doc[strategy]["uplift_email_campaign"]["mean"], rel=0.2)

@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import param
 import panel as pn
 import pytest
 import yaml
@@ -117,3 +118,45 @@ def test_the_whole_page_builds(in_thread):
     app = SnowballApp(submit=in_thread, customers=300)
     page = app.page()
     assert pn.Column(*page.sidebar, *page.main).get_root() is not None
+
+
+@pytest.mark.parametrize("name", ["money", "stages"])
+def test_a_chart_on_screen_takes_new_numbers_in_place(computed, name):
+    """The first draw builds the plot; a redraw of the same shape sends the frame to it
+    (no new plot: `Skip` keeps the one on the page); a hidden view draws nothing."""
+    view = computed.views[name]
+    view._pipe = None
+    plot = view.on_screen(1, True)
+    assert pn.panel(plot).get_root() is not None
+    pipe, before = view._pipe, view._pipe.data
+    with pytest.raises(param.Skip):
+        view.on_screen(2, True)
+    assert view._pipe is pipe and pipe.data is not before    # the new frame was sent
+    pd.testing.assert_frame_equal(pipe.data, view.frame())
+    with pytest.raises(param.Skip):
+        view.on_screen(3, False)
+
+
+def test_only_the_tab_on_screen_redraws(in_thread):
+    """Views on hidden tabs keep what they drew; the economic model computes only on
+    its tab, and a change it does not read (the seed) does not recompute it."""
+    import asyncio
+
+    from apps.app.layout import RESULT_TABS, SnowballApp
+
+    app = SnowballApp(submit=in_thread, customers=300, years=0.25, reps=1)
+    app.page()
+    assert app.views["kpis"].shown and not app.views["cake"].shown
+    assert not app.economics.shown
+    with pytest.raises(param.Skip):
+        app.views["cake"].on_screen(1, app.views["cake"].shown)
+    asyncio.run(app.respond({"overrides"}))
+    assert app.economics.document is None and app.store.done == app.store.total > 0
+    app.show_tab(len(RESULT_TABS))
+    assert app.economics.shown and not app.views["kpis"].shown
+    asyncio.run(app.respond({"overrides"}))
+    assert app.economics.document["strategy"] == "baseline"
+    asked = app.economics._asked
+    app.state.seed += 1
+    asyncio.run(app.respond({"seed"}))
+    assert app.economics._asked == asked and app.store.document()["seed"] == app.state.seed
