@@ -20,7 +20,7 @@ class SweepsView(Viewer):
         super().__init__(**params)
         self.path = pn.widgets.TextInput(label="Sweep folder (on the server)", value="",
                                          placeholder="the --out folder of snowball sweep run")
-        self.button = pn.widgets.Button(label="Load", button_type="primary")
+        self.button = pn.widgets.Button(label="Load", color="primary")
         self.button.on_click(lambda _: self.load(self.path.value))
         self.outcome = pn.widgets.Select(label="Outcome")
         self.parameter = pn.widgets.Select(label="Parameter")
