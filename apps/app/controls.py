@@ -32,13 +32,14 @@ def dropper(take, accepted: list[str], max_bytes: int, **params) -> pn.widgets.F
     Removing a file from the list leaves what it loaded."""
     w = pn.widgets.FileDropper(accepted_filetypes=accepted, max_file_size=str(max_bytes),
                                multiple=False, chunk_size=UPLOAD_CHUNK_BYTES, **params)
-    taken = [None]        # the file last handed on: removing another leaves it in `value`
+    held = {}             # `value` as last seen: removing a file leaves the others in it
 
     def arrived(event):
         for name, data in event.new.items():
-            if data is not taken[0]:
-                taken[0] = data
+            if held.get(name) is not data:
                 take(data.encode("utf-8") if isinstance(data, str) else data, name)
+        held.clear()
+        held.update(event.new)
 
     w.param.watch(arrived, "value")
     return w
