@@ -51,14 +51,16 @@ def test_the_dropper_takes_text_or_bytes_and_removing_the_file_keeps_the_scenari
     dropper = next(w for w in sidebar(state) if isinstance(w, pn.widgets.FileDropper))
     assert dropper.max_file_size == str(MAX_BYTES) and not dropper.multiple
     text, _ = read_text("shoe_polish")
-    drop(dropper, "mine.yaml", text.encode(), "text/yaml")          # arrives as str
+    drop(dropper, "mine.yaml", text.encode(), "text/yaml")
+    assert isinstance(dropper.value["mine.yaml"], str)
     assert state.preset == UPLOAD and state.request().label == "mine.yaml"
-    drop(dropper, "bad.yml", BAD, "application/x-yaml")             # arrives as bytes
+    drop(dropper, "bad.yml", BAD, "application/x-yaml")
+    assert isinstance(dropper.value["bad.yml"], bytes)
     assert state.upload_error == _cli_message(BAD, "bad.yml")
     remove(dropper, "bad.yml")
     remove(dropper, "mine.yaml")
     assert state.request().label == "mine.yaml" and state.upload_error
-    drop(dropper, "big.yaml", b"#" * (MAX_BYTES + 1), "text/yaml")  # past the browser
+    drop(dropper, "big.yaml", b"#" * (MAX_BYTES + 1), "text/yaml", chunk=2**16)
     assert "at most 256 KiB is allowed" in state.upload_error
 
 
