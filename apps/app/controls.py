@@ -10,6 +10,7 @@ from scenarios.yaml_source import MAX_BYTES
 # An upload reaches the server in chunks of this size, each one websocket message (a
 # whole file in one message would drop the session's connection above the server's limit).
 UPLOAD_CHUNK_BYTES = 2**20
+# The browser checks a file's MIME type: Chromium on Linux calls YAML application/x-yaml.
 YAML_TYPES = [".yaml", ".yml", "application/yaml", "application/x-yaml", "text/x-yaml"]
 ALERT = dict(alert_type="danger", sizing_mode="stretch_width")
 
