@@ -15,10 +15,13 @@ from apps.calibrate import log_options
 from apps.calibration import calibrate_log
 from scenarios.errors import InputError
 
-# An upload reaches the server base64-encoded in one websocket message (see serve.py);
-# a larger log is calibrated with the CLI, whose reader streams it.
+# An upload is held in the server's memory whole; a larger log is calibrated with the CLI,
+# whose reader streams it.
 MAX_LOG_BYTES = 8 * 2**20
-LOG_TYPES = ".csv,.txt,.tsv,.parquet,.pq"
+# The browser checks a file's MIME type: the extensions' own, what some systems say, and
+# none at all (Chromium gives a Parquet file no type); the reader refuses what is not a log.
+LOG_TYPES = [".csv", ".txt", ".tsv", ".parquet", ".pq", "application/vnd.ms-excel",
+             "application/vnd.apache.parquet", ""]
 SEED = 42                  # the CLI's default seed of the holdout simulation
 
 

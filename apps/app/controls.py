@@ -5,7 +5,13 @@ import panel as pn
 
 from apps.app.fields import FieldSpec, groups
 from apps.app.state import AppState
+from scenarios.yaml_source import MAX_BYTES
 
+# An upload reaches the server in chunks of this size, each one websocket message (a
+# whole file in one message would drop the session's connection above the server's limit).
+UPLOAD_CHUNK_BYTES = 2**20
+# The browser checks a file's MIME type: Chromium on Linux calls YAML application/x-yaml.
+YAML_TYPES = [".yaml", ".yml", "application/yaml", "application/x-yaml", "text/x-yaml"]
 ALERT = dict(alert_type="danger", sizing_mode="stretch_width")
 
 
@@ -19,6 +25,25 @@ def message(state: AppState, name: str) -> pn.pane.Alert:
 
     state.param.watch(show, name)
     return alert
+
+
+def dropper(take, accepted: list[str], max_bytes: int, **params) -> pn.widgets.FileDropper:
+    """A file input that refuses a file over `max_bytes` in the browser, before sending
+    it, and sends one in chunks; `take(data, filename)` gets each file dropped, as bytes.
+    Removing a file from the list leaves what it loaded."""
+    w = pn.widgets.FileDropper(accepted_filetypes=accepted, max_file_size=str(max_bytes),
+                               multiple=False, chunk_size=UPLOAD_CHUNK_BYTES, **params)
+    held = {}             # `value` as last seen: removing a file leaves the others in it
+
+    def arrived(event):
+        for name, data in event.new.items():
+            if held.get(name) is not data:
+                take(data.encode("utf-8") if isinstance(data, str) else data, name)
+        held.clear()
+        held.update(event.new)
+
+    w.param.watch(arrived, "value")
+    return w
 
 
 def widget(spec: FieldSpec, value):
@@ -77,10 +102,8 @@ def _edit(state: AppState, spec: FieldSpec, value) -> None:
 
 def sidebar(state: AppState) -> list:
     """Scenario, strategies, run settings and the edited parameters, top to bottom."""
-    upload = pn.widgets.FileInput(accept=".yaml,.yml", label="upload a scenario (YAML)",
-                                  css_classes=["upload"])
-    upload.param.watch(lambda e: e.new is not None and state.upload(e.new, upload.filename),
-                       "value")
+    upload = dropper(state.upload, YAML_TYPES, MAX_BYTES, name="upload a scenario (YAML)",
+                     css_classes=["upload"], sizing_mode="stretch_width")
     strategies = pn.widgets.MultiChoice.from_param(state.param.strategies, label="strategies",
                                                    css_classes=["strategies"])
     custom = pn.widgets.TextAreaInput.from_param(

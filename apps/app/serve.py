@@ -5,8 +5,7 @@ from pathlib import Path
 import typer
 
 SCRIPT = Path(__file__).resolve().parent.parent / "snowball_app.py"
-# An upload arrives base64-encoded (4/3 of its size) in one message: room for the
-# largest log the Calibrate tab takes, and for a larger one to be refused with a message.
+# Uploads arrive in chunks (apps/app/controls.py UPLOAD_CHUNK_BYTES), each well within.
 WEBSOCKET_MAX_BYTES = 20 * 2**20
 
 

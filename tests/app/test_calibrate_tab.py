@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from apps.app.calibrate import MAX_LOG_BYTES, CalibrateState
+from apps.app.controls import UPLOAD_CHUNK_BYTES
 from apps.app.serve import WEBSOCKET_MAX_BYTES
 from apps.app.state import UPLOAD, AppState
 from apps.app.views.calibrate import CalibrateView
@@ -25,6 +26,8 @@ from apps.calibration import calibrate_log
 from apps.cli import app as cli
 from models.txlog_layout import LogOptions
 from scenarios.errors import InputError
+
+from app_fixtures import drop, remove
 
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "CDNOW_sample.txt"
 REPS = 2          # replications of the holdout simulation: enough to compare, quick
@@ -135,9 +138,30 @@ def test_an_oversize_upload_is_refused_with_the_cli_as_the_way(tab):
     assert tab._upload is upload and tab.result is before
 
 
-def test_the_largest_upload_fits_in_one_message_of_the_server():
-    encoded = len(base64.b64encode(b"\0" * (MAX_LOG_BYTES + 1)))
-    assert encoded < WEBSOCKET_MAX_BYTES     # so a log just over the cap gets the message
+def test_an_upload_chunk_fits_in_one_message_of_the_server():
+    encoded = len(base64.b64encode(b"\0" * UPLOAD_CHUNK_BYTES))   # even if sent as text
+    assert encoded < WEBSOCKET_MAX_BYTES
+
+
+def test_the_dropper_takes_a_log_as_text_or_bytes_and_removing_it_keeps_the_results():
+    view = CalibrateView(state=CalibrateState(), app_state=AppState())
+    dropper, state = view.upload, view.state
+    assert dropper.max_file_size == str(MAX_LOG_BYTES) and not dropper.multiple
+    assert ".csv" in dropper.accepted_filetypes and ".parquet" in dropper.accepted_filetypes
+    data = CDNOW.read_bytes()
+    drop(dropper, CDNOW.name, data, "text/plain", chunk=50_000)
+    assert isinstance(dropper.value[CDNOW.name], str)
+    assert state._upload[1].read_bytes() == data
+    parquet = b"PAR1\x00\xff" * 10
+    drop(dropper, "log.parquet", parquet, "application/octet-stream")
+    assert isinstance(dropper.value["log.parquet"], bytes)
+    first = state._upload
+    assert first[1].name == "log.parquet" and first[1].read_bytes() == parquet
+    remove(dropper, "log.parquet")
+    remove(dropper, CDNOW.name)
+    assert state._upload is first and state.log_error == ""
+    drop(dropper, "big.csv", b"1" * (MAX_LOG_BYTES + 1), "text/csv", chunk=2**20)
+    assert state._upload is first and state.log_error.startswith("big.csv: the log is")
 
 
 def test_the_page_is_free_while_it_calibrates(threads):

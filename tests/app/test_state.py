@@ -1,11 +1,15 @@
 """Bad input gets the CLI's message beside the input, and changes nothing else."""
 
+import panel as pn
 import pytest
 
+from apps.app.controls import sidebar
 from apps.app.state import UPLOAD, AppState
 from scenarios.yaml_source import MAX_BYTES
 from scenarios.errors import InputError
 from scenarios.loader import ScenarioFile, read_text
+
+from app_fixtures import drop, remove
 
 BAD = b"name: broken\nbase:\n  customers: -5\nbehaviour: {}\neconomics: {gross_margin: 2}\n"
 
@@ -40,6 +44,24 @@ def test_a_good_upload_becomes_the_scenario():
     assert state.preset == UPLOAD and state.upload_error == ""
     assert "email_programme" in state.param.strategies.objects
     assert state.request().label == "mine.yaml"
+
+
+def test_the_dropper_takes_text_or_bytes_and_removing_the_file_keeps_the_scenario():
+    state = AppState()
+    dropper = next(w for w in sidebar(state) if isinstance(w, pn.widgets.FileDropper))
+    assert dropper.max_file_size == str(MAX_BYTES) and not dropper.multiple
+    text, _ = read_text("shoe_polish")
+    drop(dropper, "mine.yaml", text.encode(), "text/yaml")
+    assert isinstance(dropper.value["mine.yaml"], str)
+    assert state.preset == UPLOAD and state.request().label == "mine.yaml"
+    drop(dropper, "bad.yml", BAD, "application/x-yaml")
+    assert isinstance(dropper.value["bad.yml"], bytes)
+    assert state.upload_error == _cli_message(BAD, "bad.yml")
+    remove(dropper, "bad.yml")
+    remove(dropper, "mine.yaml")
+    assert state.request().label == "mine.yaml" and state.upload_error
+    drop(dropper, "big.yaml", b"#" * (MAX_BYTES + 1), "text/yaml", chunk=2**16)
+    assert "at most 256 KiB is allowed" in state.upload_error
 
 
 def test_an_impossible_value_is_the_clis_message():

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from browser_shots import ROOT, shot
+from scenarios.yaml_source import MAX_BYTES
 
 README_SHOT = ROOT / "docs" / "app.png"
 
@@ -61,10 +62,17 @@ def test_load_then_change_a_strategy_and_a_slider(server, page):
     shot(page, "changed")
 
 
-def test_a_bad_upload_shows_the_message_and_keeps_the_results(server, page):
+def test_a_bad_upload_shows_the_message_and_keeps_the_results(server, page, tmp_path):
     page.goto(server(strategies=["baseline"]))
     before = wait_cards(page, 1)
-    page.locator(".upload input[type=file]").set_input_files(
+    big = tmp_path / "big.yaml"           # far over the cap and the server's message limit
+    big.write_bytes(b"#" * (30 * 2**20))
+    page.locator(".upload input[type=file]").set_input_files(big)
+    upload = page.locator(".upload")
+    upload.get_by_text("File is too large", exact=True).wait_for()
+    assert upload.get_by_text(f"Maximum file size is {MAX_BYTES // 1000} KB",
+                                  exact=True).is_visible()
+    page.locator(".upload input[type=file]").set_input_files(   # the page is still live
         files=[{"name": "bad.yaml", "mimeType": "text/yaml",
                 "buffer": b"name: bad\nbase:\n  customers: -5\n"}])
     message = page.get_by_text(re.compile(r"bad\.yaml:3: base\.customers"))
@@ -129,6 +137,7 @@ def test_calibrate_a_log_and_compare_its_scenario(server, page):
     page.get_by_text("Calibrate", exact=True).first.click()
     page.locator(".log-upload input[type=file]").set_input_files(
         str(ROOT / "tests" / "data" / "CDNOW_sample.txt"))
+    page.locator(".log-upload").get_by_text("Upload complete", exact=True).wait_for()
     page.locator(".calibrate-run button").click()
     page.get_by_text("CDNOW_sample.txt: 2,357 customers, fitted on 1997-01-01 .. "
                      "1997-09-30, holdout to 1998-06-30").wait_for()

@@ -8,7 +8,7 @@ import param
 from panel.viewable import Viewer
 
 from apps.app.calibrate import LOG_TYPES, MAX_LOG_BYTES, CalibrateState
-from apps.app.controls import message
+from apps.app.controls import dropper, message
 from apps.app.state import AppState
 from apps.calibrate_report import charts, fit_rows, holdout_items
 
@@ -34,9 +34,8 @@ class CalibrateView(Viewer):
         params.setdefault("state", CalibrateState())
         super().__init__(**params)
         self._on_use = on_use
-        self.upload = pn.widgets.FileInput(accept=LOG_TYPES, css_classes=["log-upload"])
-        self.upload.param.watch(lambda e: e.new is not None and self.state.upload(
-            e.new, self.upload.filename), "value")
+        self.upload = dropper(self.state.upload, LOG_TYPES, MAX_LOG_BYTES,
+                              css_classes=["log-upload"])
         self.run_button = pn.widgets.Button(label="Calibrate", color="primary",
                                             disabled=self.state.param.running,
                                             css_classes=["calibrate-run"])
