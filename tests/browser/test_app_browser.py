@@ -1,4 +1,4 @@
-"""The app in a real browser: load, change, bad upload, download, share, isolation,
+"""The app in a real browser: load, change (and the economic model's table), bad upload, download, share, isolation,
 trainer. Few and short tests: each step waits on what a person would see."""
 
 import io
@@ -60,6 +60,9 @@ def test_load_then_change_a_strategy_and_a_slider(server, page):
     shared = urllib.parse.unquote(page.url)
     assert "economics.gross_margin" in shared and "crm_programme" in shared
     shot(page, "changed")
+    page.get_by_text("Economic model", exact=True).click()     # a table drawn once opened
+    page.locator(".economics-years .tabulator-cell[tabulator-field=model_gross_margin]").first.wait_for()
+    shot(page, "economic_model")
 
 
 def test_a_bad_upload_shows_the_message_and_keeps_the_results(server, page, tmp_path):
