@@ -5,8 +5,8 @@ import panel as pn
 
 from apps.app.layout import create_app
 
-# Tables on tabs that are drawn only once opened must have their code on the page from
-# the start: Panel loads a widget's extension only if it exists when the page is built.
-pn.extension("tabulator")
+# Panel loads a widget's code only if it is named here or exists when the page is first
+# built: the tables on tabs drawn once opened, and the uploads, are named here.
+pn.extension("tabulator", "filedropper")
 
 create_app().servable()

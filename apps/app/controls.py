@@ -102,7 +102,7 @@ def _edit(state: AppState, spec: FieldSpec, value) -> None:
 
 def sidebar(state: AppState) -> list:
     """Scenario, strategies, run settings and the edited parameters, top to bottom."""
-    upload = dropper(state.upload, YAML_TYPES, MAX_BYTES, name="upload a scenario (YAML)",
+    upload = dropper(state.upload, YAML_TYPES, MAX_BYTES, label="upload a scenario (YAML)",
                      css_classes=["upload"], sizing_mode="stretch_width")
     strategies = pn.widgets.MultiChoice.from_param(state.param.strategies, label="strategies",
                                                    css_classes=["strategies"])
