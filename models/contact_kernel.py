@@ -206,6 +206,12 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
     One function, not one per step: the per-customer walk is the hot loop, and its
     draws all come from one hash of (customer key, today's key), so splitting it would
     pass the same dozen arrays around for nothing. Counters go to `out` (`O_*`)."""
+    if (mode == BY_STAGE and mbit == 0 and mech[M_HOLDOUT] <= 0 and mech[M_CAP_PER_DAY] <= 0
+            and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
+            and chan[CH_DELIVERABILITY] >= 1.0 and chan[CH_OPEN] >= 1.0
+            and chan[CH_UNSUBSCRIBE] <= 0):
+        _deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, rule, out)
+        return
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
     optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
@@ -302,6 +308,66 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
     out[O_UNSUBSCRIBES] += n_unsub
     out[O_RESPONSES] += n_resp
     out[O_DROPPED] += n_drop
+
+
+@njit(cache=True)
+def _deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, rule, out):
+    """`_deliver` of a send where nothing is left to chance but the response: every
+    message arrives, is relevant and read, nobody unsubscribes, no cap, capacity or
+    control group, and the rule is stages and flags alone (a campaign to everyone).
+
+    Then a customer's contact is a function of their own state, so each block is one
+    pass without branches (pick, decay and step the fatigue, draw the response); the
+    responders, and the few last touched beyond the decay table, are listed and done
+    after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
+    kh, stage, flags = S[0], S[1], S[2]
+    boost, p_hi, offer_end = S[6], S[7], S[8]
+    optin, fatigue, touch_day = C[0], C[1], C[2]
+    offer_days = np.int32(mech[M_OFFER_DAYS])
+    response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
+    stage_bits, need_flags = _stage_bits(rule[0]), rule[4]
+    top = decay.size - 1
+    later = np.empty(BLOCK, dtype=np.int32)
+    n_pick = n_sent = n_resp = 0
+    for b in range(lo, hi, BLOCK):
+        n = min(b + BLOCK, hi) - b
+        k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
+        fa, td = fatigue[b:b + n], touch_day[b:b + n]
+        m = 0
+        for j in range(n):
+            picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
+            sent = picked & ((oi[j] & bit) != 0)
+            dt = day - td[j]
+            near = dt <= top
+            f = fa[j] * decay[min(dt, top)]
+            respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
+            now = sent & near
+            fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
+            td[j] = day if now else td[j]
+            later[m] = b + j
+            m += (now & respond) | (sent & ~near)
+            n_pick += picked
+            n_sent += sent
+        for t in range(m):
+            i = later[t]
+            respond = True
+            if touch_day[i] != day:     # beyond the table: decayed by a power
+                dt = day - touch_day[i]
+                f = fatigue[i] * decay[-1] ** (dt / top)
+                touch_day[i] = day
+                respond = uniform32(mix(kh[i] ^ key)) < response * (1.0 - f)
+                fatigue[i] = min(1.0, f + step)
+            if respond and (flags[i] & ALIVE) != 0:
+                boost[i] *= lift
+                flags[i] |= EXPOSED
+                p_hi[i] = 2.0
+                if offer_days > 0:
+                    offer_end[i] = max(offer_end[i], day + offer_days)
+                n_resp += 1
+    out[O_UNREACHABLE] += n_pick - n_sent
+    out[O_SENT] += n_sent
+    out[O_DELIVERED] += n_sent
+    out[O_RESPONSES] += n_resp
 
 
 @njit(cache=True, parallel=True)
