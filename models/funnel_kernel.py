@@ -260,8 +260,10 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
     for t in range(m):
         if t + AHEAD < m:     # the arrays of a customer further on, while this one works
-            prefetch((stage, flags, dtype, n, last, need_end, due, offer_end, lam, rel_buy,
-                      rel_churn, boost, pdrop, arrival, nu, rel_spend, revenue), picked[t + AHEAD])
+            # (lam: the record it shares with need_end, offer_end, rel_buy, rel_churn,
+            # boost, pdrop and nu in the funnel's layout, `models.funnel.EXACT_RECORD`)
+            prefetch((stage, flags, dtype, n, last, due, lam, arrival, rel_spend, revenue),
+                     picked[t + AHEAD])
         i = picked[t]
         s = stage[i]
         was_alive = (flags[i] & ALIVE) != 0
