@@ -22,19 +22,22 @@ dates, so its sweep compares one array with those dates: a daily trigger costs a
 fraction of a nanosecond per customer on the days nobody is due. A rule on stages alone
 that picks most customers (a campaign to every buyer) skips the sweep and tests each
 customer as it goes. Either way the customers picked, and the order they are contacted
-in, are exactly those of the rule applied to all.
+in, are exactly those of the rule applied to all. A campaign to everyone that leaves
+nothing but the response to chance goes out in one pass without branches per block
+(`models.contact_sure`).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from models.stages import ALIVE, EXPOSED
+from models.stages import ALIVE
 from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported)
     CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH,
     M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
     M_OFFER_DAYS, N_MECH, O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE,
     O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
 )
+from models.contact_sure import deliver_sure, responded
 from sim.streams import mix, nth, uniform32, uniform64
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -210,7 +213,8 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
             and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
             and chan[CH_DELIVERABILITY] >= 1.0 and chan[CH_OPEN] >= 1.0
             and chan[CH_UNSUBSCRIBE] <= 0):
-        _deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, rule, out)
+        deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, _stage_bits(rule[0]),
+                     rule[4], out)
         return
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
@@ -294,11 +298,9 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
                     optin[i] &= ~bit
                     n_unsub += 1
             if respond and (flags[i] & ALIVE) != 0:
-                boost[i] *= lift
-                flags[i] |= EXPOSED
-                p_hi[i] = 2.0
-                if offer_days > 0:
-                    offer_end[i] = max(offer_end[i], day + offer_days)
+                boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
+                                                             day, lift, offer_days)
+                p_hi[i] = 2.0     # forced into the funnel's exact pass
                 n_resp += 1
     out[O_HOLDOUT] += n_hold
     out[O_UNREACHABLE] += n_unreach
@@ -308,66 +310,6 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
     out[O_UNSUBSCRIBES] += n_unsub
     out[O_RESPONSES] += n_resp
     out[O_DROPPED] += n_drop
-
-
-@njit(cache=True)
-def _deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, rule, out):
-    """`_deliver` of a send where nothing is left to chance but the response: every
-    message arrives, is relevant and read, nobody unsubscribes, no cap, capacity or
-    control group, and the rule is stages and flags alone (a campaign to everyone).
-
-    Then a customer's contact is a function of their own state, so each block is one
-    pass without branches (pick, decay and step the fatigue, draw the response); the
-    responders, and the few last touched beyond the decay table, are listed and done
-    after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
-    kh, stage, flags = S[0], S[1], S[2]
-    boost, p_hi, offer_end = S[6], S[7], S[8]
-    optin, fatigue, touch_day = C[0], C[1], C[2]
-    offer_days = np.int32(mech[M_OFFER_DAYS])
-    response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
-    stage_bits, need_flags = _stage_bits(rule[0]), rule[4]
-    top = decay.size - 1
-    later = np.empty(BLOCK, dtype=np.int32)
-    n_pick = n_sent = n_resp = 0
-    for b in range(lo, hi, BLOCK):
-        n = min(b + BLOCK, hi) - b
-        k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
-        fa, td = fatigue[b:b + n], touch_day[b:b + n]
-        m = 0
-        for j in range(n):
-            picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
-            sent = picked & ((oi[j] & bit) != 0)
-            dt = day - td[j]
-            near = dt <= top
-            f = fa[j] * decay[min(dt, top)]
-            respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
-            now = sent & near
-            fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
-            td[j] = day if now else td[j]
-            later[m] = b + j
-            m += (now & respond) | (sent & ~near)
-            n_pick += picked
-            n_sent += sent
-        for t in range(m):
-            i = later[t]
-            respond = True
-            if touch_day[i] != day:     # beyond the table: decayed by a power
-                dt = day - touch_day[i]
-                f = fatigue[i] * decay[-1] ** (dt / top)
-                touch_day[i] = day
-                respond = uniform32(mix(kh[i] ^ key)) < response * (1.0 - f)
-                fatigue[i] = min(1.0, f + step)
-            if respond and (flags[i] & ALIVE) != 0:
-                boost[i] *= lift
-                flags[i] |= EXPOSED
-                p_hi[i] = 2.0
-                if offer_days > 0:
-                    offer_end[i] = max(offer_end[i], day + offer_days)
-                n_resp += 1
-    out[O_UNREACHABLE] += n_pick - n_sent
-    out[O_SENT] += n_sent
-    out[O_DELIVERED] += n_sent
-    out[O_RESPONSES] += n_resp
 
 
 @njit(cache=True, parallel=True)
