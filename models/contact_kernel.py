@@ -22,19 +22,22 @@ dates, so its sweep compares one array with those dates: a daily trigger costs a
 fraction of a nanosecond per customer on the days nobody is due. A rule on stages alone
 that picks most customers (a campaign to every buyer) skips the sweep and tests each
 customer as it goes. Either way the customers picked, and the order they are contacted
-in, are exactly those of the rule applied to all.
+in, are exactly those of the rule applied to all. A campaign to everyone that leaves
+nothing but the response to chance goes out in one pass without branches per block
+(`models.contact_sure`).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from models.stages import ALIVE, EXPOSED
+from models.stages import ALIVE
 from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported)
     CH_DELIVERABILITY, CH_OPEN, CH_UNSUBSCRIBE, CH_STEP, CH_IRRELEVANT_STEP, N_CH,
     M_RESPONSE, M_LIFT, M_RELEVANCE, M_HOLDOUT, M_CAP_PER_DAY, M_QUOTA, M_WANTED,
     M_OFFER_DAYS, N_MECH, O_SENT, O_DELIVERED, O_RESPONSES, O_UNSUBSCRIBES, O_UNREACHABLE,
     O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
 )
+from models.contact_sure import deliver_sure, responded
 from sim.streams import mix, nth, uniform32, uniform64
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -206,6 +209,13 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
     One function, not one per step: the per-customer walk is the hot loop, and its
     draws all come from one hash of (customer key, today's key), so splitting it would
     pass the same dozen arrays around for nothing. Counters go to `out` (`O_*`)."""
+    if (mode == BY_STAGE and mbit == 0 and mech[M_HOLDOUT] <= 0 and mech[M_CAP_PER_DAY] <= 0
+            and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
+            and chan[CH_DELIVERABILITY] >= 1.0 and chan[CH_OPEN] >= 1.0
+            and chan[CH_UNSUBSCRIBE] <= 0):
+        deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, _stage_bits(rule[0]),
+                     rule[4], out)
+        return
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     offer_days = np.int32(mech[M_OFFER_DAYS])
     optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
@@ -288,11 +298,9 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
                     optin[i] &= ~bit
                     n_unsub += 1
             if respond and (flags[i] & ALIVE) != 0:
-                boost[i] *= lift
-                flags[i] |= EXPOSED
-                p_hi[i] = 2.0
-                if offer_days > 0:
-                    offer_end[i] = max(offer_end[i], day + offer_days)
+                boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
+                                                             day, lift, offer_days)
+                p_hi[i] = 2.0     # forced into the funnel's exact pass
                 n_resp += 1
     out[O_HOLDOUT] += n_hold
     out[O_UNREACHABLE] += n_unreach

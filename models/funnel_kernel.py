@@ -260,8 +260,10 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
     for t in range(m):
         if t + AHEAD < m:     # the arrays of a customer further on, while this one works
-            prefetch((stage, flags, dtype, n, last, need_end, due, offer_end, lam, rel_buy,
-                      rel_churn, boost, pdrop, arrival, nu, rel_spend, revenue), picked[t + AHEAD])
+            # (lam: the record it shares with need_end, offer_end, rel_buy, rel_churn,
+            # boost, pdrop and nu in the funnel's layout, `models.funnel.EXACT_RECORD`)
+            prefetch((stage, flags, dtype, n, last, due, lam, arrival, rel_spend, revenue),
+                     picked[t + AHEAD])
         i = picked[t]
         s = stage[i]
         was_alive = (flags[i] & ALIVE) != 0
@@ -316,8 +318,10 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                     orders = 1
                     if par[P_POISSON_ORDERS] > 0 and not renews and q < 1.0:
                         orders = poisson_positive(mix(kh[i] ^ dks[K_ORDERS]), -np.log(1.0 - q))
-                    own = own_share(s, kind, n[i], last[i], lam[i], q, day, season[day],
-                                    stage_tab, dem_tab, par)
+                    own = 1.0   # no dropout to thin: the share would change nothing
+                    if p_drop > 0.0:
+                        own = own_share(s, kind, n[i], last[i], lam[i], q, day, season[day],
+                                        stage_tab, dem_tab, par)
                     n_after, paid, _, dropped = book_orders(
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
                         mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
@@ -330,7 +334,8 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                                               dem_tab, par)
                     n[i] = n_after
                     last[i] = day
-                    flags[i] = flags[i] & ~np.uint8(OVERDUE)
+                    if flags[i] & OVERDUE:
+                        flags[i] = flags[i] & ~np.uint8(OVERDUE)
                     revenue[i] += np.float32(paid)
                     if dropped:
                         flags[i] = flags[i] & ~np.uint8(ALIVE)
@@ -339,13 +344,16 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
                 flags[i] = flags[i] & ~np.uint8(ALIVE)
                 if natural:
                     flags[i] = flags[i] | np.uint8(DIED_NATURAL)
-            boost[i] = 1.0
-            flags[i] = flags[i] & ~np.uint8(EXPOSED)
+            if boost[i] != 1.0:     # written only if changed: a clean line is not written back
+                boost[i] = 1.0
+            if flags[i] & EXPOSED:
+                flags[i] = flags[i] & ~np.uint8(EXPOSED)
         pending = due_pending(dtype[i], n[i], flags[i], due[i], day)
         new_s = stage_of(n[i], last[i], day, s, bought, pending, par)
         if bought and new_s == WON_BACK:
             acc[A_WON_BACK] += 1.0
-        stage[i] = new_s
+        if new_s != s:
+            stage[i] = new_s
         now_alive = (flags[i] & ALIVE) != 0
         if new_s != s or now_alive != was_alive:
             counts[1 if was_alive else 0, s] -= 1

@@ -21,9 +21,9 @@ _BYTE_PTR = ir.IntType(8).as_pointer()
 
 @intrinsic
 def prefetch(typingctx, arrays, index):
-    """Hint that `array[index]` of every array of the tuple `arrays` will soon be read
-    and written (LLVM's llvm.prefetch: write intent, high locality, data cache). Nothing
-    is loaded, so no bounds check is needed."""
+    """Hint that `array[index]` of every array of the tuple `arrays` (contiguous or
+    strided) will soon be read and written (LLVM's llvm.prefetch: write intent, high
+    locality, data cache). Nothing is loaded, so no bounds check is needed."""
     if not (isinstance(arrays, types.BaseTuple) and isinstance(index, types.Integer)
             and all(isinstance(a, types.Array) for a in arrays.types)):
         return None
@@ -32,11 +32,12 @@ def prefetch(typingctx, arrays, index):
         fn = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [_BYTE_PTR, _I32, _I32, _I32]),
             "llvm.prefetch.p0")
+        index = context.cast(builder, args[1], signature.args[1], types.intp)
         for k, array_type in enumerate(signature.args[0].types):
-            array = builder.extract_value(args[0], k)
-            data = context.make_array(array_type)(context, builder, array).data
-            address = builder.bitcast(builder.gep(data, [args[1]]), _BYTE_PTR)
-            builder.call(fn, [address, _I32(1), _I32(3), _I32(1)])
+            array = context.make_array(array_type)(context, builder,
+                                                   builder.extract_value(args[0], k))
+            item = cgutils.get_item_pointer(context, builder, array_type, array, [index])
+            builder.call(fn, [builder.bitcast(item, _BYTE_PTR), _I32(1), _I32(3), _I32(1)])
         return context.get_dummy_value()
 
     return types.void(arrays, index), codegen

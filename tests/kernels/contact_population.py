@@ -75,8 +75,9 @@ def hold_key(mechanic="email_campaign"):
     return R.day_key(SEED_KEY, R.decision("holdout." + mechanic), 0)
 
 
-def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
-    """deliver_range and the reference on copies of P; (K, Q, kernel out, reference out)."""
+def run_both(P, lo, hi, day, bit, decay, chan, mech, rule, mbit=MBIT):
+    """deliver_range and the reference on copies of P; (K, Q, kernel out, reference out);
+    `mbit`: the mechanic's mark (0: no control group, nothing marked)."""
     key = send_key(day)
     table = pow_table(decay)
     chan = np.array(chan, dtype=np.float64)
@@ -85,9 +86,9 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule):
     Q = {k: v.copy() for k, v in P.items()}
     out = np.zeros(ck.N_OUT, dtype=np.int64)
     ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
-                     np.uint8(MBIT),
+                     np.uint8(mbit),
                      *kernel_args(K), table, chan, mech, rule, out)
-    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, MBIT, Q, table, chan, mech, rule,
+    ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, mbit, Q, table, chan, mech, rule,
                           [0] * CR.N_OUT)
     return K, Q, [int(x) for x in out], ref
 

@@ -53,6 +53,9 @@ SETS = {
     # a personal offer (mech's offer days, after quota and wanted): readers hold it 10 days
     "offer": (2, 0.98, (0.9, 0.8, 0.0, 0.05, 0.15), (0.6, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 10),
               False),
+    # nothing left to chance but the response (the branch-free pass), with an offer
+    "sure_offer": (1, 0.97, (1.0, 1.0, 0.0, 0.1, 0.15), (0.4, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 7),
+                   False),
 }
 
 
@@ -114,6 +117,27 @@ def test_deliver_range_matches_reference_exactly(name):
         assert np.all(forced[offered]) and offered.sum() > 0
     else:
         assert not offered.any()
+
+
+@pytest.mark.parametrize("name", ["plain", "sure_offer"])
+def test_sure_sends_match_reference_exactly(name):
+    """A send where only the response is left to chance, without a control group, to
+    customers picked by stage and flags, takes the kernel's branch-free pass: it matches
+    the reference exactly, customers last touched beyond the decay table included."""
+    bit, decay, chan, mech, _ = SETS[name]
+    rng = np.random.default_rng(31)
+    P = population(rng, 9000, max_gap=2 * DECAY_TABLE)
+    stages = np.ones(7, dtype=np.bool_)
+    stages[[2, 5]] = False
+    rule = (stages,) + ALL_RULE[1:4] + (np.uint8(R.ALIVE),)
+    for rule in (ALL_RULE, rule):
+        assert ck.sweep_plan(rule, DAY)[0] == ck.BY_STAGE
+        K, Q, got, ref = run_both(P, 37, 8990, DAY, bit, decay, chan, mech, rule, mbit=0)
+        assert got == ref
+        for k in P:
+            assert np.array_equal(K[k], Q[k]), k
+        far = (DAY - P["touch_day"] >= DECAY_TABLE) & (K["touch_day"] == DAY)
+        assert far.any() and got[CR.O_RESPONSES] > 0 and got[CR.O_UNREACHABLE] > 0
 
 
 def test_capped_days_keep_decaying_fatigue():

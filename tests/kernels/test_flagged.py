@@ -37,3 +37,14 @@ def test_prefetch_changes_no_value():
     idx = np.array([3, 50, 99], dtype=np.int64)
     assert _prefetch_then_sum(a, b, idx) == 3 + 50 + 99 + 3 + 50 + 99
     assert np.array_equal(a, before[0]) and np.array_equal(b, before[1])
+
+
+def test_prefetch_of_strided_arrays_changes_no_value():
+    """Fields of interleaved records (a group of customer states) are strided views."""
+    records = np.zeros(100, dtype=[("a", np.float32), ("b", np.int32)])
+    records["a"] = np.arange(100)
+    records["b"] = -np.arange(100)
+    a, b = records["a"], records["b"]
+    idx = np.array([3, 50, 99], dtype=np.int32)
+    assert _prefetch_then_sum(a, b, idx) == 0.0
+    assert np.array_equal(a, np.arange(100)) and np.array_equal(b, -np.arange(100))

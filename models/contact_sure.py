@@ -1,0 +1,87 @@
+"""A campaign to everyone, sent in one pass without branches per block of customers.
+
+Most sends of a campaign leave nothing to chance but the response; then each customer's
+contact depends on their own state only, and the contact kernel hands the send here.
+"""
+
+import numpy as np
+from numba import njit
+
+from models.layouts import (
+    CH_STEP, M_LIFT, M_OFFER_DAYS, M_RESPONSE, O_DELIVERED, O_RESPONSES, O_SENT,
+    O_UNREACHABLE,
+)
+from models.stages import ALIVE, EXPOSED
+from sim.streams import mix, uniform32
+
+SURE_BLOCK = 4096    # customers swept at a time (their responders done before the next)
+
+
+@njit(cache=True, inline="always")
+def responded(boost, flags, offer_end, day, lift, offer_days):
+    """(boost, flags, offer end) of a customer after a response: today's boost times
+    `lift`, the exposure and, with `offer_days` > 0, the personal offer held until day +
+    offer_days. Scalars: array arguments to an inlined helper would cost reference
+    counting in the caller's loop."""
+    if offer_days > 0:
+        offer_end = max(offer_end, day + offer_days)
+    return boost * lift, flags | EXPOSED, offer_end
+
+
+@njit(cache=True)
+def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, need_flags,
+                 out):
+    """The contact kernel's send (`contact_kernel._deliver`) when nothing is left to
+    chance but the response: every message arrives, is relevant and read, nobody
+    unsubscribes, no cap, capacity or control group, and the rule is stages and flags
+    alone (`stage_bits`, `need_flags`: a campaign to everyone).
+
+    Then a customer's contact is a function of their own state, so each block is one
+    pass without branches (pick, decay and step the fatigue, draw the response); the
+    responders, and the few last touched beyond the decay table, are listed and done
+    after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
+    kh, stage, flags = S[0], S[1], S[2]
+    boost, p_hi, offer_end = S[6], S[7], S[8]
+    optin, fatigue, touch_day = C[0], C[1], C[2]
+    offer_days = np.int32(mech[M_OFFER_DAYS])
+    response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
+    top = decay.size - 1
+    later = np.empty(SURE_BLOCK, dtype=np.int32)
+    n_pick = n_sent = n_resp = 0
+    for b in range(lo, hi, SURE_BLOCK):
+        n = min(b + SURE_BLOCK, hi) - b
+        k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
+        fa, td = fatigue[b:b + n], touch_day[b:b + n]
+        m = 0
+        for j in range(n):
+            picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
+            sent = picked & ((oi[j] & bit) != 0)
+            dt = day - td[j]
+            near = dt <= top
+            f = fa[j] * decay[min(dt, top)]
+            respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
+            now = sent & near
+            fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
+            td[j] = day if now else td[j]
+            later[m] = b + j
+            m += (now & respond) | (sent & ~near)
+            n_pick += picked
+            n_sent += sent
+        for t in range(m):
+            i = later[t]
+            respond = True
+            if touch_day[i] != day:     # beyond the table: decayed by a power
+                dt = day - touch_day[i]
+                f = fatigue[i] * decay[-1] ** (dt / top)
+                touch_day[i] = day
+                respond = uniform32(mix(kh[i] ^ key)) < response * (1.0 - f)
+                fatigue[i] = min(1.0, f + step)
+            if respond and (flags[i] & ALIVE) != 0:
+                boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
+                                                             day, lift, offer_days)
+                p_hi[i] = 2.0     # forced into the funnel's exact pass
+                n_resp += 1
+    out[O_UNREACHABLE] += n_pick - n_sent
+    out[O_SENT] += n_sent
+    out[O_DELIVERED] += n_sent
+    out[O_RESPONSES] += n_resp

@@ -1,0 +1,45 @@
+"""Customer states of one group are stored as one record per customer; the rest as
+arrays of their own. Either way every state reads and grows the same."""
+
+import numpy as np
+
+from models.funnel import EXACT_RECORD, STATES
+from sim.customers import Customers
+
+
+def _declared(capacity):
+    c = Customers(capacity)
+    c.declare("a", np.float32, 1.5, group="g")
+    c.declare("b", np.int32, -7, group="g")
+    c.declare("c", np.uint8, 3)
+    c.declare("d", np.float32, 0.25, group="g")
+    return c
+
+
+def test_a_group_is_interleaved_one_record_per_customer():
+    c = _declared(10)
+    c.pack()
+    assert c.a.strides == c.b.strides == c.d.strides == (12,)
+    assert c.c.strides == (1,)
+    # consecutive fields of one customer's record, the record 64-byte aligned
+    assert c.b.ctypes.data - c.a.ctypes.data == 4 and c.d.ctypes.data - c.b.ctypes.data == 4
+    assert c.a.ctypes.data % 64 == 0
+    assert c.bytes_per_customer == 8 + 4 + 4 + 4 + 1 + 4     # kh and arrival, then a..d
+    assert (c.a == 1.5).all() and (c.b == -7).all() and (c.c == 3).all() and (c.d == 0.25).all()
+
+
+def test_grouped_states_keep_their_values_when_the_block_grows():
+    c = _declared(4)
+    c.add(0, 0, 4)
+    c.a[:4], c.b[:4], c.c[:4], c.d[:4] = [1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], 0.5
+    c.add(0, 1, 5)                      # beyond the capacity: everything moves
+    assert c.capacity == 16 and c.a.strides == (12,)
+    assert c.a[:9].tolist() == [1, 2, 3, 4] + [1.5] * 5
+    assert c.b[:9].tolist() == [5, 6, 7, 8] + [-7] * 5
+    assert c.c[:9].tolist() == [9, 10, 11, 12] + [3] * 5
+    assert c.d[:9].tolist() == [0.5] * 4 + [0.25] * 5
+
+
+def test_the_exact_pass_record_is_half_a_cache_line():
+    assert len({np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD}) == 1
+    assert sum(np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD) == 32
