@@ -219,10 +219,19 @@ def bench(
                                        "timed beside the engine (it gets --customers, "
                                        "--days, --seed and prints a JSON line with "
                                        "customer_days_per_s)"),
-    rounds: int = typer.Option(3, help="with --threads: alternating rounds, best kept"),
+    rounds: int = typer.Option(3, help="with --threads or --presets: alternating rounds, "
+                               "best kept"),
+    presets: Optional[str] = typer.Option(None, help="instead, what mechanics cost: every "
+                                          "strategy of these presets ('all' or "
+                                          "comma-separated) against the bare bench_funnel "
+                                          "engine at the same size (--preset-customers, "
+                                          "--days, --preset-threads, --rounds)"),
+    preset_customers: int = typer.Option(200_000, help="with --presets: initial customers"),
+    preset_threads: int = typer.Option(1, help="with --presets: numba threads"),
 ) -> None:
     """Time the engine on the bench_funnel model (or a whole job) and print JSON."""
-    from apps.bench.run import job_benchmark, run_benchmark
+    from apps.bench.presets import parse_presets, preset_table
+    from apps.bench.run import SEED, job_benchmark, run_benchmark
     from apps.bench.threads import parse_thread_counts
 
     try:
@@ -239,6 +248,8 @@ def bench(
         if out.is_dir():
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
         _prepare_folder(out.parent)
+    if job is not None and presets is not None:
+        fail("give --job or --presets, not both")
     if job is not None:
         if job not in preset_names():
             fail(f"--job {job!r}: not a preset; presets: {', '.join(preset_names())}")
@@ -247,6 +258,14 @@ def bench(
                  f"{job_reps}, {job_years}, {job_customers})")
         with user_errors():
             report = job_benchmark(job, job_customers, job_years, job_reps)
+    elif presets is not None:
+        if not (1000 <= preset_customers <= 50_000_000 and 1 <= preset_threads <= 1024
+                and 1 <= rounds <= 20):
+            fail(f"--preset-customers within 1000..50000000, --preset-threads within 1..1024, "
+                 f"--rounds within 1..20 (got {preset_customers}, {preset_threads}, {rounds})")
+        with user_errors():
+            report = preset_table(parse_presets(presets), preset_customers, days,
+                                  preset_threads, rounds, SEED)
     else:
         with user_errors():
             report = run_benchmark(counts, days, reference, thread_counts, peer, rounds)
