@@ -199,6 +199,37 @@ def _horizon(days: int | None, years: float | None) -> int | None:
     return days
 
 
+def _job_report(job: str, customers: int, years: float, reps: int) -> dict:
+    """`bench --job`: the inputs checked, then the timed job."""
+    from apps.bench.run import job_benchmark
+
+    if job not in preset_names():
+        fail(f"--job {job!r}: not a preset; presets: {', '.join(preset_names())}")
+    if not 1 <= reps <= 1000 or not 0 < years <= 100 or customers < 1:
+        fail(f"--job-reps 1..1000, --job-years (0, 100], --job-customers >= 1 (got "
+             f"{reps}, {years}, {customers})")
+    with user_errors():
+        return job_benchmark(job, customers, years, reps)
+
+
+def _preset_report(presets: str, customers: int, days: int, threads: int,
+                   rounds: int) -> dict:
+    """`bench --presets`: the inputs checked, then the table."""
+    from apps.bench.presets import parse_presets, preset_table
+    from apps.bench.run import SEED
+
+    if not (1000 <= customers <= 50_000_000 and 1 <= threads <= 1024 and 1 <= rounds <= 20):
+        fail(f"--preset-customers within 1000..50000000, --preset-threads within 1..1024, "
+             f"--rounds within 1..20 (got {customers}, {threads}, {rounds})")
+    with user_errors():
+        return preset_table(parse_presets(presets), customers, days, threads, rounds, SEED)
+
+
+_PRESETS_HELP = ("instead, what mechanics cost: every strategy of these presets ('all' or "
+                 "comma-separated) against the bare bench_funnel engine at the same size "
+                 "(--preset-customers, --days, --preset-threads, --rounds)")
+
+
 @app.command()
 def bench(
     sizes: str = typer.Option("100000,1000000", help="initial customers, comma-separated"),
@@ -219,10 +250,13 @@ def bench(
                                        "timed beside the engine (it gets --customers, "
                                        "--days, --seed and prints a JSON line with "
                                        "customer_days_per_s)"),
-    rounds: int = typer.Option(3, help="with --threads: alternating rounds, best kept"),
+    rounds: int = typer.Option(3, help="with --threads or --presets: rounds, best kept"),
+    presets: Optional[str] = typer.Option(None, help=_PRESETS_HELP),
+    preset_customers: int = typer.Option(200_000, help="with --presets: initial customers"),
+    preset_threads: int = typer.Option(1, help="with --presets: numba threads"),
 ) -> None:
     """Time the engine on the bench_funnel model (or a whole job) and print JSON."""
-    from apps.bench.run import job_benchmark, run_benchmark
+    from apps.bench.run import run_benchmark
     from apps.bench.threads import parse_thread_counts
 
     try:
@@ -239,14 +273,12 @@ def bench(
         if out.is_dir():
             fail(f"--out {out}: is a folder; give a file name such as {out}/bench.json")
         _prepare_folder(out.parent)
+    if job is not None and presets is not None:
+        fail("give --job or --presets, not both")
     if job is not None:
-        if job not in preset_names():
-            fail(f"--job {job!r}: not a preset; presets: {', '.join(preset_names())}")
-        if not 1 <= job_reps <= 1000 or not 0 < job_years <= 100 or job_customers < 1:
-            fail(f"--job-reps 1..1000, --job-years (0, 100], --job-customers >= 1 (got "
-                 f"{job_reps}, {job_years}, {job_customers})")
-        with user_errors():
-            report = job_benchmark(job, job_customers, job_years, job_reps)
+        report = _job_report(job, job_customers, job_years, job_reps)
+    elif presets is not None:
+        report = _preset_report(presets, preset_customers, days, preset_threads, rounds)
     else:
         with user_errors():
             report = run_benchmark(counts, days, reference, thread_counts, peer, rounds)

@@ -19,7 +19,7 @@ from models import contact_kernel as ck
 from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
-from sim.streams import day_keys, decision, mix, uniform32
+from sim.streams import day_key, day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
@@ -171,19 +171,20 @@ class Channels(Module):
 
     def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
                    offer_days):
-        """Per (mechanic, channel): stream ids and parameter vectors, built once."""
+        """Per (mechanic, channel): the send's key of every day of the run (one lookup
+        per send instead of a kernel call) and the parameter vectors, built once."""
         cache = self._send_constants
         entry = cache.get((mechanic, channel))
         if entry is None:
             spec = self.specs[channel]
-            send_id = np.array([decision("send." + mechanic)], dtype=np.uint64)
+            keys = _keys_by_day(sim.seed_key, decision("send." + mechanic), sim.days)
             hold_key = self.holdout_key(sim, mechanic)
             chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                              spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
             mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
                              0.0, offer_days], dtype=np.float64)
             bit = np.uint8(1 << CHANNELS.index(channel))
-            entry = cache[(mechanic, channel)] = (send_id, hold_key, chan, mech, bit)
+            entry = cache[(mechanic, channel)] = (keys, hold_key, chan, mech, bit)
         return entry
 
     @staticmethod
@@ -209,10 +210,10 @@ class Channels(Module):
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
         out = self._out[:chunks]
         out[:] = 0
-        send_id, hold_key, chan, mech, bit = self._constants(sim, mechanic, channel,
-                                                            response_rate, lift, relevance,
-                                                            holdout, offer_days)
-        key = day_keys(sim.seed_key, send_id, day)[0]
+        keys, hold_key, chan, mech, bit = self._constants(sim, mechanic, channel,
+                                                         response_rate, lift, relevance,
+                                                         holdout, offer_days)
+        key = keys[day]
         marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
         contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
         args = (day, key, hold_key, bit, np.uint8(marks is not None),
@@ -258,3 +259,12 @@ def _draw_optins(lo, hi, key, kh, optin, shares, reach):
                 bits |= 1 << ch
                 reach[ch] += 1
         optin[i] = bits
+
+
+@njit(cache=True)
+def _keys_by_day(seed_key, decision_id, days):
+    """The key of one decision on each of `days` days (`sim.streams.day_key`)."""
+    out = np.empty(days, dtype=np.uint64)
+    for day in range(days):
+        out[day] = day_key(seed_key, decision_id, day)
+    return out

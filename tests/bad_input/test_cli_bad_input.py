@@ -93,6 +93,12 @@ FLAG_CASES = {
                                 "--out", "{tmp}/afile/bench.json"], ["--out", "afile"]),
     "bench_job_unknown_preset": (["bench", "--job", "no_such_preset"],
                                  ["--job", "'no_such_preset'", "not a preset", "baby_food"]),
+    "bench_presets_unknown": (["bench", "--presets", "baby_food,no_such_preset"],
+                              ["--presets", "not a preset: no_such_preset", "'all'"]),
+    "bench_presets_and_job": (["bench", "--presets", "all", "--job", "baby_food"],
+                              ["--job", "--presets", "not both"]),
+    "bench_presets_rounds_zero": (["bench", "--presets", "all", "--rounds", "0"],
+                                  ["--rounds", "1..20", "0)"]),
     # what is given as the scenario is not a file to read, or far too big to be one
     "scenario_is_a_folder": (["run", "{tmp}/afolder"], ["afolder", "is a folder"]),
     "scenario_is_a_fifo": (["run", "{tmp}/fifo.yaml"], ["fifo.yaml", "named pipe (FIFO)"]),

@@ -52,3 +52,41 @@ def test_referrals_change_no_existing_customer():
                                       getattr(b.customers, name)[:n])
     keys = b.customers.kh[: b.customers.n]
     assert np.unique(keys).size == keys.size
+
+
+def _friends_reference(n, day, key, kh, last, stage, flags, referrals, eligible, probability):
+    """Plain Python: every customer tested in order."""
+    from kernels.stream_reference import mix, uniform32
+    from models.mechanics.referral import _SALT
+    from models.stages import ALIVE
+
+    out = []
+    for i in range(n):
+        if last[i] != day or (flags[i] & ALIVE) == 0 or not eligible[stage[i]]:
+            continue
+        if uniform32(mix(int(kh[i]) ^ int(key))) >= probability:
+            continue
+        referrals[i] += 1
+        out.append((mix(int(kh[i]) ^ int(_SALT)) + int(referrals[i])) % 2**64)
+    return np.array(out, dtype=np.uint64)
+
+
+@pytest.mark.parametrize("n", [0, 7, 4096, 4103, 20_011])
+def test_friends_kernel_matches_the_plain_reference(n):
+    from models.mechanics.referral import friends
+    from models.stages import ALIVE
+
+    rng = np.random.default_rng(n)
+    kh = rng.integers(0, 2**63, n, dtype=np.uint64)
+    last = rng.integers(95, 101, n).astype(np.int32)     # a sixth bought yesterday (99)
+    stage = rng.integers(0, len(STAGES), n).astype(np.int8)
+    flags = np.where(rng.random(n) < 0.8, ALIVE, 0).astype(np.uint8)
+    eligible = np.array([False, True, True, True, False, False, True])   # by models.stages
+    ours, theirs = np.zeros(n, np.uint16), np.zeros(n, np.uint16)
+    ours[:] = theirs[:] = rng.integers(0, 3, n)
+    key = np.uint64(0x9E3779B97F4A7C15)
+    got = friends(n, 99, key, kh, last, stage, flags, ours, eligible, 0.4)
+    want = _friends_reference(n, 99, key, kh, last, stage, flags, theirs, eligible, 0.4)
+    assert n < 4096 or got.size > 64       # the output grows past its first allocation
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ours, theirs)
