@@ -12,7 +12,7 @@ import yaml
 
 from apps.app import downloads, frames
 from apps.app.state import AppState
-from apps.app.views.economics import EconomicsView
+from apps.app.views.economics import EconomicsView, refill
 from scenarios.loader import ScenarioFile, scenario_id
 
 from app_fixtures import SMALL, STRATEGIES
@@ -147,6 +147,20 @@ def test_the_leverage_table_shows_what_each_step_does_to_the_margin(computed):
     for step, row in rows.items():
         for column in ("revenue_change", "gross_margin_change", "gross_margin_change_pct"):
             assert leverage.loc[step, column] == round(row[column], 2)
+
+
+def test_new_model_numbers_patch_the_tables_cells():
+    """Same shape: the cells are patched (the table keeps its columns, no rebuild);
+    another shape: a new value."""
+    table = pn.widgets.Tabulator(pd.DataFrame({"period": ["year 1"], "model_revenue": [1.0]}))
+    table.get_root()
+    first = table.value
+    refill(table, pd.DataFrame({"period": ["year 1"], "model_revenue": [2.5]}))
+    assert table.value is first and table.value["model_revenue"].tolist() == [2.5]
+    wider = pd.DataFrame({"period": ["year 1"], "model_revenue": [3.0],
+                          "simulator_revenue": [2.0]})
+    refill(table, wider)
+    assert table.value is wider
 
 
 def test_the_whole_page_builds(in_thread):
