@@ -159,24 +159,25 @@ class EconomicsView(Viewer):
 
     def _panes(self):
         """The panes on screen, refilled in place: new numbers travel to the page as a
-        data update, not as new tables the page must build."""
+        data update, not as new tables the page must build. The tables are never
+        hidden: one drawn while hidden may stay blank once shown."""
         waiting = pn.pane.Markdown("*the economic model: computing ...*")
-        heading, footer = pn.pane.Markdown(""), pn.pane.Markdown("")
+        heading, levers, footer = (pn.pane.Markdown("") for _ in range(3))
         years = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
                                      css_classes=["economics-years"])
         leverage = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
                                         css_classes=["economics-leverage"])
-        shown = pn.Column(heading, years, "**What one step of each lever does** (revenue "
-                          "and gross margin over the model's years)", leverage, footer,
-                          visible=False, sizing_mode="stretch_width")
+        shown = pn.Column(heading, years, levers, leverage, footer,
+                          sizing_mode="stretch_width")
 
         def fill(*_):
             if not self.shown:
                 return            # refilled when its tab is shown
             out = self.tables(self.document)
-            waiting.visible, shown.visible = out is None, out is not None
+            waiting.visible = out is None
             if out is not None:
                 heading.object, footer.object = out["heading"], out["footer"]
+                levers.object = LEVERS_HEADING
                 refill(years, out["years"])
                 refill(leverage, out["leverage"])
 
@@ -197,6 +198,10 @@ class EconomicsView(Viewer):
                          "error")
         return pn.Column("### The economic model", strategies, error, *self._panes(),
                          sizing_mode="stretch_width")
+
+LEVERS_HEADING = ("**What one step of each lever does** (revenue and gross margin over "
+                  "the model's years)")
+
 
 def refill(table: pn.widgets.Tabulator, frame: pd.DataFrame) -> None:
     """New numbers in a table of the same shape go to the page as a patch of its cells:
