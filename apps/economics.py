@@ -88,7 +88,9 @@ def _pct(after, before):
 
 def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict:
     """The economic model of `file` (a ScenarioFile, already adjusted) for one strategy:
-    {"scenario", "strategy", "years": [...], "leverage": [...], "simulator_only", ...}."""
+    {"scenario", "strategy", "years": [...], "leverage": [...], "simulator_only", ...};
+    "horizon" holds the figures over the scenario's own horizon (within the years), the
+    span the simulator runs, which need not be whole years."""
     from models.econ_mechanics import simulator_only, translated
     from models.econ_model import Model
 
@@ -103,6 +105,10 @@ def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict
               "alive_customers": float(base.alive[0, y]),
               "purchases": float(base.purchases[0, y]),
               "first_purchases": float(base.first_purchases[0, y])} for y in range(years)]
+    h = base.horizon
+    horizon = {"days": int(h["days"]), "revenue": float(h["revenue"][0]),
+               "gross_margin": float(h["gross_margin"][0]),
+               "active_customers_end": float(h["active_end"][0])}
     rev, gm = float(base.revenue[0].sum()), float(base.gross_margin[0].sum())
     leverage = []
     for (name, step, _, override), (revenue, margin) in zip(rows, figures):
@@ -116,7 +122,7 @@ def economics_document(file, strategy: str = "baseline", years: int = 3) -> dict
             "override": override})
     return {"scenario": sc.name, "strategy": strategy, "customers": sc.base.customers,
             "currency": sc.economics.currency, "years": table,
-            "revenue_total": rev, "gross_margin_total": gm,
+            "revenue_total": rev, "gross_margin_total": gm, "horizon": horizon,
             "retention_rate": float(base.retention[0]), "leverage": leverage,
             "translated": translated(sc), "simulator_only": simulator_only(sc),
             "step_days": model.dt}

@@ -170,6 +170,26 @@ UPLIFT_COLUMNS = ["strategy", "mechanic", "treated", "measured_mean", "measured_
                   "measured_hi", "true_mean", "true_lo", "true_hi", "note"]
 
 
+def uplift_points(uplift_frame: pd.DataFrame) -> pd.DataFrame:
+    """The chart of `uplift`: one row per (strategy, mechanic, which) with which in
+    (measured, true), its mean and p05-p95 band, and `label` ("strategy: mechanic")
+    for the axis, at x = its index, measured just left and true just right of it; a
+    true uplift not computed (see the note) is left out."""
+    rows = [{"label": f"{r.strategy}: {r.mechanic}", "strategy": r.strategy,
+             "mechanic": r.mechanic, "which": which, "mean": getattr(r, f"{which}_mean"),
+             "lo": getattr(r, f"{which}_lo"), "hi": getattr(r, f"{which}_hi")}
+            for r in uplift_frame.itertuples() for which in ("measured", "true")]
+    points = pd.DataFrame(rows, columns=["label", "strategy", "mechanic", "which", "mean",
+                                         "lo", "hi"]).dropna(subset=["mean"])
+    labels = list(dict.fromkeys(points["label"]))
+    points["x"] = points["label"].map(labels.index) + points["which"].map(
+        {"measured": -UPLIFT_OFFSET, "true": UPLIFT_OFFSET})
+    return points.reset_index(drop=True)
+
+
+UPLIFT_OFFSET = 0.15    # measured left of its label's tick, true right of it
+
+
 def _true_uplift(split, job, strategy: str, mechanic: str) -> tuple[dict, str]:
     """The per-mechanic split's incremental revenue of `mechanic` in `strategy`, or why
     there is none."""

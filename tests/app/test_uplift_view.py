@@ -69,6 +69,23 @@ def test_measured_and_true_are_the_json_figures_of_the_same_seed(split):
         assert row["note"] == ""
 
 
+def test_the_charts_points_are_the_tables_figures_side_by_side(split):
+    """Each strategy's mechanic is one tick: measured just left of it, true just right,
+    each with the table's mean and band; a true uplift not computed has no point."""
+    j, result, _ = split
+    table = frames.uplift(result, j)
+    points = frames.uplift_points(table).set_index(["strategy", "which"])
+    for i, row in enumerate(table.itertuples()):
+        for which, side in (("measured", -1), ("true", 1)):
+            point = points.loc[(row.strategy, which)]
+            assert point["x"] == pytest.approx(i + side * frames.UPLIFT_OFFSET)
+            assert point["label"] == f"{row.strategy}: {row.mechanic}"
+            for k in ("mean", "lo", "hi"):
+                assert point[k] == getattr(row, f"{which}_{k}")
+    off = table.assign(true_mean=float("nan"))
+    assert set(frames.uplift_points(off)["which"]) == {"measured"}
+
+
 def test_without_the_split_the_true_figure_says_what_it_needs(split):
     j_off = job(False)
     result = j_off.run()
@@ -87,9 +104,22 @@ def test_the_view_draws_measured_and_true_with_their_bands(in_thread):
     store = ResultsStore()
     assert asyncio.run(Runner(store, submit=in_thread, cache=RunCache()).run(request))
     view = Uplift(store=store)
-    table = view.render()
+    shown = view.render()
+    chart, table = shown.objects
     assert isinstance(table, pn.widgets.Tabulator)
     assert pn.panel(view).get_root() is not None
+    whiskers, dots = chart.object.ErrorBars.I.dframe(), chart.object.NdOverlay.I
+    points = frames.uplift_points(view.frame())
+    assert len(points) == 4                      # 2 strategies x (measured, true)
+    assert (whiskers["x"] == points["x"]).all()
+    assert (whiskers["mean"] - whiskers["below"]).tolist() == pytest.approx(points["lo"].tolist())
+    assert (whiskers["mean"] + whiskers["above"]).tolist() == pytest.approx(points["hi"].tolist())
+    assert sorted(dots.keys()) == ["measured", "true"]
+    for which in ("measured", "true"):           # one series of dots each, at its x
+        mine = points[points["which"] == which]
+        drawn = dots[which].dframe()
+        assert drawn["x"].tolist() == mine["x"].tolist()
+        assert drawn["mean"].tolist() == mine["mean"].tolist()
     shown = table.value.set_index(["strategy", "mechanic"])
     assert set(shown.index) == {("campaign", "email_campaign"), ("both", "email_campaign")}
     runs = store.result().summaries()

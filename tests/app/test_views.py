@@ -1,5 +1,6 @@
 """Every view renders, and the frames behind the charts hold what the runs hold."""
 
+import asyncio
 import io
 
 import numpy as np
@@ -10,10 +11,11 @@ import pytest
 import yaml
 
 from apps.app import downloads, frames
-from apps.app.views.economics import side_by_side, simulator_years
+from apps.app.state import AppState
+from apps.app.views.economics import EconomicsView, refill
 from scenarios.loader import ScenarioFile, scenario_id
 
-from app_fixtures import STRATEGIES
+from app_fixtures import SMALL, STRATEGIES
 
 VIEWS = ["kpis", "money", "stages", "cake", "ltv", "funnel", "rfm", "costs", "by_mechanic"]
 
@@ -102,14 +104,63 @@ def test_downloads(computed, tmp_path):
 
 
 def test_economic_model_beside_the_simulator(computed):
-    from apps.economics import economics_document
+    """Half a year simulated: the model's year 1, and the run's 182 days with the
+    simulator's mean beside the model's (the CLI document's figures of the same runs)."""
+    view = EconomicsView(state=computed.state, store=computed.store)
+    asyncio.run(view.update())
+    doc = view.document
+    table = view.tables(doc)["years"].set_index("period")
+    run = "first 182 days (the run)"
+    assert list(table.index) == ["year 1", run]
+    assert table.loc["year 1", "model_revenue"] == round(doc["years"][0]["revenue"], 1)
+    assert pd.isna(table.loc["year 1", "simulator_revenue"])   # no whole year simulated
+    assert table.loc[run, "model_revenue"] == round(doc["horizon"]["revenue"], 1)
+    sim = computed.store.document()["strategies"]["baseline"]
+    for column, metric in (("simulator_revenue", "revenue"),
+                           ("simulator_gross_margin", "gross_margin"),
+                           ("simulator_active", "active_customers_end")):
+        assert table.loc[run, column] == pytest.approx(sim[metric]["mean"], abs=0.05)
 
-    request = computed.store.request
-    doc = economics_document(request.scenario_file(), "baseline", 1)
-    table = side_by_side(doc, simulator_years(computed.store.result(), "baseline"))
-    assert list(table["year"]) == [1]
-    assert "simulator_revenue" not in table      # half a year simulated: no whole year yet
-    assert table["model_revenue"].iloc[0] == doc["years"][0]["revenue"]
+
+def test_the_simulator_stands_beside_the_model_only_for_the_same_scenario(computed):
+    """An edit the runs on screen do not have yet: the model's new numbers alone, and
+    the heading says the simulator's follow."""
+    state = AppState(**SMALL)
+    state.param.update(strategies=STRATEGIES, overrides={"economics.gross_margin": 0.3})
+    view = EconomicsView(state=state, store=computed.store)
+    asyncio.run(view.update())
+    shown = view.tables(view.document)
+    assert "simulator_revenue" not in shown["years"]
+    assert "once the runs of this setting are in" in shown["heading"]
+
+
+def test_the_leverage_table_shows_what_each_step_does_to_the_margin(computed):
+    """The margin step moves gross margin, not revenue; the table shows both, as the
+    document has them."""
+    view = EconomicsView(state=computed.state, store=computed.store)
+    asyncio.run(view.update())
+    leverage = view.tables(view.document)["leverage"].set_index("step")
+    rows = {r["step"]: r for r in view.document["leverage"]}
+    margin = "+1 point of gross margin"
+    assert leverage.loc[margin, "revenue_change"] == 0
+    assert leverage.loc[margin, "gross_margin_change"] > 0
+    for step, row in rows.items():
+        for column in ("revenue_change", "gross_margin_change", "gross_margin_change_pct"):
+            assert leverage.loc[step, column] == round(row[column], 2)
+
+
+def test_new_model_numbers_patch_the_tables_cells():
+    """Same shape: the cells are patched (the table keeps its columns, no rebuild);
+    another shape: a new value."""
+    table = pn.widgets.Tabulator(pd.DataFrame({"period": ["year 1"], "model_revenue": [1.0]}))
+    table.get_root()
+    first = table.value
+    refill(table, pd.DataFrame({"period": ["year 1"], "model_revenue": [2.5]}))
+    assert table.value is first and table.value["model_revenue"].tolist() == [2.5]
+    wider = pd.DataFrame({"period": ["year 1"], "model_revenue": [3.0],
+                          "simulator_revenue": [2.0]})
+    refill(table, wider)
+    assert table.value is wider
 
 
 def test_the_whole_page_builds(in_thread):
@@ -140,8 +191,6 @@ def test_a_chart_on_screen_takes_new_numbers_in_place(computed, name):
 def test_only_the_tab_on_screen_redraws(in_thread):
     """Views on hidden tabs keep what they drew; the economic model computes only on
     its tab, and a change it does not read (the seed) does not recompute it."""
-    import asyncio
-
     from apps.app.layout import RESULT_TABS, SnowballApp
 
     app = SnowballApp(submit=in_thread, customers=300, years=0.25, reps=1)

@@ -49,6 +49,22 @@ def test_customers_scale_the_base_and_the_inflow_as_run_does():
         assert yb["active_customers"] == pytest.approx(4 * ya["active_customers"], rel=1e-6)
 
 
+def test_the_horizon_is_the_scenarios_own_span_within_the_years():
+    """`horizon` covers the days the simulator would run: two whole years of a 3-year
+    projection are the sum of its first two years; a year and a half lies between."""
+    two, half = ScenarioFile("baby_food"), ScenarioFile("baby_food")
+    two.adjust(customers=10_000, days=730)
+    half.adjust(customers=10_000, days=547)
+    a, b = economics_document(two, years=3), economics_document(half, years=3)
+    assert a["horizon"]["days"] == 730 and b["horizon"]["days"] == 547
+    for key in ("revenue", "gross_margin"):
+        assert a["horizon"][key] == pytest.approx(
+            sum(y[key] for y in a["years"][:2]), rel=1e-9)
+        assert a["years"][0][key] < b["horizon"][key] < a["horizon"][key]
+    assert a["horizon"]["active_customers_end"] == pytest.approx(
+        a["years"][1]["active_customers"], rel=1e-9)
+
+
 def test_strategies_and_what_the_model_leaves_to_the_simulator():
     f = ScenarioFile("shoe_polish")
     base = economics_document(f)

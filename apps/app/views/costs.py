@@ -35,7 +35,22 @@ class Uplift(ResultView):
         return frames.uplift(self.store.complete_result(), self.store.job)
 
     def figure(self, frame):
-        return pn.widgets.Tabulator(frame.round(1), disabled=True, show_index=False)
+        table = pn.widgets.Tabulator(frame.round(1), disabled=True, show_index=False)
+        points = frames.uplift_points(frame)
+        return pn.Row(uplift_chart(points), table, sizing_mode="stretch_width")
+
+
+def uplift_chart(points):
+    """Measured and true side by side at each strategy's mechanic, with their bands."""
+    ticks = list(dict.fromkeys(zip(points["x"].round().astype(int), points["label"])))
+    span = (-0.5, len(ticks) - 0.5)
+    bands = points.assign(below=points["mean"] - points["lo"],
+                          above=points["hi"] - points["mean"])
+    whiskers = bands.hvplot.errorbars(x="x", y="mean", yerr1="below", yerr2="above")
+    dots = points.hvplot.scatter(x="x", y="mean", by="which", size=80, xticks=ticks, xlim=span,
+                                 xlabel="", ylabel="incremental revenue over the run",
+                                 hover_cols=["label", "lo", "hi"], height=320, width=520)
+    return whiskers * dots
 
 
 class ByMechanic(ResultView):
