@@ -99,13 +99,19 @@ def comparison(page, seed: int) -> tuple[float, float]:
     return first, whole
 
 
-MODEL_CELLS = ".economics-years .tabulator-cell[tabulator-field='model_gross_margin']"
+MODEL_COLUMN = """table => {
+  const at = [...table.querySelectorAll("thead th")].findIndex(
+    th => th.textContent.trim() === "model_gross_margin");
+  return at < 0 ? [] : [...table.querySelectorAll("tbody tr")].map(
+    tr => tr.children[at].textContent);
+}"""
 
 
 def _model_numbers(page) -> list[str]:
     """The model's own column of the economics table (the simulator's columns beside it
     change with the comparison the same edit starts, so they are left out)."""
-    return [c.inner_text() for c in page.locator(MODEL_CELLS).all()]
+    tables = page.locator(".economics-years table").all()
+    return tables[0].evaluate(MODEL_COLUMN) if tables else []
 
 
 def economics(page, value: str) -> float:

@@ -68,7 +68,7 @@ def test_load_then_change_a_strategy_and_a_slider(server, page):
     assert "economics.gross_margin" in shared and "crm_programme" in shared
     shot(page, "changed")
     page.get_by_text("Economic model", exact=True).click()     # a table drawn once opened
-    page.locator(".economics-years .tabulator-cell[tabulator-field=model_gross_margin]").first.wait_for()
+    page.locator(".economics-years th", has_text="model_gross_margin").first.wait_for()
     shot(page, "economic_model")
 
 

@@ -158,15 +158,14 @@ class EconomicsView(Viewer):
                 + ", ".join(document["simulator_only"] or ["-"])}
 
     def _panes(self):
-        """The panes on screen, refilled in place: new numbers travel to the page as a
-        data update, not as new tables the page must build. The tables are never
-        hidden: one drawn while hidden may stay blank once shown."""
+        """The panes on screen, refilled in place. The tables are plain HTML: a few
+        rows each, so new numbers are one small message, and an HTML table draws the
+        same whether its tab was hidden or not."""
         waiting = pn.pane.Markdown("*the economic model: computing ...*")
         heading, levers, footer = (pn.pane.Markdown("") for _ in range(3))
-        years = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                     css_classes=["economics-years"])
-        leverage = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                        css_classes=["economics-leverage"])
+        years, leverage = (pn.pane.DataFrame(None, index=False, na_rep="-", css_classes=[css],
+                                             sizing_mode="stretch_width")
+                           for css in ("economics-years", "economics-leverage"))
         shown = pn.Column(heading, years, levers, leverage, footer,
                           sizing_mode="stretch_width")
 
@@ -178,8 +177,7 @@ class EconomicsView(Viewer):
             if out is not None:
                 heading.object, footer.object = out["heading"], out["footer"]
                 levers.object = LEVERS_HEADING
-                refill(years, out["years"])
-                refill(leverage, out["leverage"])
+                years.object, leverage.object = out["years"], out["leverage"]
 
         self.param.watch(fill, ["document", "shown"])
         self.store.param.watch(fill, "version")
@@ -201,18 +199,6 @@ class EconomicsView(Viewer):
 
 LEVERS_HEADING = ("**What one step of each lever does** (revenue and gross margin over "
                   "the model's years)")
-
-
-def refill(table: pn.widgets.Tabulator, frame: pd.DataFrame) -> None:
-    """New numbers in a table of the same shape go to the page as a patch of its cells:
-    a new `value` also rebuilds the table's column configuration, which makes the
-    server walk every model of the page (0.1-0.25 s each time, more than the model)."""
-    old = table.value
-    if list(old.columns) == list(frame.columns) and old.index.equals(frame.index) \
-            and (old.dtypes == frame.dtypes).all():
-        table.patch(frame)
-    else:
-        table.value = frame
 
 
 def _compute(request, strategy: str, years: int) -> dict:
