@@ -16,6 +16,7 @@ import simpy
 from numba import njit
 
 from models import contact_kernel as ck
+from models import responder_visits as rv
 from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
@@ -123,6 +124,7 @@ class Channels(Module):
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
         self._send_constants: dict[tuple, tuple] = {}
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
+        self._funnel = next((m for m in sim.modules if m.name == "funnel"), None)
 
     @staticmethod
     def _open_shifts(sim, daily: float) -> simpy.Container:
@@ -187,6 +189,13 @@ class Channels(Module):
             entry = cache[(mechanic, channel)] = (keys, hold_key, chan, mech, bit)
         return entry
 
+    def _visits(self, sim, day: int) -> tuple:
+        """The funnel's visits the contact kernel takes (`Funnel.visits`); without a
+        funnel, no lists: every responder is forced into the exact pass."""
+        if self._funnel is not None:
+            return self._funnel.visits(sim, day)
+        return np.uint64(0), np.inf, rv.empty_lists(0)
+
     @staticmethod
     def _wanted(sim, day, hold_key, bit, mech, rule_tables, out) -> float:
         """How many calls today's targets would need (before capacity and caps)."""
@@ -217,7 +226,8 @@ class Channels(Module):
         marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
         contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
         args = (day, key, hold_key, bit, np.uint8(marks is not None),
-                c.view(KERNEL_STATES), contact, self.decay, chan, mech, rule_tables)
+                c.view(KERNEL_STATES), contact, self._visits(sim, day), self.decay, chan,
+                mech, rule_tables)
         shifts = self._shifts.get(channel)
         mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
         if shifts is None and chunks == 1:

@@ -10,8 +10,10 @@ message costs money; it may not arrive (deliverability), may not be noticed (ope
 rate), and may be irrelevant to the customer. Every delivered message tires the
 customer (irrelevant ones more); tired customers respond less and unsubscribe more. A
 response lifts today's purchase probability, counts as exposure to an offer, and
-forces the customer into the exact pass of the funnel; a mechanic that hands out a
-personal offer (`M_OFFER_DAYS` > 0) also makes the responder hold it for that many days.
+forces the customer into the exact pass of the funnel if today's draw may need it (else
+the funnel resets them after its day, `models.responder_visits`); a mechanic that hands
+out a personal offer (`M_OFFER_DAYS` > 0) also makes the responder hold it for that
+many days.
 
 Targets are found in two passes per chunk, like the funnel's: a branch-free sweep
 marks the customers the rule can pick, then the marked few are checked against the
@@ -38,6 +40,7 @@ from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported
     O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
 )
 from models.contact_sure import deliver_sure, responded
+from models.responder_visits import after_response
 from sim.streams import mix, nth, uniform32, uniform64
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -186,21 +189,23 @@ def _sweep(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above
 
 
 @njit(cache=True)
-def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule,
-                  out):
+def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech,
+                  rule, out):
     """Contact the selected customers of [lo, hi); counters go to `out`.
 
     `bit`: the channel's opt-in bit; `S`: the customer arrays of `KERNEL_STATES`; `C`:
     the contact arrays (opt-in, fatigue, last touch, cap tokens) and last the mechanic's
     own marks of the customers it picked, set to `mbit` (a mechanic without a control
-    group passes 0 and an empty array)."""
+    group passes 0 and an empty array); `V`: the funnel's visits (today's event key, an
+    exposure's lift and the lists of responders it need not visit,
+    `models.responder_visits`)."""
     mode, dates, above = sweep_plan(rule, day)
-    _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
+    _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, mode,
              dates, above, out)
 
 
 @njit(cache=True)
-def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, mode,
+def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, mode,
              dates, above, out):
     """`deliver_range` once today's sweep plan (`mode`, `dates`, `above`) is known: for
     each block of customers, list the rule's picks, then walk them in customer order
@@ -213,10 +218,11 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
             and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
             and chan[CH_DELIVERABILITY] >= 1.0 and chan[CH_OPEN] >= 1.0
             and chan[CH_UNSUBSCRIBE] <= 0):
-        deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, _stage_bits(rule[0]),
+        deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, _stage_bits(rule[0]),
                      rule[4], out)
         return
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
+    ek, lift_e, lists = V
     offer_days = np.int32(mech[M_OFFER_DAYS])
     optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
     idx = np.empty(BLOCK, dtype=np.int32)
@@ -300,7 +306,9 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rul
             if respond and (flags[i] & ALIVE) != 0:
                 boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
                                                              day, lift, offer_days)
-                p_hi[i] = 2.0     # forced into the funnel's exact pass
+                p_hi[i] = after_response(i, uniform32(mix(kh[i] ^ ek)), day, offer_days,
+                                         p_hi[i], boost[i], dtype[i], offer_end[i], lift_e,
+                                         lists)
                 n_resp += 1
     out[O_HOLDOUT] += n_hold
     out[O_UNREACHABLE] += n_unreach
@@ -342,11 +350,11 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 
 
 @njit(cache=True, parallel=True)
-def deliver(n_live, day, key, hold_key, bit, mbit, S, C, decay, chan, mech, rule, out):
+def deliver(n_live, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, out):
     """`deliver_range` over fixed chunks in parallel; counters summed in chunk order."""
     mode, dates, above = sweep_plan(rule, day)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
-        _deliver(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, decay,
-                 chan, mech, rule, mode, dates, above, out[c])
+        _deliver(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, V,
+                 decay, chan, mech, rule, mode, dates, above, out[c])

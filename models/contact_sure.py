@@ -11,6 +11,7 @@ from models.layouts import (
     CH_STEP, M_LIFT, M_OFFER_DAYS, M_RESPONSE, O_DELIVERED, O_RESPONSES, O_SENT,
     O_UNREACHABLE,
 )
+from models.responder_visits import after_response
 from models.stages import ALIVE, EXPOSED
 from sim.streams import mix, uniform32
 
@@ -29,7 +30,7 @@ def responded(boost, flags, offer_end, day, lift, offer_days):
 
 
 @njit(cache=True)
-def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, need_flags,
+def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, need_flags,
                  out):
     """The contact kernel's send (`contact_kernel._deliver`) when nothing is left to
     chance but the response: every message arrives, is relevant and read, nobody
@@ -39,8 +40,10 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
     Then a customer's contact is a function of their own state, so each block is one
     pass without branches (pick, decay and step the fatigue, draw the response); the
     responders, and the few last touched beyond the decay table, are listed and done
-    after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
-    kh, stage, flags = S[0], S[1], S[2]
+    after it. The same draws and arithmetic as `_deliver`, so the same outcome; `V`:
+    the funnel's visits (`_deliver`)."""
+    kh, stage, flags, dtype = S[0], S[1], S[2], S[3]
+    ek, lift_e, lists = V
     boost, p_hi, offer_end = S[6], S[7], S[8]
     optin, fatigue, touch_day = C[0], C[1], C[2]
     offer_days = np.int32(mech[M_OFFER_DAYS])
@@ -79,7 +82,9 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
             if respond and (flags[i] & ALIVE) != 0:
                 boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
                                                              day, lift, offer_days)
-                p_hi[i] = 2.0     # forced into the funnel's exact pass
+                p_hi[i] = after_response(i, uniform32(mix(kh[i] ^ ek)), day, offer_days,
+                                         p_hi[i], boost[i], dtype[i], offer_end[i], lift_e,
+                                         lists)
                 n_resp += 1
     out[O_UNREACHABLE] += n_pick - n_sent
     out[O_SENT] += n_sent

@@ -17,6 +17,7 @@ from models import effects
 from models import funnel_kernel as fk
 from models import layouts as lay
 from models import funnel_totals as ft
+from models import responder_visits as rv
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, FOREVER, NEVER, STAGES
 from sim.module import Module
@@ -87,6 +88,8 @@ class Funnel(Module):
                         if e.moves}
         self._moved: dict[str, dict[str, float]] = {}
         self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
+        self._today = (-1, None)     # (day, that day's stream keys)
+        self._exposure_lift = rv.exposure_lift(self.behaviour.dem_tab)
 
     def init(self, sim) -> None:
         for name, (dtype, fill) in STATES.items():
@@ -114,6 +117,10 @@ class Funnel(Module):
         self.acc = np.zeros((chunks, lay.N_ACC), dtype=np.float64)
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
         self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
+        listed = rv.empty_lists(chunks)
+        if hasattr(self, "listed"):      # grown: today's responders stay listed
+            listed[:self.listed.shape[0]] = self.listed
+        self.listed = listed
 
     def admit(self, sim, sl: slice) -> None:
         """Count customers just created (stage and flags set) and cache their bounds."""
@@ -178,14 +185,31 @@ class Funnel(Module):
                              f"{'move' if where == 'par_row' else 'move_each'}")
         return spec
 
+    def keys(self, sim, day: int) -> np.ndarray:
+        """Today's stream keys of the day kernel (`K_*` rows)."""
+        if self._today[0] != day:
+            self._today = (day, day_keys(sim.seed_key, self._decisions, day))
+        return self._today[1]
+
+    def visits(self, sim, day: int) -> tuple:
+        """What a contact kernel needs to leave a responder out of today's exact pass
+        when today's draw cannot need it (`models.responder_visits`): the event key,
+        an exposure's lift and the per-chunk lists that `step` releases."""
+        if self.listed.shape[0] * fk.CHUNK < sim.customers.capacity:
+            self._buffers(sim.customers.capacity)
+        return self.keys(sim, day)[lay.K_EVENT], self._exposure_lift, self.listed
+
     def step(self, sim, day: int) -> None:
         c = sim.customers
         if self.acc.shape[0] * fk.CHUNK < c.capacity:
             self._buffers(c.capacity)
-        dks = day_keys(sim.seed_key, self._decisions, day)
+        dks = self.keys(sim, day)
+        chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
         fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
                     self.chunk_counts, self.chunk_coh)
-        ft.close_day(day, c.n, (c.n + fk.CHUNK - 1) // fk.CHUNK, self.acc, self.arrival_acc,
+        if self.listed[:chunks, 0].any():
+            rv.release(chunks, self.listed, c.flags, c.boost)
+        ft.close_day(day, c.n, chunks, self.acc, self.arrival_acc,
                      self._flow_cols, self._flows, self.chunk_counts, self.counts,
                      ACTIVE_MASK, self._stocks, self.chunk_coh, self.arrival_coh,
                      self.cohorts["revenue"], self.cohorts["gross_margin"],

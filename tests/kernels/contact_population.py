@@ -15,6 +15,7 @@ SEED_KEY = R.mix(4242)
 MBIT = 4      # the mark the mechanic sets in its own state
 DAY = 5000
 ALL_RULE = CR.rule_tables()
+FORCE_ALL = (np.uint64(0), np.inf, np.zeros((0, 1), dtype=np.int16))   # no funnel lists
 
 
 def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
@@ -58,8 +59,9 @@ def random_rule(rng):
 
 
 def kernel_args(A):
+    """(S, C, V) of the contact kernel; V without lists: every responder is forced."""
     return (tuple(A[k] for k in CR.KERNEL_ORDER),
-            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],))
+            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],), FORCE_ALL)
 
 
 def pow_table(decay):

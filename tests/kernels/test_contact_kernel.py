@@ -225,7 +225,7 @@ def test_a_flag_mask_picks_exactly_the_customers_with_those_bits():
         touched = K["touch_day"] != P["touch_day"]
         assert np.array_equal(touched, expect & (P["touch_day"] != DAY))
         counts = np.zeros(1, dtype=np.int64)
-        ck.count_reachable(size, DAY, np.uint64(hold_key()), np.uint8(1), *kernel_args(P),
+        ck.count_reachable(size, DAY, np.uint64(hold_key()), np.uint8(1), *kernel_args(P)[:2],
                            np.array([0.3, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0]), rule, counts)
         assert counts[0] == expect.sum()
     with pytest.raises(ValueError, match="flag"):
@@ -364,7 +364,7 @@ def test_count_reachable_counts_the_would_be_calls(cap):
     n, bit, holdout = 2 * ck.CHUNK + 400, 1, 0.15
     mech = np.array([0.3, 2.0, 1.0, holdout, cap, 0.0, 0.0, 0.0])
     counts = np.zeros(3, dtype=np.int64)
-    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P), mech,
+    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P)[:2], mech,
                        ALL_RULE, counts)
     expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE, cap)
                 for lo in range(0, n, ck.CHUNK)]
