@@ -200,6 +200,8 @@ class Funnel(Module):
         return self.keys(sim, day)[lay.K_EVENT], self._exposure_lift, self.listed
 
     def step(self, sim, day: int) -> None:
+        """The day kernel for every customer, the reset of the responders it was spared
+        (`models.responder_visits`), then the day's stocks and flows."""
         c = sim.customers
         if self.acc.shape[0] * fk.CHUNK < c.capacity:
             self._buffers(c.capacity)

@@ -42,7 +42,7 @@ from models.layouts import D_A
 from models.stages import EXPOSED, IMPULSE
 from sim.prefetch import AHEAD, prefetch
 
-SLOTS = CHUNK // 8       # responders one chunk can list in a day (then: forced)
+SLOTS = CHUNK // 4       # responders one chunk can list in a day (then: forced)
 MARGIN = 1.0 + 1e-6      # float32 rounding of p_hi (2**-23) and the exact pass's sums
 FORCED = np.float32(2.0)   # a p_hi above any uniform: visited by today's exact pass
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernel_reference import ALIVE, EXPOSED, F32, NEVER, mix, nth, uniform32, uniform64
+from kernel_reference import ALIVE, EXPOSED, F32, IMPULSE, NEVER, mix, nth, uniform32, uniform64
 # Rows of chan / mech / out and the order of the state tuples: the contact kernel's
 # interface, written once in `models.layouts` (plain Python, no kernel).
 from models.layouts import (  # noqa: F401  (re-exported: tests read them through CR)
@@ -77,7 +77,8 @@ def decay_factor(table, dt) -> float:
     return float(table[dt]) if dt < n else float(table[-1]) ** (dt / (n - 1))
 
 
-def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule, out):
+def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule, out,
+                  visits=None):
     """One send of one mechanic through one channel to customers [lo, hi), in place on
     the dict of arrays S (KERNEL_ORDER + CONTACT_ORDER + MARKS); counters are added to
     `out`.
@@ -96,7 +97,8 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
     clearing the opt-in bit; fatigue becomes min(1, f + step), the step of relevant or
     irrelevant messages. An alive responder gets boost *= lift, the EXPOSED flag and
     p_hi = 2 (forced into the exact pass), and with offer days k > 0 holds the offer:
-    offer_end = max(offer_end, day + k); dead responders are not counted.
+    offer_end = max(offer_end, day + k); dead responders are not counted. With the
+    funnel's `visits` (event key, exposure lift, lists), p_hi is `responder_p_hi`'s.
 
     Draws: h = mix(kh ^ key); delivery nth(h, 0), relevance nth(h, 1), open nth(h, 2),
     response h itself, unsubscribe nth(h, 3).
@@ -129,7 +131,7 @@ def contact_range(lo, hi, day, key, hold_key, bit, mbit, S, decay, chan, mech, r
         if float(uniform32(nth(h, 0))) >= chan[CH_DELIVERABILITY]:
             S["fatigue"][i] = F32(f)
             continue
-        _delivered(S, i, h, f, day, bit, chan, mech, out)
+        _delivered(S, i, h, f, day, bit, chan, mech, out, visits)
     return out
 
 
@@ -156,9 +158,10 @@ def _reachable(S, i, kh, day, hold_key, bit, mbit, decay, cap, mech, out):
     return f, tok
 
 
-def _delivered(S, i, h, f, day, bit, chan, mech, out):
+def _delivered(S, i, h, f, day, bit, chan, mech, out, visits):
     """A message that arrived: relevance, reading, response, unsubscribing and the
-    fatigue step; an alive responder is boosted, exposed and forced into the exact pass."""
+    fatigue step; an alive responder is boosted, exposed and forced into the exact pass
+    (or listed, `responder_p_hi`)."""
     out[O_DELIVERED] += 1
     relevant = float(uniform32(nth(h, 1))) < mech[M_RELEVANCE]
     respond = (relevant and float(uniform32(nth(h, 2))) < chan[CH_OPEN]
@@ -172,20 +175,53 @@ def _delivered(S, i, h, f, day, bit, chan, mech, out):
     if respond and int(S["flags"][i]) & ALIVE:
         S["boost"][i] = F32(float(S["boost"][i]) * float(mech[M_LIFT]))
         S["flags"][i] = np.uint8(int(S["flags"][i]) | EXPOSED)
-        S["p_hi"][i] = F32(2.0)
-        if int(mech[M_OFFER_DAYS]) > 0:
-            S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]),
-                                             day + int(mech[M_OFFER_DAYS])))
+        offer_days = int(mech[M_OFFER_DAYS])
+        if offer_days > 0:
+            S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]), day + offer_days))
+        if visits is None:
+            S["p_hi"][i] = F32(2.0)
+        else:
+            ek, lift, lists = visits
+            u = float(uniform32(mix(int(S["kh"][i]) ^ int(ek))))
+            S["p_hi"][i] = responder_p_hi(i, u, day, offer_days, S["p_hi"][i], S["boost"][i],
+                                          S["dtype"][i], S["offer_end"][i], lift, lists)
         out[O_RESPONSES] += 1
 
 
-def contact_chunks(n_live, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule):
+def exposure_lift(dem_tab) -> float:
+    """How much an exposure can lift an impulse buyer's purchase probability: 1 / the
+    unexposed share, at least 1 (infinite for a share of 0)."""
+    share = float(dem_tab[IMPULSE, 0])
+    return np.inf if share <= 0.0 else max(1.0, 1.0 / share)
+
+
+def responder_p_hi(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, lists):
+    """The p_hi of alive responder i after the response (boost, offer end: after it):
+    forced (2) with a personal offer, on an offer's last day (day + 1 = offer_end), when
+    the funnel's uniform u may fall under p_hi x max(1, boost) x the exposure's lift
+    (impulse demand) x (1 + 1e-6) (NaN: may), or when its chunk has no list or a full
+    one; else listed in its chunk's row (count first, then offsets in the chunk), p_hi
+    kept."""
+    e = lift if kind == IMPULSE else 1.0
+    reach = float(p_hi) * max(1.0, float(boost)) * e * (1.0 + 1e-6)
+    if offer_days > 0 or offer_end == day + 1 or not u >= reach:
+        return F32(2.0)
+    row = i // CONTACT_CHUNK
+    if row >= lists.shape[0] or lists[row, 0] >= lists.shape[1] - 1:
+        return F32(2.0)
+    lists[row, 0] += 1
+    lists[row, lists[row, 0]] = i - row * CONTACT_CHUNK
+    return p_hi
+
+
+def contact_chunks(n_live, day, key, hold_key, bit, mbit, S, decay, chan, mech, rule,
+                   visits=None):
     """`contact_range` over the kernel's chunks; one counter row per chunk."""
     rows = []
     for lo in range(0, n_live, CONTACT_CHUNK):
         out = [0] * N_OUT
         contact_range(lo, min(lo + CONTACT_CHUNK, n_live), day, key, hold_key, bit, mbit, S,
-                      decay, chan, mech, rule, out)
+                      decay, chan, mech, rule, out, visits)
         rows.append(out)
     return np.array(rows, dtype=np.int64).reshape(-1, N_OUT)
 

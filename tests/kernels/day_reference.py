@@ -222,3 +222,15 @@ def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts:
             counts[a, s] += d
     coh[:, :] = np.array(coh_l, dtype=np.float64).reshape(n_cohorts, N_COH)
     return np.array(acc, dtype=np.float64), counts, coh
+
+
+def release_listed(S: dict, lists, chunk: int) -> None:
+    """After the day: the responders listed instead of forced into the exact pass
+    (per chunk of `chunk` customers: the count, then offsets in the chunk) have no
+    exposure and a boost of 1, as a visit would have left them; lists are emptied."""
+    for c in range(lists.shape[0]):
+        for t in range(1, int(lists[c, 0]) + 1):
+            i = c * chunk + int(lists[c, t])
+            S["flags"][i] = np.uint8(int(S["flags"][i]) & ~EXPOSED)
+            S["boost"][i] = F32(1.0)
+        lists[c, 0] = 0

@@ -48,6 +48,7 @@ def replay(sc: Scenario, seed: int, thin_dropout: bool) -> tuple[int, int, int]:
     def checked(s, day):
         c, n = s.customers, s.customers.n
         S = {name: getattr(c, name)[:n].copy() for name in R.STATE_ORDER}
+        listed = funnel.listed.copy()
         step(s, day)
         dks = FS.day_keys(int(s.seed_key), day)
         same = True
@@ -57,6 +58,7 @@ def replay(sc: Scenario, seed: int, thin_dropout: bool) -> tuple[int, int, int]:
                                           funnel.n_cohorts, thin_dropout=thin_dropout)
             same &= bool(np.array_equal(funnel.acc[ci], acc))
             tally["repeat"] += int(acc[R.A_REPEAT_ORDERS])
+        D.release_listed(S, listed, fk.CHUNK)
         same &= all(np.array_equal(getattr(c, k)[:n], S[k]) for k in R.STATE_ORDER)
         tally["agree"] += same
         tally["days"] += 1

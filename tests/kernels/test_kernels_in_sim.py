@@ -99,6 +99,7 @@ class Checker:
         n = c.n
         S = {name: getattr(c, name)[:n].copy() for name in R.STATE_ORDER}
         arrival_acc = f.arrival_acc.copy()
+        listed = f.listed.copy()
         step(sim, day)
         dks = FS.day_keys(int(sim.seed_key), day)
         model = f.model()
@@ -110,6 +111,8 @@ class Checker:
             assert np.array_equal(f.chunk_counts[ci], counts)
             assert np.array_equal(f.chunk_coh[ci], coh)
             total += acc
+        D.release_listed(S, listed, fk.CHUNK)
+        assert not f.listed[:, 0].any()
         for name in R.STATE_ORDER:
             bad = np.flatnonzero(getattr(c, name)[:n] != S[name])
             assert bad.size == 0, (day, name, bad[:5])
@@ -146,6 +149,7 @@ class Checker:
                  "new_crm_cost_email", "new_contacts_email_campaign",
                  "new_crm_cost_email_campaign", "n_reachable_email")
         before = {k: r[k][day] for k in flows}
+        listed = self.funnel.listed.copy()
         step(sim, day)
         if not sending:
             for name in names:
@@ -157,8 +161,11 @@ class Checker:
         key = R.day_key(int(sim.seed_key), R.decision("send.email_campaign"), day)
         hold = R.day_key(int(sim.seed_key), R.decision("holdout.email_campaign"), 0)
         mbit = 1 if marks else 0
+        visits = (FS.day_keys(int(sim.seed_key), day)[R.K_EVENT],
+                  CR.exposure_lift(self.funnel.behaviour.dem_tab), listed)
         rows = CR.contact_chunks(n, day, key, hold, bit, mbit, Q, self.channels.decay, chan, mech,
-                                rule)
+                                rule, visits)
+        assert np.array_equal(self.funnel.listed[:listed.shape[0]], listed)
         assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
         for name in names:
             bad = np.flatnonzero(getattr(c, name)[:n] != Q[name])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from numba import njit
 
+import contact_reference as CR
 import day_reference as D
 import funnel_states as FS
 import kernel_reference as R
@@ -27,34 +28,7 @@ from sim.streams import mix, uniform32
 SEED_KEY = R.mix(777)
 
 
-# ---------------------------------------------------------------- plain references
-
-
-def ref_after_response(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, lists):
-    """Forced (2) with a personal offer, on an offer's last day, when u may fall under
-    p_hi x max(1, boost) x the exposure's lift (impulse demand) x the margin, or when
-    the chunk has no list or a full one; else listed in its chunk, p_hi kept."""
-    e = lift if kind == R.IMPULSE else 1.0
-    reach = float(p_hi) * max(1.0, float(boost)) * e * rv.MARGIN
-    if offer_days > 0 or offer_end == day + 1 or not u >= reach:
-        return np.float32(2.0)
-    row = i // fk.CHUNK
-    if row >= lists.shape[0] or lists[row, 0] >= lists.shape[1] - 1:
-        return np.float32(2.0)
-    lists[row, 0] += 1
-    lists[row, lists[row, 0]] = i - row * fk.CHUNK
-    return p_hi
-
-
-def ref_release(chunks, lists, flags, boost):
-    """Every listed customer of the first `chunks` rows: no exposure, boost 1; lists
-    emptied."""
-    for c in range(chunks):
-        for t in range(1, lists[c, 0] + 1):
-            i = c * fk.CHUNK + int(lists[c, t])
-            flags[i] &= ~np.uint8(R.EXPOSED)
-            boost[i] = 1.0
-        lists[c, 0] = 0
+# ---------------------------------------------------------------- against the references
 
 
 def test_after_response_and_release_equal_their_references():
@@ -77,13 +51,13 @@ def test_after_response_and_release_equal_their_references():
         u = np.float64(rng.random())
         args = (u, day, int(rng.random() < 0.1), p_hi[i], boost[i], kind[i], offer_end[i],
                 1 / 0.3)
-        assert rv.after_response(i, *args, lists_k) == ref_after_response(i, *args, lists_r)
+        assert rv.after_response(i, *args, lists_k) == CR.responder_p_hi(i, *args, lists_r)
     assert np.array_equal(lists_k, lists_r)
     assert 0 < lists_k[0, 0] < slots and lists_k[1, 0] == slots    # one filled up
     flags = rng.integers(0, 32, size).astype(np.uint8)
     flags_r, boost_r = flags.copy(), boost.copy()
     rv.release(3, lists_k, flags, boost)
-    ref_release(3, lists_r, flags_r, boost_r)
+    D.release_listed({"flags": flags_r, "boost": boost_r}, lists_r, fk.CHUNK)
     assert np.array_equal(flags, flags_r) and np.array_equal(boost, boost_r)
     assert np.array_equal(lists_k, lists_r) and not lists_k[:, 0].any()
 
