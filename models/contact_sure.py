@@ -13,6 +13,7 @@ from models.layouts import (
 )
 from models.responder_visits import after_response
 from models.stages import ALIVE, EXPOSED
+from sim.prefetch import AHEAD, prefetch
 from sim.streams import mix, uniform32
 
 SURE_BLOCK = 4096    # customers swept at a time (their responders done before the next)
@@ -71,6 +72,8 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
             n_pick += picked
             n_sent += sent
         for t in range(m):
+            if t + AHEAD < m:   # the funnel's arrays of a responder further on
+                prefetch((boost, p_hi, dtype), later[t + AHEAD])
             i = later[t]
             respond = True
             if touch_day[i] != day:     # beyond the table: decayed by a power
