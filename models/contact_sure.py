@@ -41,11 +41,9 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
     Then a customer's contact is a function of their own state, so each block is one
     pass without branches (pick, decay and step the fatigue, draw the response); the
     responders, and the few last touched beyond the decay table, are listed and done
-    after it. The same draws and arithmetic as `_deliver`, so the same outcome; `V`:
-    the funnel's visits (`_deliver`)."""
-    kh, stage, flags, dtype = S[0], S[1], S[2], S[3]
+    after it. The same draws and arithmetic as `_deliver` (`V` too): the same outcome."""
+    kh, stage, flags, dtype, _, _, boost, p_hi, offer_end = S
     ek, lift_e, lists = V
-    boost, p_hi, offer_end = S[6], S[7], S[8]
     optin, fatigue, touch_day = C[0], C[1], C[2]
     offer_days = np.int32(mech[M_OFFER_DAYS])
     response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
