@@ -21,11 +21,10 @@ from sim.streams import day_keys, decision
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
 FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
-# Arrivals up to this many are served by one serial call (about a millisecond): on a
-# busy machine, waking the threads for them and the three calls of the parallel path
-# cost more than they save (bench_funnel at 1M customers, 2,740 arrivals a day, 2
-# threads: arrivals 1.2-1.4 s -> 0.3-0.5 s a run). The day-0 base goes parallel.
-SERIAL_ARRIVALS = 16 * ak.PARALLEL_CHUNK
+# Arrivals from this many on are created in parallel, in one call (bench_funnel at 1M
+# customers, 2,740 arrivals a day, 2 threads on a quiet 2-core machine: 0.31 s -> 0.14 s
+# a run, the day-0 base 0.28 s -> 0.10 s); fewer are not worth waking the threads for.
+PARALLEL_ARRIVALS = 4 * ak.PARALLEL_CHUNK
 
 
 @dataclass(frozen=True)
@@ -168,15 +167,8 @@ class Acquisition(Module):
         tkeys, traits, share_cum, hist = self._constants(sim)
         dks = day_keys(sim.seed_key, self._first, day)
         S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
-        if sl.stop - sl.start <= SERIAL_ARRIVALS or numba.get_num_threads() == 1:
-            # a day's inflow, or one thread: one call does it all
-            ak.arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M,
-                      traits, has_need, share_cum, hist, f.arrival_acc, f.arrival_coh,
-                      f.counts, f.cohort_size)
-            return
-        ak.init_parallel(sl.start, sl.stop, day, tkeys, targets, with_history, S, M, traits,
-                         has_need, share_cum, hist)
-        if buying:
-            ak.first_purchases(sl.start, sl.stop, day, dks, S, M, f.arrival_acc,
-                               f.arrival_coh)
-        f.admit(sim, sl)
+        serial = sl.stop - sl.start < PARALLEL_ARRIVALS or numba.get_num_threads() == 1
+        arrive = ak.arrive if serial else ak.arrive_parallel
+        arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M, traits,
+               has_need, share_cum, hist, f.arrival_acc, f.arrival_coh, f.counts,
+               f.cohort_size)

@@ -58,14 +58,16 @@ def test_small_run_uses_one_thread_large_run_all_and_the_setting_is_restored():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
-def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run():
-    """3,000 arrivals a day take the parallel arrival kernels on 2 threads and the
-    one-call serial kernel on 1: every series and every customer must agree."""
+@pytest.mark.parametrize("arrive_as", ["potential", "new"])
+def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run(arrive_as):
+    """3,000 arrivals a day (as leads, or buying on arrival) take the parallel arrival
+    kernel on 2 threads and the serial one on 1: every series and every customer must
+    agree."""
     from helpers import scenario
     from scenarios.build import make_sim
 
     sc = scenario(horizon_days=12, base={"customers": 2000},
-                  acquisition={"inflow_per_day": 3000.0})
+                  acquisition={"inflow_per_day": 3000.0, "arrive_as": arrive_as})
     before = numba.get_num_threads()
     runs = []
     try:

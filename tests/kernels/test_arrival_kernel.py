@@ -14,6 +14,7 @@ import math
 import arrival_reference as AR
 import funnel_states as FS
 import kernel_reference as R
+import numba
 import numpy as np
 import pytest
 
@@ -269,3 +270,48 @@ def test_active_contract_customers_of_the_base_paid_within_the_current_period():
     assert (idle >= 0).all() and (idle < period).all()
     assert ((A["due"] >= 0) & (A["due"] < period)).all()
     assert (A["stage"] == targets).all()
+
+
+@pytest.mark.parametrize("buying", [False, True])
+@pytest.mark.parametrize("name", ["history", "inflow"])
+def test_parallel_arrive_equals_serial_at_every_thread_count(name, buying):
+    """`arrive_parallel` over several chunks (the last one partial) leaves every array,
+    sum and count exactly as the serial `arrive` does, on 1 and 2 threads; the sums
+    start non-zero, so adding them in another order would show."""
+    cfg = CONFIGS[name]
+    tables = FS.make_tables(0)
+    size, lo, day = 1700, 60, cfg["day"]
+    hi = lo + 5 * ak.PARALLEL_CHUNK + 77
+    targets = (np.arange(hi - lo) % 6).astype(np.int8) if cfg["with_history"] else \
+        np.zeros(hi - lo, dtype=np.int8)
+    S0 = {n: np.full(size, FILL.get(n, 0), dtype=R.DTYPES[n]) for n in R.STATE_ORDER}
+    S0["kh"][:] = R.mix_np(np.arange(size, dtype=np.uint64))
+    S0["arrival"][:] = np.where(np.arange(size) < lo, -1, day)
+    S0["rel_buy"][:] = S0["rel_churn"][:] = S0["rel_spend"][:] = 1.0
+
+    def run(kernel, threads):
+        S = FS.copy_state(S0)
+        sums = (np.full(R.N_ACC, 0.1), np.full((FS.n_cohorts(), R.N_COH), 0.3),
+                np.ones((2, 7), dtype=np.int64), np.full(FS.n_cohorts(), 2.0))
+        old = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            kernel(lo, hi, day, trait_keys(), targets, cfg["with_history"], buying,
+                   FS.day_keys(SEED_KEY, day), FS.as_tuple(S), tables,
+                   (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
+                   np.cumsum(cfg["shares"]), cfg["hist"], *sums)
+        finally:
+            numba.set_num_threads(old)
+        return S, sums
+
+    S1, sums1 = run(ak.arrive, 1)
+    assert ((S1["flags"][lo:hi] & R.FIRST_IN_RUN) != 0).any() == buying
+    alive = (S1["flags"][lo:hi] & R.ALIVE) != 0
+    assert np.all(S1["p_hi"][lo:hi][alive] > 0)          # bounds cached, for them only
+    assert not S1["p_hi"][:lo].any() and not S1["p_hi"][hi:].any()
+    for threads in [1] + ([2] if numba.config.NUMBA_NUM_THREADS >= 2 else []):
+        S, sums = run(ak.arrive_parallel, threads)
+        for n in R.STATE_ORDER:
+            assert np.array_equal(S[n], S1[n]), (threads, n)
+        for got, ref in zip(sums, sums1):
+            assert np.array_equal(got, ref), threads
