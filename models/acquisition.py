@@ -129,12 +129,12 @@ class Acquisition(Module):
         sl = sim.customers.add(SOURCE_BASE, 0, count)
         sim.customers.arrival[sl] = -1
         tkeys, traits, share_cum, hist = self._constants(sim)
-        S, M, f = state_tuple(sim.customers), self.funnel.model(), self.funnel
-        ak.init_parallel(sl.start, sl.stop, 0, tkeys, np.zeros(count, dtype=np.int8), True,
-                         S, M, traits, f.behaviour.need_lifetime is not None, share_cum, hist)
-        ak.apply_profiles(sl.start, sl.stop, 0, tkeys, profile_of,
-                          np.ascontiguousarray(plan.profiles, dtype=np.float64), S, M, traits)
-        f.admit(sim, sl)
+        f = self.funnel
+        ak.profile_base(sl.start, sl.stop, tkeys, profile_of,
+                        np.ascontiguousarray(plan.profiles, dtype=np.float64),
+                        state_tuple(sim.customers), f.model(), traits,
+                        f.behaviour.need_lifetime is not None, share_cum, hist, f.counts,
+                        f.cohort_size)
 
     def _constants(self, sim) -> tuple:
         """(trait keys, trait tables, cumulative demand shares, history parameters): the
