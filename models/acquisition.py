@@ -21,10 +21,12 @@ from sim.streams import day_keys, decision
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
 FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
-# Arrivals from this many on are created in parallel, in one call (bench_funnel at 1M
-# customers, 2,740 arrivals a day, 2 threads on a quiet 2-core machine: 0.31 s -> 0.14 s
-# a run, the day-0 base 0.28 s -> 0.10 s); fewer are not worth waking the threads for.
-PARALLEL_ARRIVALS = 4 * ak.PARALLEL_CHUNK
+# Arrivals from this many on are created in parallel, in one call. Waking the threads
+# costs a wait at the barrier, long when another process holds a core: 365 days of
+# bench_funnel's inflow on 2 threads, another process busy on one of 2 cores, took
+# 0.41 s -> 0.46 s at 4,096 arrivals a day, 0.81 s -> 0.73 s at 8,192 (at 2,740 it gained
+# only on a quiet machine: 0.31 s -> 0.14 s). The day-0 base of a large run goes parallel.
+PARALLEL_ARRIVALS = 32 * ak.PARALLEL_CHUNK
 
 
 @dataclass(frozen=True)
