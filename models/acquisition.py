@@ -21,11 +21,12 @@ from sim.streams import day_keys, decision
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
 FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
-# Arrivals up to this many are served by one serial call (about a millisecond): on a
-# busy machine, waking the threads for them and the three calls of the parallel path
-# cost more than they save (bench_funnel at 1M customers, 2,740 arrivals a day, 2
-# threads: arrivals 1.2-1.4 s -> 0.3-0.5 s a run). The day-0 base goes parallel.
-SERIAL_ARRIVALS = 16 * ak.PARALLEL_CHUNK
+# Arrivals from this many on are created in parallel, in one call. Waking the threads
+# costs a wait at the barrier, long when another process holds a core: 365 days of
+# bench_funnel's inflow on 2 threads, another process busy on one of 2 cores, took
+# 0.41 s -> 0.46 s at 4,096 arrivals a day, 0.81 s -> 0.73 s at 8,192 (at 2,740 it gained
+# only on a quiet machine: 0.31 s -> 0.14 s). The day-0 base of a large run goes parallel.
+PARALLEL_ARRIVALS = 32 * ak.PARALLEL_CHUNK
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,12 @@ class Acquisition(Module):
         sl = sim.customers.add(SOURCE_BASE, 0, count)
         sim.customers.arrival[sl] = -1
         tkeys, traits, share_cum, hist = self._constants(sim)
-        S, M, f = state_tuple(sim.customers), self.funnel.model(), self.funnel
-        ak.init_parallel(sl.start, sl.stop, 0, tkeys, np.zeros(count, dtype=np.int8), True,
-                         S, M, traits, f.behaviour.need_lifetime is not None, share_cum, hist)
-        ak.apply_profiles(sl.start, sl.stop, 0, tkeys, profile_of,
-                          np.ascontiguousarray(plan.profiles, dtype=np.float64), S, M, traits)
-        f.admit(sim, sl)
+        f = self.funnel
+        ak.profile_base(sl.start, sl.stop, tkeys, profile_of,
+                        np.ascontiguousarray(plan.profiles, dtype=np.float64),
+                        state_tuple(sim.customers), f.model(), traits,
+                        f.behaviour.need_lifetime is not None, share_cum, hist, f.counts,
+                        f.cohort_size)
 
     def _constants(self, sim) -> tuple:
         """(trait keys, trait tables, cumulative demand shares, history parameters): the
@@ -168,15 +169,8 @@ class Acquisition(Module):
         tkeys, traits, share_cum, hist = self._constants(sim)
         dks = day_keys(sim.seed_key, self._first, day)
         S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
-        if sl.stop - sl.start <= SERIAL_ARRIVALS or numba.get_num_threads() == 1:
-            # a day's inflow, or one thread: one call does it all
-            ak.arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M,
-                      traits, has_need, share_cum, hist, f.arrival_acc, f.arrival_coh,
-                      f.counts, f.cohort_size)
-            return
-        ak.init_parallel(sl.start, sl.stop, day, tkeys, targets, with_history, S, M, traits,
-                         has_need, share_cum, hist)
-        if buying:
-            ak.first_purchases(sl.start, sl.stop, day, dks, S, M, f.arrival_acc,
-                               f.arrival_coh)
-        f.admit(sim, sl)
+        serial = sl.stop - sl.start < PARALLEL_ARRIVALS or numba.get_num_threads() == 1
+        arrive = ak.arrive if serial else ak.arrive_parallel
+        arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M, traits,
+               has_need, share_cum, hist, f.arrival_acc, f.arrival_coh, f.counts,
+               f.cohort_size)

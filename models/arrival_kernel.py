@@ -191,15 +191,21 @@ PARALLEL_CHUNK = 256     # customers: a day's inflow of a large base spans sever
 
 
 @njit(cache=True, parallel=True)
-def init_parallel(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
-                  share_cum, hist):
-    """`init_range` over fixed chunks in parallel (every customer's draws are its own)."""
+def profile_base(lo, hi, keys, profile_of, profiles, S, M, traits, has_need, share_cum, hist,
+                 counts, cohort_size):
+    """The day-0 base [lo, hi) from observed histories: traits (`init_range`), each
+    customer's profile (`apply_profiles`) and cached bounds over fixed chunks in
+    parallel (every customer's draws are its own), then the counts in customer order."""
+    targets = np.zeros(hi - lo, dtype=np.int8)
     n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
     for c in prange(n_chunks):
         a = lo + c * PARALLEL_CHUNK
         b = min(a + PARALLEL_CHUNK, hi)
-        init_range(a, b, day, keys, targets[a - lo:b - lo], with_history, S, M, traits,
-                   has_need, share_cum, hist)
+        init_range(a, b, 0, keys, targets[a - lo:b - lo], True, S, M, traits, has_need,
+                   share_cum, hist)
+        apply_profiles(a, b, 0, keys, profile_of[a - lo:b - lo], profiles, S, M, traits)
+        fk.refresh_range(a, b, 0, S, M)
+    ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
 
 
 @njit(cache=True)
@@ -238,3 +244,25 @@ def arrive(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits, 
         first_purchases(lo, hi, day, dks, S, M, acc, coh)
     ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
     fk.refresh_range(lo, hi, day, S, M)
+
+
+@njit(cache=True, parallel=True)
+def arrive_parallel(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits,
+                    has_need, share_cum, hist, acc, coh, counts, cohort_size):
+    """`arrive` with the per-customer steps (traits, cached bounds) over fixed chunks in
+    parallel; the first purchases' sums and the counts stay serial in customer order,
+    so every result is that of `arrive` at any thread count."""
+    n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
+    for c in prange(n_chunks):
+        a = lo + c * PARALLEL_CHUNK
+        b = min(a + PARALLEL_CHUNK, hi)
+        init_range(a, b, day, keys, targets[a - lo:b - lo], with_history, S, M, traits,
+                   has_need, share_cum, hist)
+        if not buying:
+            fk.refresh_range(a, b, day, S, M)
+    if buying:
+        first_purchases(lo, hi, day, dks, S, M, acc, coh)
+        for c in prange(n_chunks):
+            a = lo + c * PARALLEL_CHUNK
+            fk.refresh_range(a, min(a + PARALLEL_CHUNK, hi), day, S, M)
+    ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)

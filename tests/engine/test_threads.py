@@ -58,14 +58,18 @@ def test_small_run_uses_one_thread_large_run_all_and_the_setting_is_restored():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
-def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run():
-    """3,000 arrivals a day take the parallel arrival kernels on 2 threads and the
-    one-call serial kernel on 1: every series and every customer must agree."""
+@pytest.mark.parametrize("arrive_as", ["potential", "new"])
+def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run(arrive_as):
+    """9,000 arrivals a day (as leads, or buying on arrival) take the parallel arrival
+    kernel on 2 threads and the serial one on 1: every series and every customer must
+    agree."""
     from helpers import scenario
+    from models.acquisition import PARALLEL_ARRIVALS
     from scenarios.build import make_sim
 
-    sc = scenario(horizon_days=12, base={"customers": 2000},
-                  acquisition={"inflow_per_day": 3000.0})
+    assert 9000 >= PARALLEL_ARRIVALS
+    sc = scenario(horizon_days=5, base={"customers": 2000},
+                  acquisition={"inflow_per_day": 9000.0, "arrive_as": arrive_as})
     before = numba.get_num_threads()
     runs = []
     try:
@@ -76,7 +80,7 @@ def test_a_large_daily_inflow_drawn_in_parallel_gives_the_serial_run():
     finally:
         numba.set_num_threads(before)
     (a, ra), (b, rb) = runs
-    assert a.customers.n == b.customers.n == 2000 + 12 * 3000
+    assert a.customers.n == b.customers.n == 2000 + 5 * 9000
     for name in ra.names:
         np.testing.assert_array_equal(ra[name], rb[name], err_msg=name)
     for name in ("kh", "stage", "purchases", "last", "lam", "nu", "pdrop", "revenue", "due"):

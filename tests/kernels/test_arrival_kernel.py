@@ -1,7 +1,8 @@
 """Arrival kernels (models/arrival_kernel.py) against their plain-Python references.
 
-`init_range` (and its parallel form) and `first_purchases` are checked bit for bit against
-`kernel_reference.init_arrival` / `book_orders` on the same keys. Then the properties
+`init_range` and `first_purchases` are checked bit for bit against
+`kernel_reference.init_arrival` / `book_orders` on the same keys, and the parallel
+`arrive_parallel` against the serial `arrive` on 1 and 2 threads. Then the properties
 the module docstring promises: a base customer's history puts it in its target stage
 (at the end of day -1, where the kernel evaluates it), and the purchase rate and
 dropout are drawn from the BG/NBD posterior given that history, Gamma(r + x, alpha + T)
@@ -14,6 +15,7 @@ import math
 import arrival_reference as AR
 import funnel_states as FS
 import kernel_reference as R
+import numba
 import numpy as np
 import pytest
 
@@ -72,15 +74,14 @@ def trait_keys():
                     dtype=np.uint64)
 
 
-def run_init(cfg, size, targets, lo=0, hi=None, source=0, parallel=False):
+def run_init(cfg, size, targets, lo=0, hi=None, source=0):
     hi = size if hi is None else hi
     kh = R.mix_np((np.uint64(source) << np.uint64(56)) ^ np.arange(size, dtype=np.uint64))
     A = {name: np.full(size, FILL.get(name, 0), dtype=dt) for name, dt in ARRAYS.items()}
     S = tuple(kh if name == "kh" else A[name] if name in A else np.zeros(size, R.DTYPES[name])
               for name in R.STATE_ORDER)
     M = (np.ones((7, 4)), DEM_TAB, np.ones(1), cfg["par"])
-    init = ak.init_parallel if parallel else ak.init_range
-    init(lo, hi, cfg["day"], trait_keys(), targets, cfg["with_history"], S, M,
+    ak.init_range(lo, hi, cfg["day"], trait_keys(), targets, cfg["with_history"], S, M,
          (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
          np.cumsum(cfg["shares"]), cfg["hist"])
     return kh, A
@@ -93,16 +94,14 @@ def reference(cfg, k, target):
                           cfg["hist"])
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_init_arrivals_matches_reference(name, parallel):
-    """Every array of customers [lo, hi) equals the reference; the rest is untouched.
-    The parallel form runs over several fixed chunks."""
+def test_init_arrivals_matches_reference(name):
+    """Every array of customers [lo, hi) equals the reference; the rest is untouched."""
     cfg = CONFIGS[name]
-    size, lo, hi = (2 * 16384 + 700, 50, 2 * 16384 + 600) if parallel else (2600, 50, 2550)
+    size, lo, hi = 2600, 50, 2550
     targets = np.arange(hi - lo, dtype=np.int8) % 6 if cfg["with_history"] else \
         np.zeros(hi - lo, dtype=np.int8)
-    kh, A = run_init(cfg, size, targets, lo, hi, parallel=parallel)
+    kh, A = run_init(cfg, size, targets, lo, hi)
     for i in range(size):
         if not lo <= i < hi:
             assert all(A[n][i] == FILL.get(n, 0) for n in ARRAYS)
@@ -269,3 +268,55 @@ def test_active_contract_customers_of_the_base_paid_within_the_current_period():
     assert (idle >= 0).all() and (idle < period).all()
     assert ((A["due"] >= 0) & (A["due"] < period)).all()
     assert (A["stage"] == targets).all()
+
+
+def blank_state(size, lo, day):
+    """Every state array of `size` customers as created, those from lo on arriving on
+    `day` (the base before them), with neutral multipliers."""
+    S = {n: np.full(size, FILL.get(n, 0), dtype=R.DTYPES[n]) for n in R.STATE_ORDER}
+    S["kh"][:] = R.mix_np(np.arange(size, dtype=np.uint64))
+    S["arrival"][:] = np.where(np.arange(size) < lo, -1, day)
+    S["rel_buy"][:] = S["rel_churn"][:] = S["rel_spend"][:] = 1.0
+    return S
+
+
+@pytest.mark.parametrize("buying", [False, True])
+@pytest.mark.parametrize("name", ["history", "inflow"])
+def test_parallel_arrive_equals_serial_at_every_thread_count(name, buying):
+    """`arrive_parallel` over several chunks (the last one partial) leaves every array,
+    sum and count exactly as the serial `arrive` does, on 1 and 2 threads; the sums
+    start non-zero, so adding them in another order would show."""
+    cfg = CONFIGS[name]
+    tables = FS.make_tables(0)
+    size, lo, day = 1700, 60, cfg["day"]
+    hi = lo + 5 * ak.PARALLEL_CHUNK + 77
+    targets = (np.arange(hi - lo) % 6).astype(np.int8) if cfg["with_history"] else \
+        np.zeros(hi - lo, dtype=np.int8)
+    S0 = blank_state(size, lo, day)
+
+    def run(kernel, threads):
+        S = FS.copy_state(S0)
+        sums = (np.full(R.N_ACC, 0.1), np.full((FS.n_cohorts(), R.N_COH), 0.3),
+                np.ones((2, 7), dtype=np.int64), np.full(FS.n_cohorts(), 2.0))
+        old = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            kernel(lo, hi, day, trait_keys(), targets, cfg["with_history"], buying,
+                   FS.day_keys(SEED_KEY, day), FS.as_tuple(S), tables,
+                   (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
+                   np.cumsum(cfg["shares"]), cfg["hist"], *sums)
+        finally:
+            numba.set_num_threads(old)
+        return S, sums
+
+    S1, sums1 = run(ak.arrive, 1)
+    assert ((S1["flags"][lo:hi] & R.FIRST_IN_RUN) != 0).any() == buying
+    alive = (S1["flags"][lo:hi] & R.ALIVE) != 0
+    assert np.all(S1["p_hi"][lo:hi][alive] > 0)          # bounds cached, for them only
+    assert not S1["p_hi"][:lo].any() and not S1["p_hi"][hi:].any()
+    for threads in [1] + ([2] if numba.config.NUMBA_NUM_THREADS >= 2 else []):
+        S, sums = run(ak.arrive_parallel, threads)
+        for n in R.STATE_ORDER:
+            assert np.array_equal(S[n], S1[n]), (threads, n)
+        for got, ref in zip(sums, sums1):
+            assert np.array_equal(got, ref), threads

@@ -8,12 +8,17 @@ errors (deterministic keys).
 """
 
 import arrival_reference as AR
+import funnel_states as FS
+import kernel_reference as R
+import numba
 import numpy as np
 import pytest
-from test_arrival_kernel import CONFIGS, DEM_TAB, run_init, trait_keys
+from test_arrival_kernel import CONFIGS, DEM_TAB, blank_state, run_init, trait_keys
 
 from models import analytic as A
 from models import arrival_kernel as ak
+from models import funnel_kernel as fk
+from models import funnel_totals as ft
 from models import traits
 
 Z = 4.0
@@ -23,7 +28,6 @@ PROFILES = np.array([[1, 40, 40], [2, 5, 300], [3, 200, 260], [8, 0, 700], [2, 6
 
 def _apply(cfg, size, profile_of):
     kh, A_ = run_init(cfg, size, np.zeros(size, dtype=np.int8))
-    import kernel_reference as R
     S = tuple(kh if name == "kh" else A_[name] if name in A_ else np.zeros(size, R.DTYPES[name])
               for name in R.STATE_ORDER)
     M = (np.ones((7, 4)), DEM_TAB, np.ones(1), cfg["par"])
@@ -61,3 +65,40 @@ def test_alive_share_is_the_bgnbd_posterior():
     se = np.sqrt(np.maximum(want * (1 - want), 1e-12) / per)
     assert np.all(np.abs(alive - want) <= Z * se + 1e-12), (alive, want)
     assert want.min() < 0.5 < want.max()   # the check covers likely dead and alive
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_profile_base_in_parallel_equals_the_serial_steps(threads):
+    """`profile_base` over several chunks (the last one partial) leaves every array and
+    count as the serial steps one after the other: traits, profile, counts, bounds."""
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip("needs 2 threads")
+    cfg = CONFIGS["history"]
+    tables = FS.make_tables(0)
+    size, lo = 1800, 40
+    hi = lo + 5 * ak.PARALLEL_CHUNK + 33
+    profile_of = (np.arange(hi - lo) * 7 % len(PROFILES)).astype(np.int32)
+    args = (trait_keys(), profile_of, PROFILES)
+    more = ((cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
+            np.cumsum(cfg["shares"]), cfg["hist"])
+    S0 = blank_state(size, lo, -1)
+    ref, got = FS.copy_state(S0), FS.copy_state(S0)
+    sums_ref = (np.ones((2, 7), dtype=np.int64), np.full(FS.n_cohorts(), 2.0))
+    sums_got = tuple(a.copy() for a in sums_ref)
+    S = FS.as_tuple(ref)
+    ak.init_range(lo, hi, 0, args[0], np.zeros(hi - lo, dtype=np.int8), True, S, tables,
+                  *more)
+    ak.apply_profiles(lo, hi, 0, *args, S, tables, more[0])
+    ft.count_arrivals(lo, hi, S[2], S[3], S[1], *sums_ref)
+    fk.refresh_range(lo, hi, 0, S, tables)
+    old = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        ak.profile_base(lo, hi, *args, FS.as_tuple(got), tables, *more, *sums_got)
+    finally:
+        numba.set_num_threads(old)
+    assert len(set(ref["stage"][lo:hi].tolist())) > 2 and ref["p_hi"][lo:hi].any()
+    for n in R.STATE_ORDER:
+        assert np.array_equal(got[n], ref[n]), n
+    for a, b in zip(sums_got, sums_ref):
+        assert np.array_equal(a, b)
