@@ -12,6 +12,7 @@ from models.layouts import (
     O_UNREACHABLE,
 )
 from models.stages import ALIVE, EXPOSED
+from sim.prefetch import flagged
 from sim.streams import mix, uniform32
 
 SURE_BLOCK = 4096    # customers swept at a time (their responders done before the next)
@@ -37,9 +38,9 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
     alone (`stage_bits`, `need_flags`: a campaign to everyone).
 
     Then a customer's contact is a function of their own state, so each block is one
-    pass without branches (pick, decay and step the fatigue, draw the response); the
-    responders, and the few last touched beyond the decay table, are listed and done
-    after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
+    pass without branches (pick, decay and step the fatigue, draw the response) that
+    marks the responders, and the few last touched beyond the decay table, in a byte
+    each; they are listed (`flagged`) and done after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
     kh, stage, flags = S[0], S[1], S[2]
     boost, p_hi, offer_end = S[6], S[7], S[8]
     optin, fatigue, touch_day = C[0], C[1], C[2]
@@ -47,26 +48,33 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
     response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
     top = decay.size - 1
     later = np.empty(SURE_BLOCK, dtype=np.int32)
+    hit = np.zeros(SURE_BLOCK, dtype=np.uint8)
+    dec = np.empty(SURE_BLOCK, dtype=decay.dtype)
     n_pick = n_sent = n_resp = 0
     for b in range(lo, hi, SURE_BLOCK):
         n = min(b + SURE_BLOCK, hi) - b
         k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
         fa, td = fatigue[b:b + n], touch_day[b:b + n]
-        m = 0
-        for j in range(n):
+        hit[n:] = 0      # `flagged` tests whole words of eight
+        # The table look-up has its own loop: an index read from memory leaves LLVM no
+        # bounds for it, and that alone would keep the pass below from vectorising.
+        for j in range(np.uint64(0), np.uint64(n)):
+            dec[j] = decay[min(day - td[j], top)]
+        # Unsigned bounds: no negative-index wrap-around to test, so this vectorises.
+        for j in range(np.uint64(0), np.uint64(n)):
             picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
             sent = picked & ((oi[j] & bit) != 0)
             dt = day - td[j]
             near = dt <= top
-            f = fa[j] * decay[min(dt, top)]
+            f = fa[j] * dec[j]
             respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
             now = sent & near
             fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
             td[j] = day if now else td[j]
-            later[m] = b + j
-            m += (now & respond) | (sent & ~near)
+            hit[j] = (now & respond) | (sent & ~near)
             n_pick += picked
             n_sent += sent
+        m = flagged(hit, n, b, later)
         for t in range(m):
             i = later[t]
             respond = True
