@@ -30,6 +30,16 @@ def responded(boost, flags, offer_end, day, lift, offer_days):
 
 
 @njit(cache=True)
+def decay_factors(decay, td, day, out):
+    """out[j] = the decay table's factor for the days since td[j] (the last entry beyond
+    it). A loop of its own: an index read from memory leaves LLVM no bounds for the
+    look-up, and that alone would keep the send's pass from vectorising."""
+    top = decay.size - 1
+    for j in range(np.uint64(0), np.uint64(td.size)):
+        out[j] = decay[min(day - td[j], top)]
+
+
+@njit(cache=True)
 def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, need_flags,
                  out):
     """The contact kernel's send (`contact_kernel._deliver`) when nothing is left to
@@ -40,7 +50,8 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
     Then a customer's contact is a function of their own state, so each block is one
     pass without branches (pick, decay and step the fatigue, draw the response) that
     marks the responders, and the few last touched beyond the decay table, in a byte
-    each; they are listed (`flagged`) and done after it. The same draws and arithmetic as `_deliver`, so the same outcome."""
+    each; they are listed (`flagged`) and done after it. The same draws and arithmetic
+    as `_deliver`, so the same outcome."""
     kh, stage, flags = S[0], S[1], S[2]
     boost, p_hi, offer_end = S[6], S[7], S[8]
     optin, fatigue, touch_day = C[0], C[1], C[2]
@@ -56,10 +67,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
         k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
         fa, td = fatigue[b:b + n], touch_day[b:b + n]
         hit[n:] = 0      # `flagged` tests whole words of eight
-        # The table look-up has its own loop: an index read from memory leaves LLVM no
-        # bounds for it, and that alone would keep the pass below from vectorising.
-        for j in range(np.uint64(0), np.uint64(n)):
-            dec[j] = decay[min(day - td[j], top)]
+        decay_factors(decay, td, day, dec)
         # Unsigned bounds: no negative-index wrap-around to test, so this vectorises.
         for j in range(np.uint64(0), np.uint64(n)):
             picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
