@@ -48,10 +48,9 @@ def deliver_sure(lo, hi, day, key, bit, S, C, decay, chan, mech, stage_bits, nee
     alone (`stage_bits`, `need_flags`: a campaign to everyone).
 
     Then a customer's contact is a function of their own state, so each block is one
-    pass without branches (pick, decay and step the fatigue, draw the response) that
-    marks the responders, and the few last touched beyond the decay table, in a byte
-    each; they are listed (`flagged`) and done after it. The same draws and arithmetic
-    as `_deliver`, so the same outcome."""
+    pass without branches (pick, decay and step the fatigue, draw the response) marking
+    the responders, and the few last touched beyond the decay table; they are listed
+    (`flagged`) and done after it. The same draws and arithmetic as `_deliver`."""
     kh, stage, flags = S[0], S[1], S[2]
     boost, p_hi, offer_end = S[6], S[7], S[8]
     optin, fatigue, touch_day = C[0], C[1], C[2]
