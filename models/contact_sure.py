@@ -13,7 +13,7 @@ from models.layouts import (
 )
 from models.responder_visits import after_response
 from models.stages import ALIVE, EXPOSED
-from sim.prefetch import AHEAD, prefetch
+from sim.prefetch import AHEAD, flagged, prefetch
 from sim.streams import mix, uniform32
 
 SURE_BLOCK = 4096    # customers swept at a time (their responders done before the next)
@@ -31,6 +31,16 @@ def responded(boost, flags, offer_end, day, lift, offer_days):
 
 
 @njit(cache=True)
+def decay_factors(decay, td, day, out):
+    """out[j] = the decay table's factor for the days since td[j] (the last entry beyond
+    it). A loop of its own: an index read from memory leaves LLVM no bounds for the
+    look-up, and that alone would keep the send's pass from vectorising."""
+    top = decay.size - 1
+    for j in range(np.uint64(0), np.uint64(td.size)):
+        out[j] = decay[min(day - td[j], top)]
+
+
+@njit(cache=True)
 def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, need_flags,
                  out):
     """The contact kernel's send (`contact_kernel._deliver`) when nothing is left to
@@ -39,9 +49,10 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
     alone (`stage_bits`, `need_flags`: a campaign to everyone).
 
     Then a customer's contact is a function of their own state, so each block is one
-    pass without branches (pick, decay and step the fatigue, draw the response); the
-    responders, and the few last touched beyond the decay table, are listed and done
-    after it. The same draws and arithmetic as `_deliver` (`V` too): the same outcome."""
+    pass without branches (pick, decay and step the fatigue, draw the response) marking
+    the responders, and the few last touched beyond the decay table; they are listed
+    (`flagged`) and done after it. The same draws and arithmetic as `_deliver` (`V`
+    too): the same outcome."""
     kh, stage, flags, dtype, _, _, boost, p_hi, offer_end = S
     ek, lift_e, lists = V
     optin, fatigue, touch_day = C[0], C[1], C[2]
@@ -49,26 +60,30 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
     response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
     top = decay.size - 1
     later = np.empty(SURE_BLOCK, dtype=np.int32)
+    hit = np.zeros(SURE_BLOCK, dtype=np.uint8)
+    dec = np.empty(SURE_BLOCK, dtype=decay.dtype)
     n_pick = n_sent = n_resp = 0
     for b in range(lo, hi, SURE_BLOCK):
         n = min(b + SURE_BLOCK, hi) - b
         k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
         fa, td = fatigue[b:b + n], touch_day[b:b + n]
-        m = 0
-        for j in range(n):
+        hit[n:] = 0      # `flagged` tests whole words of eight
+        decay_factors(decay, td, day, dec)
+        # Unsigned bounds: no negative-index wrap-around to test, so this vectorises.
+        for j in range(np.uint64(0), np.uint64(n)):
             picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
             sent = picked & ((oi[j] & bit) != 0)
             dt = day - td[j]
             near = dt <= top
-            f = fa[j] * decay[min(dt, top)]
+            f = fa[j] * dec[j]
             respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
             now = sent & near
             fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
             td[j] = day if now else td[j]
-            later[m] = b + j
-            m += (now & respond) | (sent & ~near)
+            hit[j] = (now & respond) | (sent & ~near)
             n_pick += picked
             n_sent += sent
+        m = flagged(hit, n, b, later)
         for t in range(m):
             if t + AHEAD < m:   # the funnel's arrays of a responder further on
                 prefetch((boost, p_hi, dtype), later[t + AHEAD])
