@@ -43,16 +43,10 @@ def decay_factors(decay, td, day, out):
 @njit(cache=True)
 def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, need_flags,
                  out):
-    """The contact kernel's send (`contact_kernel._deliver`) when nothing is left to
-    chance but the response: every message arrives, is relevant and read, nobody
-    unsubscribes, no cap, capacity or control group, and the rule is stages and flags
-    alone (`stage_bits`, `need_flags`: a campaign to everyone).
-
-    Then a customer's contact is a function of their own state, so each block is one
-    pass without branches (pick, decay and step the fatigue, draw the response) marking
-    the responders, and the few last touched beyond the decay table; they are listed
-    (`flagged`) and done after it. The same draws and arithmetic as `_deliver` (`V`
-    too): the same outcome."""
+    """`contact_kernel._deliver`'s send when only the response is left to chance (all
+    delivered, read and relevant; no unsubscribe, cap, capacity or control group; a rule
+    on stages and flags): one branch-free pass per block marks the responders and those
+    touched beyond the decay table, done after it. The same draws: the same outcome."""
     kh, stage, flags, dtype, _, _, boost, p_hi, offer_end = S
     ek, lift_e, lists = V
     optin, fatigue, touch_day = C[0], C[1], C[2]
