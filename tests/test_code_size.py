@@ -14,7 +14,7 @@ MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
 KERNEL_HOT_LOOPS = {
     ("models/contact_kernel.py", "_deliver"),
-    ("models/funnel_kernel.py", "chunk_step"),
+    ("models/funnel_kernel.py", "visit"),
 }
 
 
