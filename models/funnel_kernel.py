@@ -131,7 +131,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     window = dem_tab[COMPLEMENTARY, D_B]
     if n > 0 and kind == COMPLEMENTARY and day - last < window:
         t = min(t, np.int64(last) + np.int64(window))
-    on_offer = offer_end > day + 1
+    on_offer = offer_end > day     # held on `day`: right for a refresh before its pass
     if on_offer:
         t = min(t, np.int64(offer_end))
     h = hazard(s, rel_churn, stage_tab, par)

@@ -11,12 +11,12 @@ chunk, and `release` does that reset after the day's pass. Lists are per funnel 
 that finds its list full is forced.
 
 The cached bound needs no recomputing: `bound` reads the day only through whether an
-offer runs past tomorrow, whether a complementary buyer's window is open and whether a
+offer is held that day, whether a complementary buyer's window is open and whether a
 renewal is pending. A released customer was neither visited nor refreshed since the
 day the bound was taken, so nothing else it reads changed, and each of the three can
 only differ between that day and today if the timer (the offer's end, the window's
-end, the due day) came first, i.e. if today's pass visits the customer anyway; the
-offer's last day is forced (below). So the visit would have written the same bound.
+end, the due day) came first, i.e. if today's pass visits the customer anyway. So the visit would
+have written the same bound.
 
 The bound (`must_visit`). `p_hi` = fl32(fl32(P) + 1e-7) with P = h + (1 - h) C(q0 +
 (1 - q0) r0), the event probability of any day up to the customer's next timer with no
@@ -30,8 +30,7 @@ r + g x (1 - r) <= g (r + x (1 - r)) as r is in [0, 1]; C(g y) <= g C(y); h + (1
 <= g (h + (1 - h) Y). So today's event probability (death, purchase or cart) is at
 most g P <= g p_hi (1 + 2**-23); `MARGIN` adds room for that and for the float64 sums
 of the exact pass. It holds only while P does: not after a change beyond today (a
-personal offer moves `offer_end`, so its responders are forced) nor on the last day
-of an offer whose bound may have been taken today (`offer_end` = day + 1: forced too).
+personal offer moves `offer_end`, so its responders are forced).
 """
 
 import numpy as np
@@ -71,7 +70,7 @@ def after_response(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, li
     """The p_hi of responder `i` (alive; `boost`, `offer_end`: after the response): 2 if
     today's exact pass must visit it, else its own, and `i` is listed in its chunk."""
     e = lift if kind == IMPULSE else 1.0
-    if offer_days > 0 or offer_end == day + 1 or must_visit(u, p_hi, boost, e):
+    if offer_days > 0 or must_visit(u, p_hi, boost, e):
         return FORCED
     row = i // CHUNK
     if row >= lists.shape[0] or lists[row, 0] >= lists.shape[1] - 1:

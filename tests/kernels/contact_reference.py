@@ -197,14 +197,13 @@ def exposure_lift(dem_tab) -> float:
 
 def responder_p_hi(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, lists):
     """The p_hi of alive responder i after the response (boost, offer end: after it):
-    forced (2) with a personal offer, on an offer's last day (day + 1 = offer_end), when
-    the funnel's uniform u may fall under p_hi x max(1, boost) x the exposure's lift
-    (impulse demand) x (1 + 1e-6) (NaN: may), or when its chunk has no list or a full
-    one; else listed in its chunk's row (count first, then offsets in the chunk), p_hi
-    kept."""
+    forced (2) with a personal offer, when the funnel's uniform u may fall under p_hi x
+    max(1, boost) x the exposure's lift (impulse demand) x (1 + 1e-6) (NaN: may), or
+    when its chunk has no list or a full one; else listed in its chunk's row (count
+    first, then offsets in the chunk), p_hi kept."""
     e = lift if kind == IMPULSE else 1.0
     reach = float(p_hi) * max(1.0, float(boost)) * e * (1.0 + 1e-6)
-    if offer_days > 0 or offer_end == day + 1 or not u >= reach:
+    if offer_days > 0 or not u >= reach:
         return F32(2.0)
     row = i // CONTACT_CHUNK
     if row >= lists.shape[0] or lists[row, 0] >= lists.shape[1] - 1:

@@ -197,8 +197,9 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     alive: the need's end, the due day of recurrent/contract buyers, the end of the
     complementary window, the offer's end. The bound: today's hazard plus the buy
     probability with the largest seasonal intensity, no due day and the lead
-    multiplier's ceiling, raised by the offers held after tomorrow and by the cart
-    intent, as float32 plus 1e-7."""
+    multiplier's ceiling, raised by an offer held on `day` (so a bound taken during
+    a day, before its pass, holds that day too) and by the cart intent, as float32
+    plus 1e-7."""
     t = FOREVER
     if n > 0:
         wait = int(due) if pending else NEVER
@@ -214,7 +215,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     window = float(dem_tab[COMPLEMENTARY, D_B])
     if n > 0 and kind == COMPLEMENTARY and day - last < window:
         t = min(t, int(last) + int(window))
-    on_offer = int(offer_end) > day + 1
+    on_offer = int(offer_end) > day
     if on_offer:
         t = min(t, int(offer_end))
     h = hazard(s, rel_churn, stage_tab, par)

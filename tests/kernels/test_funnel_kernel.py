@@ -206,16 +206,11 @@ customers = st.fixed_dictionaries({
 })
 
 
-@SETTINGS
-@given(customers)
-def test_bound_is_never_below_any_days_event_probability(c):
-    """After the exact pass of day d0 the cache says: nothing but u < p_hi can happen
-    before t_next. So for every day d0 < d < t_next the stage stays what it is (no
-    silent recency change) and the exact event probability h + (1 - h) q(d), with that
-    day's season, the real due day, the offer if still held, the lead multiplier at its
-    ceiling and the cart intent (an abandoned cart is an event too), is at most p_hi;
-    hence the sweep never misses an event (u < exact implies u < p_hi)."""
-    stage_tab, dem_tab, season, par = FS.make_tables(c["variant"])
+def _drawn_customer(c):
+    """The tables and the customer `c` describes at the end of its day d0, with its
+    cached timer and bound computed then."""
+    tables = FS.make_tables(c["variant"])
+    stage_tab, dem_tab, season, par = tables
     d0, n, kind = c["day"], c["n"], c["kind"]
     last = R.NEVER if n == 0 else d0 - c["idle"]
     prev = R.WON_BACK if c["won_back"] and par[R.P_WON_BACK] > 0 else R.POTENTIAL
@@ -228,20 +223,55 @@ def test_bound_is_never_below_any_days_event_probability(c):
     offer_end = max(0, d0 + c["offer_in"])
     t, p = fk.bound(s, c["alive"], pending, kind, n, last, need_end, due, lam, rel_buy,
                     rel_churn, offer_end, d0, stage_tab, dem_tab, par)
-    t = int(t)
+    return tables, dict(s=s, kind=kind, n=n, last=last, due=due, flags=flags, lam=lam,
+                        rel_buy=rel_buy, rel_churn=rel_churn, offer_end=offer_end,
+                        t=int(t), p=p)
+
+
+def _event_probability(x, d, tables):
+    """The exact pass's probability of an event (death, purchase or abandoned cart) on
+    day d, with that day's season, the real due day, the offer if still held on d and
+    the lead multiplier at its ceiling."""
+    stage_tab, dem_tab, season, par = tables
+    h = fk.hazard(x["s"], x["rel_churn"], stage_tab, par)
+    q = fk.buy_probability(x["s"], x["kind"], x["n"], x["last"], x["due"], x["lam"],
+                           x["rel_buy"], False, d, season[d], par[R.P_LEAD_BUY_MAX],
+                           stage_tab, dem_tab, par)
+    q += (1.0 - q) * fk.offer_response(x["kind"], x["n"], x["offer_end"] > d, par)
+    return h + (1.0 - h) * fk.cart_intent(x["kind"], q, par)
+
+
+@SETTINGS
+@given(customers)
+def test_bound_is_never_below_any_days_event_probability(c):
+    """After the exact pass of day d0 the cache says: nothing but u < p_hi can happen
+    before t_next. So for every day d0 < d < t_next the stage stays what it is (no
+    silent recency change) and the exact event probability h + (1 - h) q(d), with that
+    day's season, the real due day, the offer if still held, the lead multiplier at its
+    ceiling and the cart intent (an abandoned cart is an event too), is at most p_hi;
+    hence the sweep never misses an event (u < exact implies u < p_hi)."""
+    tables, x = _drawn_customer(c)
+    par, d0, t = tables[3], c["day"], x["t"]
     assert t > d0
     if not c["alive"]:
-        assert p == 0
-    h = fk.hazard(s, rel_churn, stage_tab, par)
+        assert x["p"] == 0
     for d in range(d0 + 1, min(t, FS.HORIZON)):
-        assert fk.stage_of(n, last, d, s, False, fk.due_pending(kind, n, flags, due, d),
-                           par) == s, (d, t)
+        pending = fk.due_pending(x["kind"], x["n"], x["flags"], x["due"], d)
+        assert fk.stage_of(x["n"], x["last"], d, x["s"], False, pending, par) == x["s"], (d, t)
         if c["alive"]:
-            q = fk.buy_probability(s, kind, n, last, due, lam, rel_buy, False, d, season[d],
-                                   par[R.P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
-            q += (1.0 - q) * fk.offer_response(kind, n, offer_end > d, par)
-            q = fk.cart_intent(kind, q, par)
-            assert h + (1.0 - h) * q <= p, (d, h, q, p)
+            assert _event_probability(x, d, tables) <= x["p"], (d, x["p"])
+
+
+@SETTINGS
+@given(customers, st.integers(-1, 2))
+def test_bound_taken_during_a_day_holds_on_that_day(c, offer_in):
+    """Modules refresh cached bounds during a day, before its exact pass (a blanket promo
+    starting, arrivals): that day's sweep reads them, so a bound taken on day d0 must
+    also cover d0's own event probability, on a personal offer's last day too (offers
+    ending about d0 drawn often)."""
+    tables, x = _drawn_customer({**c, "offer_in": offer_in})
+    if c["alive"]:
+        assert _event_probability(x, c["day"], tables) <= x["p"], x["p"]
 
 
 @pytest.mark.parametrize("kind", ["recurrent", "contractual"])
