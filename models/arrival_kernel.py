@@ -6,6 +6,10 @@ with their stage (purchase count, recency, alive or not); their purchase rate an
 dropout are then drawn from the posterior given that history (Gamma(r + x, alpha + T)
 and Beta(a, b + x) in the BG/NBD convention), so loyal customers really are the
 frequent buyers.
+
+The per-customer kernels make no array, so they are compiled without numba's reference
+counting (`_nrt=False`): the atomic counts on every array of the state tuple, handed
+to a helper per customer, were half of an arrival's time.
 """
 
 import numpy as np
@@ -28,7 +32,7 @@ T_TYPE, T_RATE, T_SPEND, T_DROP, T_NEED, T_HIST, T_DUE, N_TRAIT_KEYS = range(8)
 H_DAYS, H_LAPSED_ALIVE, H_CHURNED_ALIVE, N_HIST = range(4)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _history(h, target, par, hist):
     """(purchases, last purchase day, tenure days, alive) of a base customer.
 
@@ -65,7 +69,7 @@ def _history(h, target, par, hist):
     return n, -1 - idle, tenure, alive
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
                hist):
     """Draw traits (and, for the day-0 base, history) of customers [lo, hi)."""
@@ -97,7 +101,7 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
         _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _posterior_traits(k, keys, count, tenure, alive, rate_trait, drop_trait):
     """(purchase rate, dropout) of a customer with `count` purchases over `tenure` days:
     drawn from the posterior given that history, Gamma(r + x, alpha + T) and, for the
@@ -116,7 +120,7 @@ def _posterior_traits(k, keys, count, tenure, alive, rate_trait, drop_trait):
     return lam, pdrop
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _place(i, k, keys, day, count, last_day, alive, S, dem_tab, par):
     """Purchase count, last purchase, life, next due date and stage of customer i."""
     stage, flags, dtype, n, last, lam, due = S[2], S[3], S[4], S[5], S[6], S[7], S[11]
@@ -166,7 +170,7 @@ def _log_dead_odds(count, idle, tenure, rate_trait, drop_trait):
     return odds + rate_trait[1] * idle
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def apply_profiles(lo, hi, day, keys, profile_of, profiles, S, M, traits):
     """Give base customers [lo, hi) the observed history of their profile (purchases,
     days since the last, days since the first purchase, as of the end of day -1), alive
@@ -208,7 +212,7 @@ def profile_base(lo, hi, keys, profile_of, profiles, S, M, traits, has_need, sha
     ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     """Book the first purchase of customers who arrive as buyers (serial: sums in order)."""
     kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]

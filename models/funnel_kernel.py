@@ -143,9 +143,10 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     return np.int32(t), np.float32(p) + np.float32(1e-7)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def refresh_range(lo, hi, day, S, M):
-    """Recompute cached bounds and timers of customers [lo, hi) (each its own)."""
+    """Recompute cached bounds and timers of customers [lo, hi) (each its own); no
+    reference counting, as `visit`: it makes no array."""
     stage, flags, dtype, n, last, lam = S[2], S[3], S[4], S[5], S[6], S[7]
     need_end, due, t_next, p_hi, rel_buy, rel_churn = S[10], S[11], S[12], S[13], S[14], S[15]
     offer_end = S[19]
