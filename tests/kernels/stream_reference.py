@@ -9,6 +9,8 @@ import zlib
 
 import numpy as np
 
+from sim.streams import _ZIG_INNER as ZIG_INNER, _ZIG_R as ZIG_R, _ZIG_X as ZIG_X
+
 M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 M1 = 0xBF58476D1CE4E5B9
@@ -64,9 +66,36 @@ def uniform64_np(h: np.ndarray) -> np.ndarray:
 
 
 def normal(h: int) -> float:
-    u1 = uniform64(nth(h, 0))
-    u2 = uniform64(nth(h, 1))
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    """The ziggurat on the kernel's own tables (their construction is tested apart):
+    attempt j's value is h, then nth(h, 2j): low 7 bits the layer, high bits u in
+    (-1, 1); its second value nth(h, 2j + 1) tests the wedge or draws the tail."""
+    j = 0
+    while True:
+        g = h if j == 0 else nth(h, 2 * j)
+        layer = int(g) & 127
+        u = 2.0 * uniform64(g) - 1.0
+        x_i, x_next = float(ZIG_X[layer]), float(ZIG_X[layer + 1])
+        if abs(u) < float(ZIG_INNER[layer]):
+            return u * x_i
+        e = nth(h, 2 * j + 1)
+        if layer == 0:
+            return _normal_tail(e, u < 0.0)
+        x = u * x_i
+        f0 = math.exp(-0.5 * (x_i * x_i - x * x))
+        f1 = math.exp(-0.5 * (x_next * x_next - x * x))
+        if f1 + uniform64(e) * (f0 - f1) < 1.0:
+            return x
+        j += 1
+
+
+def _normal_tail(e: int, negative: bool) -> float:
+    k = 0
+    while True:
+        x = math.log(uniform64(nth(e, 2 * k))) / ZIG_R
+        y = math.log(uniform64(nth(e, 2 * k + 1)))
+        if -2.0 * y >= x * x:
+            return x - ZIG_R if negative else ZIG_R - x
+        k += 1
 
 
 def gamma(h: int, shape: float, rate: float) -> float:
