@@ -41,6 +41,7 @@ from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported
 )
 from models.contact_sure import deliver_sure, responded
 from models.responder_visits import after_response
+from sim.prefetch import AHEAD, prefetch
 from sim.streams import mix, nth, uniform32, uniform64
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -256,6 +257,8 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, 
                         or (flags[i] & need_flags) != need_flags):
                     continue
             else:
+                if t + AHEAD < picked:   # a pick further on, while this one is contacted
+                    prefetch((kh, optin, fatigue, touch_day, tokens), idx[t + AHEAD])
                 i = idx[t]
             if mbit != 0 and (marks[i] & mbit) == 0:
                 marks[i] |= mbit     # eligible for this mechanic (treated or held out)
