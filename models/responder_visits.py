@@ -15,8 +15,8 @@ offer is held that day, whether a complementary buyer's window is open and wheth
 renewal is pending. A released customer was neither visited nor refreshed since the
 day the bound was taken, so nothing else it reads changed, and each of the three can
 only differ between that day and today if the timer (the offer's end, the window's
-end, the due day) came first, i.e. if today's pass visits the customer anyway. So the visit would
-have written the same bound.
+end, the due day) came first, i.e. if today's pass visits the customer anyway. So the
+visit would have written the same bound.
 
 The bound (`must_visit`). `p_hi` = fl32(fl32(P) + 1e-7) with P = h + (1 - h) C(q0 +
 (1 - q0) r0), the event probability of any day up to the customer's next timer with no

@@ -95,9 +95,9 @@ def normal(h):
     """Standard normal by the ziggurat (Marsaglia & Tsang 2000; 128 layers, Doornik's
     2005 form): attempt j reads one value (h itself, then nth(h, 2j)), its low 7 bits
     a layer and its high 52 bits a uniform u in (-1, 1). Inside the layer's part under
-    the density (98.8% of attempts) u x[layer] is the draw: no logarithm, no cosine.
-    Else the wedge is tested with a second value, nth(h, 2j + 1), or the tail beyond r
-    is drawn from it (Marsaglia's method)."""
+    the density (97% of attempts: the layers' mean share) u x[layer] is the draw, with
+    no logarithm and no cosine. Else the wedge is tested with a second value,
+    nth(h, 2j + 1), or the tail beyond r is drawn from it (Marsaglia's method)."""
     j = 0
     while True:
         g = h if j == 0 else nth(h, 2 * j)
