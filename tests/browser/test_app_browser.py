@@ -17,16 +17,20 @@ README_SHOT = ROOT / "docs" / "app.png"
 
 
 def cards(page) -> dict[str, str]:
-    """Strategy -> the text of its KPI card, once the cards are there."""
+    """Strategy -> the text of its KPI card, once the cards are there. Read in one call, so a
+    redraw between two cards cannot mix old and new (or half-drawn) cards."""
     page.locator(".kpi-card").first.wait_for()
-    return {c.get_attribute("data-strategy"): c.inner_text()
-            for c in page.locator(".kpi-card").all()}
+    pairs = page.locator(".kpi-card").evaluate_all(
+        "cards => cards.map(c => [c.dataset.strategy, c.innerText])")
+    return dict(pairs)
 
 
 def wait_cards(page, count: int, differing_from: dict | None = None) -> dict[str, str]:
+    """The cards once every one of them shows its figures and no run is still going."""
     for _ in range(600):
         now = cards(page)
-        if len(now) == count and (differing_from is None or now != differing_from) \
+        drawn = all("Revenue" in text for text in now.values())
+        if len(now) == count and drawn and (differing_from is None or now != differing_from) \
                 and "of" not in status(page):
             return now
         page.wait_for_timeout(500)
