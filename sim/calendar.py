@@ -50,9 +50,10 @@ class Calendar:
         return self.process(once(self.env))
 
     def advance_to(self, day: int) -> None:
-        """Fire every event scheduled up to and including `day`. On most days nothing
-        is due: then the clock is left where it is (it moves with the next event), which
-        saves simpy's `run` and its stop event on every idle day."""
-        until = day + 0.5
-        if self.env.peek() <= until:
-            self.env.run(until=until)
+        """Fire every event scheduled up to and including `day`, one step at a time.
+        simpy's `run(until=...)` would leave its stop event queued (so that a run can
+        resume), and that spent event would make every later day look busy; on most
+        days nothing is due and this returns after one look at the queue."""
+        env = self.env
+        while env.peek() <= day:
+            env.step()
