@@ -20,7 +20,7 @@ from models import responder_visits as rv
 from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
-from sim.streams import day_key, day_keys, decision, mix, uniform32
+from sim.streams import day_keys, decision, keys_by_day, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
@@ -179,7 +179,8 @@ class Channels(Module):
         entry = cache.get((mechanic, channel))
         if entry is None:
             spec = self.specs[channel]
-            keys = _keys_by_day(sim.seed_key, decision("send." + mechanic), sim.days)
+            send = np.array([decision("send." + mechanic)], dtype=np.uint64)
+            keys = keys_by_day(sim.seed_key, send, sim.days)[:, 0]
             hold_key = self.holdout_key(sim, mechanic)
             chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
                              spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
@@ -269,12 +270,3 @@ def _draw_optins(lo, hi, key, kh, optin, shares, reach):
                 bits |= 1 << ch
                 reach[ch] += 1
         optin[i] = bits
-
-
-@njit(cache=True)
-def _keys_by_day(seed_key, decision_id, days):
-    """The key of one decision on each of `days` days (`sim.streams.day_key`)."""
-    out = np.empty(days, dtype=np.uint64)
-    for day in range(days):
-        out[day] = day_key(seed_key, decision_id, day)
-    return out

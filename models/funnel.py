@@ -21,7 +21,7 @@ from models import responder_visits as rv
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, FOREVER, NEVER, STAGES
 from sim.module import Module
-from sim.streams import day_keys, decision
+from sim.streams import decision, keys_by_day
 
 STATES = {
     "stage": (np.int8, 0),
@@ -88,7 +88,6 @@ class Funnel(Module):
                         if e.moves}
         self._moved: dict[str, dict[str, float]] = {}
         self._decisions = np.array([decision("funnel." + k) for k in KEYS], dtype=np.uint64)
-        self._today = (-1, None)     # (day, that day's stream keys)
         self._exposure_lift = rv.exposure_lift(self.behaviour.dem_tab)
 
     def init(self, sim) -> None:
@@ -102,6 +101,8 @@ class Funnel(Module):
         self.arrival_acc = np.zeros(lay.N_ACC, dtype=np.float64)
         self.arrival_coh = np.zeros((self.n_cohorts, lay.N_COH), dtype=np.float64)
         self._buffers(sim.customers.capacity)
+        self._keys = keys_by_day(sim.seed_key, self._decisions, sim.days)
+        self._listing_day = -1      # the last day a contact kernel took the lists
         r = sim.results
         self._flows = r.flow_block(FLOWS)
         self._flow_cols = np.array(list(FLOWS.values()), dtype=np.int64)
@@ -187,9 +188,7 @@ class Funnel(Module):
 
     def keys(self, sim, day: int) -> np.ndarray:
         """Today's stream keys of the day kernel (`K_*` rows)."""
-        if self._today[0] != day:
-            self._today = (day, day_keys(sim.seed_key, self._decisions, day))
-        return self._today[1]
+        return self._keys[day]
 
     def visits(self, sim, day: int) -> tuple:
         """What a contact kernel needs to leave a responder out of today's exact pass
@@ -197,6 +196,7 @@ class Funnel(Module):
         an exposure's lift and the per-chunk lists that `step` releases."""
         if self.listed.shape[0] * fk.CHUNK < sim.customers.capacity:
             self._buffers(sim.customers.capacity)
+        self._listing_day = day
         return self.keys(sim, day)[lay.K_EVENT], self._exposure_lift, self.listed
 
     def step(self, sim, day: int) -> None:
@@ -209,7 +209,7 @@ class Funnel(Module):
         chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
         fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
                     self.chunk_counts, self.chunk_coh)
-        if self.listed[:chunks, 0].any():
+        if self._listing_day == day and self.listed[:chunks, 0].any():
             rv.release(chunks, self.listed, c.flags, c.boost)
         ft.close_day(day, c.n, chunks, self.acc, self.arrival_acc,
                      self._flow_cols, self._flows, self.chunk_counts, self.counts,

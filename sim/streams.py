@@ -209,3 +209,13 @@ def day_keys(seed_key, decisions, day):
     for j in range(decisions.size):
         out[j] = day_key(seed_key, decisions[j], day)
     return out
+
+
+@njit(cache=True)
+def keys_by_day(seed_key, decisions, days):
+    """`day_keys` of every day of a run, one row a day: built once, so a module's daily
+    keys cost a row lookup instead of a kernel call."""
+    out = np.empty((days, decisions.size), dtype=np.uint64)
+    for day in range(days):
+        out[day] = day_keys(seed_key, decisions, day)
+    return out

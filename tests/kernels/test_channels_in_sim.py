@@ -195,17 +195,3 @@ def test_costs_are_contacts_times_cost_and_add_up():
     # the e-mail campaign reaches the opted-in non-held-out targets, delivered or not
     reach0 = r["n_reachable_email"][0]
     assert 0.85 * reach0 < a[0] < 0.95 * reach0
-
-
-# ---- limited capacity (call centre) ------------------------------------------------
-
-
-def test_send_keys_of_every_day_are_the_day_keys():
-    """The keys a send looks up are those `day_keys` gives for its decision each day."""
-    from models.channels import _keys_by_day
-    from sim.streams import day_keys, decision
-
-    seed_key, send = np.uint64(0xC0FFEE1234567), decision("send.win_back")
-    keys = _keys_by_day(seed_key, send, 400)
-    want = [day_keys(seed_key, np.array([send], dtype=np.uint64), d)[0] for d in range(400)]
-    np.testing.assert_array_equal(keys, np.array(want, dtype=np.uint64))

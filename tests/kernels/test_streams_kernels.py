@@ -116,6 +116,15 @@ def test_day_key_nth_day_keys_and_decision():
             assert int(S.nth(np.uint64(h), j)) == R.nth(h, j)
 
 
+def test_keys_by_day_are_each_days_day_keys():
+    """The table a module builds once holds, row by row, the keys of each day."""
+    decisions = [R.decision(n) for n in ("funnel.event", "send.win_back", "first.due")]
+    table = S.keys_by_day(np.uint64(SEED_KEY), np.array(decisions, dtype=np.uint64), 400)
+    assert table.shape == (400, 3)
+    for day in (0, 1, 7, 364, 399):
+        assert [int(k) for k in table[day]] == [R.day_key(SEED_KEY, d, day) for d in decisions]
+
+
 def test_scheduled_customer_keys_are_mixed_source_day_index():
     """sim/customers.py builds kh = mix((source << 56) ^ (day << 32) ^ index) in place."""
     from sim.customers import Customers
