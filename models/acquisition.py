@@ -6,6 +6,7 @@ common random numbers hold. Paid arrivals cost CAC each; arrivals come either as
 leads (`potential`) or with their first purchase made on the day they arrive (`new`).
 """
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -16,7 +17,7 @@ from models import layouts as lay
 from models.funnel import Funnel, state_tuple
 from models.stages import STAGES
 from sim.module import Module
-from sim.streams import day_keys, decision
+from sim.streams import day_keys, decision, keys_by_day
 
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
@@ -48,7 +49,7 @@ class AcquisitionPlan:
 
     def arrivals(self, day: int) -> int:
         r = self.inflow_per_day
-        return int(np.floor((day + 1) * r) - np.floor(day * r))
+        return math.floor((day + 1) * r) - math.floor(day * r)
 
     def total(self, days: int) -> int:
         return self.base_customers + int(np.floor(days * self.inflow_per_day))
@@ -84,6 +85,7 @@ class Acquisition(Module):
         self._paid_so_far = 0.0
         self._arrival_constants = None
         self._extra_so_far = 0.0
+        self._first_keys = keys_by_day(sim.seed_key, self._first, sim.days)
 
     def step(self, sim, day: int) -> None:
         plan = self.plan
@@ -102,7 +104,7 @@ class Acquisition(Module):
                          plan.arrive_as_buyers)
             paid_before = self._paid_so_far
             self._paid_so_far += count * plan.paid_share
-            paid = np.floor(self._paid_so_far) - np.floor(paid_before)
+            paid = math.floor(self._paid_so_far) - math.floor(paid_before)
             self._arrivals[day] = count + extra
             self._paid[day] = paid
             self._cost[day] = paid * plan.cac
@@ -116,7 +118,7 @@ class Acquisition(Module):
             return 0
         before = self._extra_so_far
         self._extra_so_far += inflow * lift
-        return int(np.floor(self._extra_so_far) - np.floor(before))
+        return math.floor(self._extra_so_far) - math.floor(before)
 
     def _create_profiles(self, sim, plan: AcquisitionPlan) -> None:
         """The day-0 base from observed histories: the profiles' customers split by
@@ -155,7 +157,8 @@ class Acquisition(Module):
     def _create(self, sim, source, count, arrival, day, targets, with_history,
                 buying) -> None:
         sl = sim.customers.add(source, day, count)
-        sim.customers.arrival[sl] = arrival
+        if arrival != day:
+            sim.customers.arrival[sl] = arrival
         self.populate(sim, sl, day, targets, with_history, buying)
 
     def populate(self, sim, sl: slice, day: int, targets=None, with_history=False,
@@ -167,7 +170,7 @@ class Acquisition(Module):
         if targets is None:
             targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
         tkeys, traits, share_cum, hist = self._constants(sim)
-        dks = day_keys(sim.seed_key, self._first, day)
+        dks = self._first_keys[day]
         S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
         serial = sl.stop - sl.start < PARALLEL_ARRIVALS or numba.get_num_threads() == 1
         arrive = ak.arrive if serial else ak.arrive_parallel
