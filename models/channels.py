@@ -124,6 +124,7 @@ class Channels(Module):
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
         self._send_constants: dict[tuple, tuple] = {}
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
+        self._totals = np.zeros(ck.N_OUT, dtype=np.int64)
         self._funnel = next((m for m in sim.modules if m.name == "funnel"), None)
 
     @staticmethod
@@ -234,13 +235,13 @@ class Channels(Module):
         if shifts is None and chunks == 1:
             ck.deliver_range(0, c.n, *args, out[0])   # one chunk: no threads to wake
         elif shifts is None:
-            ck.deliver(c.n, *args, out)
+            ck.deliver(c.n, *args, out, self._totals)
         else:   # limited capacity: one serial pass picks exactly what the seats can call
             wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)
             if wanted > shifts.level:
                 mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
             ck.deliver_range(0, c.n, *args, out[0])
-        totals = out[0].copy() if chunks == 1 else out.sum(axis=0)
+        totals = (self._totals if shifts is None and chunks > 1 else out[0]).copy()
         if totals[ck.O_SENT] == 0 and totals[ck.O_DROPPED] == 0:
             return totals       # nobody contacted: nothing to book (a trigger, most days)
         cost = totals[ck.O_SENT] * spec.cost_per_contact

@@ -311,10 +311,12 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
             numba.set_num_threads(threads)
             K = {k: v.copy() for k, v in P.items()}
             out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
+            totals = np.full(ck.N_OUT, -1, dtype=np.int64)
             ck.deliver(n_live, DAY, key, np.uint64(hold_key()), np.uint8(4), np.uint8(MBIT),
                        *kernel_args(K),
-                       table, chan, mech, rule, out)
+                       table, chan, mech, rule, out, totals)
             assert np.array_equal(out, expect), threads
+            assert np.array_equal(totals, expect.sum(axis=0)), threads
             for k in P:
                 assert np.array_equal(K[k], E[k]), (threads, k)
                 assert np.array_equal(K[k][n_live:], P[k][n_live:]), (threads, k)
