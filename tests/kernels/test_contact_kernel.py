@@ -178,6 +178,7 @@ def test_the_rule_is_the_documented_rule():
         "random": random_rule(rng), "all": ALL_RULE,
         "many days": CR.rule_tables(since=range(0, 1023, 3), until=[0, 1, 1022, 1023]),
         "since": CR.rule_tables(stages=("new", "lapsed"), since=sparse),
+        "since, one stage": CR.rule_tables(stages=("new",), since=sparse),
         "since and until": CR.rule_tables(since=sparse, until=[0, 3]),
         "until": CR.rule_tables(kinds=("recurrent",), until=[0, 1, 1022]),
         "since, 17 days": CR.rule_tables(since=range(17)),
