@@ -21,7 +21,10 @@ whole rule and contacted in customer order. A trigger whose day table holds a fe
 days (a welcome series on days 1, 7 and 14 after the first purchase, a reminder on the
 due day) can only pick customers whose last purchase (or due day) is one of a few
 dates, so its sweep compares one array with those dates: a daily trigger costs a
-fraction of a nanosecond per customer on the days nobody is due. A rule on stages alone
+fraction of a nanosecond per customer on the days nobody is due; where few customers
+pass its stage and flags (first-time buyers), those are listed first and only their
+dates are looked at. The marked customers are checked against the whole rule with
+their arrays prefetched a few marks ahead. A rule on stages alone
 that picks most customers (a campaign to every buyer) skips the sweep and tests each
 customer as it goes. Either way the customers picked, and the order they are contacted
 in, are exactly those of the rule applied to all. A campaign to everyone that leaves
