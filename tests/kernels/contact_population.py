@@ -9,6 +9,7 @@ import kernel_reference as R
 import numpy as np
 
 from models import contact_kernel as ck
+from models import contact_select as cs
 from models.channels import DECAY_TABLE
 
 SEED_KEY = R.mix(4242)
@@ -100,3 +101,14 @@ def picked(P, lo, hi, day, rule):
                                   day, rule, P["flags"][i]) for i in range(lo, hi)],
                     dtype=np.bool_)
 
+
+def kernel_select(P, lo, hi, day, rule):
+    """The customers of [lo, hi) the kernel's sweep picks, as a mask of [lo, hi)."""
+    idx = np.empty(hi - lo, dtype=np.int32)
+    mode, dates, above = cs.sweep_plan(rule, day)
+    m = cs.select(lo, hi, day, P["stage"], P["flags"], P["dtype"], P["last"], P["due"], rule,
+                  mode, dates, above, idx)
+    got = np.zeros(hi - lo, dtype=np.bool_)
+    got[idx[:m] - lo] = True
+    assert np.all(np.diff(idx[:m]) > 0)     # in customer order
+    return got, mode
