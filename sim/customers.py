@@ -9,18 +9,13 @@ beyond the capacity planned up front.
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.streams import mix
 
 
 _ALIGN = 64                 # bytes: each array starts on a cache line
-# Slots filled per thread at a time when a new block is laid out. Filling is the first
-# touch of the block's fresh pages, whose cost (the system zeroing them) is paid by the
-# thread that touches them: threads share it; a smaller array is filled in one piece.
-_FILL_PIECE = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -153,25 +148,9 @@ class Customers:
                 new = records[name] if len(fields) > 1 else records.view(dtype)
                 if keep:
                     new[:keep] = self._arrays[name][:keep]
-                _fill_from(new, keep, new.dtype.type(self._specs[name].fill))
+                new[keep:] = self._specs[name].fill
                 self._arrays[name] = new     # the old array goes as soon as it is copied
         self._laid_out = True
-
-
-def _fill_from(a: np.ndarray, lo: int, value) -> None:
-    """a[lo:] = value, in parallel pieces when there is more than one."""
-    if a.size - lo > _FILL_PIECE and numba.get_num_threads() > 1:
-        _fill_pieces(a, lo, value)
-    else:
-        a[lo:] = value
-
-
-@njit(cache=True, parallel=True)
-def _fill_pieces(a, lo, value):
-    pieces = (a.size - lo + _FILL_PIECE - 1) // _FILL_PIECE
-    for p in prange(pieces):
-        start = lo + p * _FILL_PIECE
-        a[start:min(start + _FILL_PIECE, a.size)] = value
 
 
 @njit(cache=True)

@@ -43,31 +43,3 @@ def test_grouped_states_keep_their_values_when_the_block_grows():
 def test_the_exact_pass_record_is_half_a_cache_line():
     assert len({np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD}) == 1
     assert sum(np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD) == 32
-
-
-def test_a_large_block_is_filled_in_parallel_pieces_to_the_last_slot():
-    """Blocks above one fill piece are filled by the threads, piece by piece (a ragged
-    last piece included); grouped (strided) states and every dtype get their fill."""
-    import numba
-
-    from sim import customers as cu
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        capacity = 2 * cu._FILL_PIECE + 123
-        c = _declared(capacity)
-        c.declare("e", np.uint64, 2**63 + 5)
-        c.declare("f", np.int8, -3)
-        c.add(0, 0, 1000)
-        c.a[:1000], c.b[:1000], c.f[:1000] = 9.0, 11, 4
-        c.add(0, 1, capacity)           # grows: the first 1,000 kept, the rest filled
-        assert c.capacity == 2 * capacity
-        n = c.capacity
-        for name, kept, fill in (("a", 9.0, 1.5), ("b", 11, -7), ("c", 3, 3),
-                                 ("d", 0.25, 0.25), ("e", 2**63 + 5, 2**63 + 5),
-                                 ("f", 4, -3)):
-            x = getattr(c, name)
-            assert (x[:1000] == kept).all(), name
-            assert (x[1000:n] == fill).all(), name
-    finally:
-        numba.set_num_threads(before)
