@@ -38,13 +38,16 @@ class RFM(Module):
 
     def init(self, sim) -> None:
         months = 1 + month_of(sim.days - 1)
+        # the days a month starts on, looked up in Python: no kernel call on the others
+        self._month_starts = {d for d in range(sim.days)
+                              if d == 0 or month_of(d) != month_of(d - 1)}
         r = sim.results
         self.grid = r.matrix("rfm_grid", (months, 5, 5))
         self.segments = r.matrix("rfm_segments", (months, len(SEGMENTS)))
         self.revenue = r.matrix("rfm_segment_revenue", (months, len(SEGMENTS)))
 
     def step(self, sim, day: int) -> None:
-        if day > 0 and month_of(day) == month_of(day - 1):
+        if day not in self._month_starts:
             return
         c = sim.customers
         n = c.n
