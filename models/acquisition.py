@@ -23,11 +23,11 @@ SOURCE_BASE, SOURCE_INFLOW = 0, 1
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
 FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
 # Arrivals from this many on are created in parallel, in one call. Waking the threads
-# costs a wait at the barrier, long when another process holds a core: 365 days of
-# bench_funnel's inflow on 2 threads, another process busy on one of 2 cores, took
-# 0.41 s -> 0.46 s at 4,096 arrivals a day, 0.81 s -> 0.73 s at 8,192 (at 2,740 it gained
-# only on a quiet machine: 0.31 s -> 0.14 s). The day-0 base of a large run goes parallel.
-PARALLEL_ARRIVALS = 32 * ak.PARALLEL_CHUNK
+# costs a wait at the barrier, long when another process holds a core; an arrival costs
+# ~80 ns. bench_funnel at 1,000,000 customers (2,740 arrivals a day) on 2 threads of a
+# 2-core machine that another process kept busy (load 1.3-1.6), best of 5 runs, six
+# alternating pairs: 1.33-1.42 s in parallel against 1.40-1.42 s serial (from 8,192 a day).
+PARALLEL_ARRIVALS = 4 * ak.PARALLEL_CHUNK
 
 
 @dataclass(frozen=True)
