@@ -232,16 +232,18 @@ class Channels(Module):
                 mech, rule_tables)
         shifts = self._shifts.get(channel)
         mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
+        summed = out[0]     # the counters of the one chunk or the one serial pass
         if shifts is None and chunks == 1:
             ck.deliver_range(0, c.n, *args, out[0])   # one chunk: no threads to wake
         elif shifts is None:
             ck.deliver(c.n, *args, out, self._totals)
+            summed = self._totals
         else:   # limited capacity: one serial pass picks exactly what the seats can call
             wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)
             if wanted > shifts.level:
                 mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
             ck.deliver_range(0, c.n, *args, out[0])
-        totals = (self._totals if shifts is None and chunks > 1 else out[0]).copy()
+        totals = summed.copy()
         if totals[ck.O_SENT] == 0 and totals[ck.O_DROPPED] == 0:
             return totals       # nobody contacted: nothing to book (a trigger, most days)
         cost = totals[ck.O_SENT] * spec.cost_per_contact

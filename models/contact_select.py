@@ -117,8 +117,8 @@ def _sieve(st, fl, n, stage_bits, need_flags, hit):
 def _few_pass(lo, hi, stage, flags, stage_bits, need_flags, dates):
     """Whether so few customers of [lo, hi) pass the stage and flag masks (a sample of
     every 32nd) that listing them and checking each one's date beats comparing every
-    customer's date: a listed customer costs ~6 ns, a date compare ~0.1 ns a customer
-    (one in 64 per date to compare)."""
+    customer's dates: a listed customer costs ~6 ns, a date compare ~0.1 ns a customer,
+    so listing pays while fewer than one customer in 64 passes per date compared."""
     n_dates = 0
     for d in dates:
         n_dates += d != _NO_DATE
