@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.block_fill import fill_words, slot_pattern
 from sim.streams import mix
 
 
@@ -40,7 +41,8 @@ class Customers:
     a strided view): a kernel that reads all of them for a few scattered customers, as
     the funnel's exact pass does, then fetches one cache line per customer, not one per
     state. States declared later get arrays of their own; growing moves all into a new
-    block.
+    block. A new block is filled with the start values on every thread, each byte
+    written once (`sim.block_fill`).
     """
 
     def __init__(self, capacity: int):
@@ -140,6 +142,7 @@ class Customers:
             end += -(-capacity * np.dtype(fields).itemsize // _ALIGN) * _ALIGN
         block = np.empty(end + _ALIGN, dtype=np.uint8)
         start = -block.ctypes.data % _ALIGN
+        self._fill(block[start:start + end], units, offsets)
         self._views.clear()
         for key, fields in units.items():
             lo = start + offsets[key]
@@ -148,9 +151,20 @@ class Customers:
                 new = records[name] if len(fields) > 1 else records.view(dtype)
                 if keep:
                     new[:keep] = self._arrays[name][:keep]
-                new[keep:] = self._specs[name].fill
                 self._arrays[name] = new     # the old array goes as soon as it is copied
         self._laid_out = True
+
+    def _fill(self, region: np.ndarray, units: dict, offsets: dict) -> None:
+        """Every unit's part of the new block (`region`, 64-byte aligned) set to its
+        states' start values, on every thread (`sim.block_fill`)."""
+        patterns = [slot_pattern(np.dtype(fields) if len(fields) > 1 else fields[0][1],
+                                 {name: self._specs[name].fill for name, _ in fields})
+                    for fields in units.values()]
+        starts = np.array([offsets[key] // 8 for key in units], dtype=np.int64)
+        lengths = np.diff(np.append(starts, region.size // 8))
+        sizes = np.array([p.size for p in patterns], dtype=np.int64)
+        fill_words(region.view(np.uint64), starts, lengths, np.cumsum(sizes) - sizes, sizes,
+                   np.concatenate(patterns))
 
 
 @njit(cache=True)

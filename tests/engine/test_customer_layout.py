@@ -43,3 +43,25 @@ def test_grouped_states_keep_their_values_when_the_block_grows():
 def test_the_exact_pass_record_is_half_a_cache_line():
     assert len({np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD}) == 1
     assert sum(np.dtype(STATES[n][0]).itemsize for n in EXACT_RECORD) == 32
+
+
+def test_a_new_block_holds_every_start_value_whatever_the_record_size():
+    """The block is filled as 8-byte words in pieces the threads share: every state of
+    every slot must read its own start value, for records whose size is no multiple of
+    8 (12 bytes: a pattern of three words), one-byte states and a capacity that spans
+    several pieces and ends mid-word."""
+    capacity = 70_001       # 840,012 bytes of records: 26 pieces of 32,768 words
+    c = Customers(capacity)
+    c.declare("a", np.float32, 1.5, group="g")
+    c.declare("b", np.int32, -7, group="g")
+    c.declare("d", np.float32, 1e30, group="g")
+    c.declare("c", np.uint8, 3)
+    c.declare("e", np.int8, -1)
+    c.declare("f", np.float64, 0.1)
+    c.pack()
+    for name, (value, dtype) in {"a": (1.5, np.float32), "b": (-7, np.int32),
+                                 "d": (1e30, np.float32), "c": (3, np.uint8),
+                                 "e": (-1, np.int8), "f": (0.1, np.float64),
+                                 "kh": (0, np.uint64), "arrival": (0, np.int32)}.items():
+        expected = np.full(capacity, value, dtype=dtype)
+        assert np.array_equal(getattr(c, name), expected), name
