@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
-from numba import njit
+from numba import njit, prange
 
 from models import contact_kernel as ck
 from models import responder_visits as rv
@@ -24,6 +24,7 @@ from sim.streams import day_keys, decision, keys_by_day, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
+OPTIN_BLOCK = 16384    # customers whose opt-ins one thread draws at a time
 FATIGUE_DECAY_PER_DAY = 0.98   # default fatigue multiplier a day without contact
 _NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
 
@@ -150,7 +151,7 @@ class Channels(Module):
         if c.n > self._ready:
             if self._optin_key is None:
                 self._optin_key = day_keys(sim.seed_key, self._optin_decision, 0)[0]
-            _draw_optins(self._ready, c.n, self._optin_key, c.kh, c.optin, self._shares,
+            draw_optins(self._ready, c.n, self._optin_key, c.kh, c.optin, self._shares,
                          self._reach)
             self._ready = c.n
         self._record(day)
@@ -262,9 +263,18 @@ class Channels(Module):
         return totals
 
 
+def draw_optins(lo, hi, key, kh, optin, shares, reach):
+    """Opt-in bits of customers [lo, hi), one draw per channel; counts go to `reach`.
+    A range of several blocks (the day-0 base) is drawn on every thread: the counts are
+    integers, so their sum is the same in any order."""
+    if hi - lo < 2 * OPTIN_BLOCK:
+        _optins(lo, hi, key, kh, optin, shares, reach)
+    else:
+        _optins_parallel(lo, hi, key, kh, optin, shares, reach)
+
+
 @njit(cache=True)
-def _draw_optins(lo, hi, key, kh, optin, shares, reach):
-    """Opt-in bits of customers [lo, hi), one draw per channel; counts go to `reach`."""
+def _optins(lo, hi, key, kh, optin, shares, reach):
     for i in range(lo, hi):
         bits = 0
         h = mix(kh[i] ^ key)
@@ -273,3 +283,15 @@ def _draw_optins(lo, hi, key, kh, optin, shares, reach):
                 bits |= 1 << ch
                 reach[ch] += 1
         optin[i] = bits
+
+
+@njit(cache=True, parallel=True)
+def _optins_parallel(lo, hi, key, kh, optin, shares, reach):
+    n_blocks = (hi - lo + OPTIN_BLOCK - 1) // OPTIN_BLOCK
+    counts = np.zeros((n_blocks, reach.size), dtype=reach.dtype)
+    for b in prange(n_blocks):
+        a = lo + b * OPTIN_BLOCK
+        _optins(a, min(a + OPTIN_BLOCK, hi), key, kh, optin, shares, counts[b])
+    for b in range(n_blocks):
+        for ch in range(reach.size):
+            reach[ch] += counts[b, ch]
