@@ -157,8 +157,8 @@ class Customers:
     def _fill(self, region: np.ndarray, units: dict, offsets: dict) -> None:
         """Every unit's part of the new block (`region`, 64-byte aligned) set to its
         states' start values, on every thread (`sim.block_fill`)."""
-        patterns = [slot_pattern(np.dtype(fields) if len(fields) > 1 else fields[0][1],
-                                 {name: self._specs[name].fill for name, _ in fields})
+        patterns = [slot_pattern(tuple((dtype.str, self._specs[name].fill)
+                                       for name, dtype in fields))
                     for fields in units.values()]
         starts = np.array([offsets[key] // 8 for key in units], dtype=np.int64)
         lengths = np.diff(np.append(starts, region.size // 8))
