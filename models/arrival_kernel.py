@@ -216,7 +216,7 @@ def profile_base(lo, hi, keys, profile_of, profiles, S, M, traits, has_need, sha
 def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     """Book the first purchase of customers who arrive as buyers (serial: sums in order)."""
     kh, arrival, stage, flags, dtype, n, last, lam, nu = S[:9]
-    due, rel_spend, revenue = S[11], S[16], S[18]
+    due, revenue = S[11], S[17]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     price = stage_tab[POTENTIAL, PRICE] * par[lay.P_PROMO_PRICE]   # arrivals buy anyway
     for i in range(lo, hi):
@@ -226,8 +226,7 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
         n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[lay.K_SPEND]), 0,
                                           mix(kh[i] ^ dks[lay.K_ITEMS]), 1, day, POTENTIAL,
                                           kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
-                                          0.0, rel_spend[i], price, True, stage_tab, par,
-                                          acc, coh)
+                                          0.0, price, True, stage_tab, par, acc, coh)
         last[i] = day
         revenue[i] += np.float32(paid)
         stage[i] = NEW

@@ -15,14 +15,14 @@ from sim.streams import gamma, nth, poisson
 
 
 @njit(cache=True, inline="always")
-def order_spend(h, nu_i, s, rel_spend, stage_tab, par):
+def order_spend(h, nu_i, s, stage_tab, par):
     """The core check of one order: a fixed amount or a Gamma draw at the customer's
-    spend rate, times the stage's, the customer's and the lever's multipliers."""
+    spend rate, times the stage's and the lever's multipliers."""
     if par[P_SPEND_KIND] == 0:
         x = par[P_SPEND_CONST]
     else:
         x = gamma(h, par[P_SPEND_P], nu_i)
-    return x * stage_tab[s, SPEND] * rel_spend * par[P_SPEND_MULT]
+    return x * stage_tab[s, SPEND] * par[P_SPEND_MULT]
 
 
 @njit(cache=True, inline="always")

@@ -38,7 +38,6 @@ STATES = {
     "p_hi": (np.float32, 0.0),
     "rel_buy": (np.float32, 1.0),
     "rel_churn": (np.float32, 1.0),
-    "rel_spend": (np.float32, 1.0),
     "boost": (np.float32, 1.0),
     "revenue": (np.float32, 0.0),
     "offer_end": (np.int32, 0),       # a personal offer holds while day < offer_end

@@ -149,7 +149,7 @@ def refresh_range(lo, hi, day, S, M):
     reference counting, as `visit`: it makes no array."""
     stage, flags, dtype, n, last, lam = S[2], S[3], S[4], S[5], S[6], S[7]
     need_end, due, t_next, p_hi, rel_buy, rel_churn = S[10], S[11], S[12], S[13], S[14], S[15]
-    offer_end = S[19]
+    offer_end = S[18]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     for i in range(lo, hi):
         t_next[i], p_hi[i] = bound(stage[i], (flags[i] & ALIVE) != 0,
@@ -172,7 +172,7 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
 
 @njit(cache=True, inline="always")
 def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
-                rel_spend, price, anyway, stage_tab, par, acc, coh):
+                price, anyway, stage_tab, par, acc, coh):
     """Book up to `orders` orders at `price` (share of list); BG/NBD dropout may follow
     each repeat order. Price below the stage's is an offer's: its discount is booked
     apart, and apart again when the buyer would have bought `anyway`.
@@ -189,7 +189,7 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     paid_sum = 0.0
     margin_sum = 0.0
     for j in range(orders):
-        x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
+        x = order_spend(nth(h_spend, j), nu, s, stage_tab, par)
         items, up, xs = order_addons(h_items, j, x, s, stage_tab, par)
         gross = x + up + xs
         paid = gross * price
@@ -266,7 +266,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
     reference counting: it makes no array, and the counts it would keep on the arrays it
     reads are atomic operations, a tenth of each visit's time on two threads."""
     (kh, arrival, stage, flags, dtype, n, last, lam, nu, pdrop, need_end, due, t_next,
-     p_hi, rel_buy, rel_churn, rel_spend, boost, revenue, offer_end) = S
+     p_hi, rel_buy, rel_churn, boost, revenue, offer_end) = S
     stage_tab, dem_tab, season, par = M
     ek = dks[K_EVENT]
     churn_mult = par[P_CHURN_MULT]
@@ -275,7 +275,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
         if t + AHEAD < m:     # the arrays of a customer further on, while this one works
             # (lam: the record it shares with need_end, offer_end, rel_buy, rel_churn,
             # boost, pdrop and nu in the funnel's layout, `models.funnel.EXACT_RECORD`)
-            prefetch((stage, flags, dtype, n, last, due, lam, arrival, rel_spend, revenue),
+            prefetch((stage, flags, dtype, n, last, due, lam, arrival, revenue),
                      picked[t + AHEAD])
         i = picked[t]
         s = stage[i]
@@ -338,8 +338,8 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
                     n_after, paid, _, dropped = book_orders(
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
                         mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
-                        cohort_of(arrival[i]), nu[i], p_drop * own, rel_spend[i], price,
-                        anyway, stage_tab, par, acc, coh)
+                        cohort_of(arrival[i]), nu[i], p_drop * own, price, anyway,
+                        stage_tab, par, acc, coh)
                     if n[i] == 0:
                         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
                         if kind == RECURRENT or kind == CONTRACTUAL:

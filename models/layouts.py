@@ -12,7 +12,7 @@ kernel is compiled by importing this module.
 # Customer arrays, in the order of the tuple `S` the kernels take.
 STATE_ORDER = ("kh", "arrival", "stage", "flags", "dtype", "purchases", "last", "lam", "nu",
                "pdrop", "need_end", "due", "t_next", "p_hi", "rel_buy", "rel_churn",
-               "rel_spend", "boost", "revenue", "offer_end")
+               "boost", "revenue", "offer_end")
 
 # Scalar parameters (rows of the float64 vector `par`).
 (P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,

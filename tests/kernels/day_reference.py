@@ -176,8 +176,8 @@ def _purchase(c, flags, u, h, q, q_own, price, offered, p_drop, renews, day, dks
     n_now, paid, _, dropped = book_orders(
         mix(kh ^ int(dks[K_SPEND])), mix(kh ^ int(dks[K_DROP])),
         mix(kh ^ int(dks[K_ITEMS])), orders, day, s, kind, n0, last0,
-        cohort_of(int(c["arrival"])), c["nu"], p_drop, c["rel_spend"], price,
-        anyway, stage_tab, par, acc, coh)
+        cohort_of(int(c["arrival"])), c["nu"], p_drop, price, anyway, stage_tab, par,
+        acc, coh)
     if n0 == 0:
         flags |= FIRST_IN_RUN
         if kind in (RECURRENT, CONTRACTUAL):

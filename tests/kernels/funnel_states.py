@@ -132,7 +132,7 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
     renewing = (n > 0) & np.isin(S["dtype"], (R.RECURRENT, R.CONTRACTUAL))
     due = np.where(rng.random(size) < 0.3, day, day + rng.integers(0, 20, size))
     S["due"][:] = np.where(renewing, due, R.FOREVER)
-    for name in ("rel_buy", "rel_churn", "rel_spend"):
+    for name in ("rel_buy", "rel_churn"):
         S[name][:] = np.where(rng.random(size) < 0.5, 1.0, rng.uniform(0.5, 2.0, size))
     S["boost"][:] = 1.0
     S["revenue"][:] = rng.uniform(0, 500, size)

@@ -64,7 +64,7 @@ DTYPES = {"kh": np.uint64, "arrival": np.int32, "stage": np.int8, "flags": np.ui
           "dtype": np.int8, "purchases": np.int32, "last": np.int32, "lam": np.float32,
           "nu": np.float32, "pdrop": np.float32, "need_end": np.int32, "due": np.int32,
           "t_next": np.int32, "p_hi": np.float32, "rel_buy": np.float32,
-          "rel_churn": np.float32, "rel_spend": np.float32, "boost": np.float32,
+          "rel_churn": np.float32, "boost": np.float32,
           "revenue": np.float32, "offer_end": np.int32}
 F32 = np.float32
 
@@ -226,12 +226,12 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     return t, F32(F32(p) + F32(1e-7))
 
 
-def order_spend(h, nu, s, rel_spend, stage_tab, par) -> float:
+def order_spend(h, nu, s, stage_tab, par) -> float:
     if par[P_SPEND_KIND] == 0:
         x = float(par[P_SPEND_CONST])
     else:
         x = gamma(h, float(par[P_SPEND_P]), float(nu))
-    return x * float(stage_tab[s, SPEND]) * float(rel_spend) * float(par[P_SPEND_MULT])
+    return x * float(stage_tab[s, SPEND]) * float(par[P_SPEND_MULT])
 
 
 def next_due(h, kind, day, lam, dem_tab, par) -> int:
@@ -253,7 +253,7 @@ def _count_buyer(last, day, cohort, acc, coh):
 
 
 def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
-                rel_spend, price, anyway, stage_tab, par, acc, coh):
+                price, anyway, stage_tab, par, acc, coh):
     """Book `orders` orders at `price`; after each repeat order (not for contracts) the
     customer drops out with probability p_drop. An order j is the core check x, plus
     x * UPSELL traded up (its own margin), plus Poisson(XSELL) cross-sold items at the
@@ -269,7 +269,7 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     margin_sum = 0.0
     dropped = False
     for j in range(orders):
-        x = order_spend(nth(h_spend, j), nu, s, rel_spend, stage_tab, par)
+        x = order_spend(nth(h_spend, j), nu, s, stage_tab, par)
         items = 1.0 + float(par[P_ITEMS_EXTRA])
         up = x * float(stage_tab[s, UPSELL])
         xs = 0.0

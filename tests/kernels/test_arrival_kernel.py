@@ -220,7 +220,6 @@ def test_first_purchases_matches_reference():
     S["kh"][:] = kh
     S["arrival"][:] = day
     S["arrival"][:lo] = -1
-    S["rel_spend"][:] = np.linspace(0.5, 2.0, size)
     S["revenue"][:] = 3.0
     dks = FS.day_keys(SEED_KEY, day)
     S_r = FS.copy_state(S)
@@ -237,7 +236,6 @@ def test_first_purchases_matches_reference():
                                       R.mix(int(kh[i]) ^ int(dks[R.K_ITEMS])), 1, day,
                                       R.POTENTIAL, kind, 0, int(S_r["last"][i]),
                                       R.cohort_of(int(S_r["arrival"][i])), S_r["nu"][i], 0.0,
-                                      S_r["rel_spend"][i],
                                       stage_tab[R.POTENTIAL, R.PRICE] * par[R.P_PROMO_PRICE],
                                       True, stage_tab, par, acc_r, coh_r)
         S_r["purchases"][i] = n
@@ -276,7 +274,7 @@ def blank_state(size, lo, day):
     S = {n: np.full(size, FILL.get(n, 0), dtype=R.DTYPES[n]) for n in R.STATE_ORDER}
     S["kh"][:] = R.mix_np(np.arange(size, dtype=np.uint64))
     S["arrival"][:] = np.where(np.arange(size) < lo, -1, day)
-    S["rel_buy"][:] = S["rel_churn"][:] = S["rel_spend"][:] = 1.0
+    S["rel_buy"][:] = S["rel_churn"][:] = 1.0
     return S
 
 

@@ -290,7 +290,7 @@ def test_recurring_lead_gets_a_due_day_after_first_purchase(kind):
     S["lam"][:] = 50.0                  # buys today for sure unless the hazard hits
     S["need_end"][:] = R.FOREVER
     S["due"][:] = R.FOREVER
-    S["rel_buy"][:] = S["rel_churn"][:] = S["rel_spend"][:] = S["boost"][:] = 1.0
+    S["rel_buy"][:] = S["rel_churn"][:] = S["boost"][:] = 1.0
     S["nu"][:] = 0.1
     fk.refresh_range(0, 64, day - 1, FS.as_tuple(S), tables)
     _run_kernel_chunk(S, 0, 64, day, FS.day_keys(SEED_KEY, day), tables)

@@ -91,9 +91,9 @@ def test_next_due_order_spend_and_book_orders_match_reference():
             assert fk.next_due(np.uint64(h), kind, day, lam, dem_tab, par) == \
                 R.next_due(h, kind, day, lam, dem_tab, par)
             s = int(rng.integers(0, 7))
-            nu, rel = np.float32(rng.uniform(0.05, 0.3)), np.float32(rng.uniform(0.5, 2))
-            assert bk.order_spend(np.uint64(h), nu, s, rel, stage_tab, par) == \
-                R.order_spend(h, nu, s, rel, stage_tab, par)
+            nu = np.float32(rng.uniform(0.05, 0.3))
+            assert bk.order_spend(np.uint64(h), nu, s, stage_tab, par) == \
+                R.order_spend(h, nu, s, stage_tab, par)
             orders = int(rng.integers(1, 6))
             n = int(rng.integers(0, 4))
             last = int(rng.choice([R.NEVER, -5, day, day - 1, day - 40]))
@@ -106,9 +106,9 @@ def test_next_due_order_spend_and_book_orders_match_reference():
             coh_r = np.zeros((FS.n_cohorts(), R.N_COH))
             out_k = fk.book_orders(np.uint64(h), np.uint64(R.mix(h)), np.uint64(R.mix(h + 1)),
                                    orders, day, s, kind, n, last, R.cohort_of(arrival), nu,
-                                   p_drop, rel, price, anyway, stage_tab, par, acc_k, coh_k)
+                                   p_drop, price, anyway, stage_tab, par, acc_k, coh_k)
             out_r = R.book_orders(h, R.mix(h), R.mix(h + 1), orders, day, s, kind, n, last,
-                                  R.cohort_of(arrival), nu, p_drop, rel, price, anyway,
+                                  R.cohort_of(arrival), nu, p_drop, price, anyway,
                                   stage_tab, par, acc_r, coh_r)
             assert tuple(out_k) == out_r
             assert np.array_equal(acc_k, np.array(acc_r))
