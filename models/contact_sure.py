@@ -51,6 +51,14 @@ def event_uniforms(k, key, out):
 
 
 @njit(cache=True)
+def block_scratch(decay):
+    """A block's scratch: responders' indices, the hit flags (zeroed: `flagged` reads
+    whole words), the decay factors and the response uniforms."""
+    return (np.empty(SURE_BLOCK, dtype=np.int32), np.zeros(SURE_BLOCK, dtype=np.uint8),
+            np.empty(SURE_BLOCK, dtype=decay.dtype), np.empty(SURE_BLOCK, dtype=np.float32))
+
+
+@njit(cache=True)
 def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, need_flags,
                  out):
     """`contact_kernel._deliver`'s send when only the response is left to chance (all
@@ -63,10 +71,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
     offer_days = np.int32(mech[M_OFFER_DAYS])
     response, lift, step = mech[M_RESPONSE], np.float32(mech[M_LIFT]), chan[CH_STEP]
     top = decay.size - 1
-    later = np.empty(SURE_BLOCK, dtype=np.int32)
-    hit = np.zeros(SURE_BLOCK, dtype=np.uint8)
-    dec = np.empty(SURE_BLOCK, dtype=decay.dtype)
-    ub = np.empty(SURE_BLOCK, dtype=np.float32)
+    later, hit, dec, ub = block_scratch(decay)
     n_pick = n_sent = n_resp = 0
     for b in range(lo, hi, SURE_BLOCK):
         n = min(b + SURE_BLOCK, hi) - b
