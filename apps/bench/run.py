@@ -9,6 +9,7 @@ plain-numpy reference of the same specification is timed in the same run, so the
 ratio means something on a shared, noisy machine.
 """
 
+import functools
 import os
 import platform
 import subprocess
@@ -120,6 +121,17 @@ def _best_small(customers: int, days: int, repeats: int) -> tuple:
     runs = [_timed_run(_bench_scenario(customers, days)) for _ in range(repeats)]
     _, _, wall, _, outside = min(runs, key=lambda r: r[2])
     return wall, outside
+
+
+@functools.lru_cache(maxsize=2)
+def _small_scenario(days: int):
+    return _bench_scenario(SMALL_RUN, days)
+
+
+def small_run_once(days: int) -> int:
+    """One small run (its scenario built once per process); returns its customer-days."""
+    make_sim(_small_scenario(days), SEED).run()
+    return customer_days(SMALL_RUN, days)
 
 
 def small_run(days: int, large_customer_days_per_s: float, repeats: int = 5) -> dict:

@@ -5,7 +5,8 @@ Each measurement runs in a process of its own with NUMBA_NUM_THREADS set (numba 
 its thread pool when it starts). The machine may be shared, so rounds alternate: in
 each round, for each thread count, the engine and then the peer run one after the
 other; the table keeps the best of the rounds for each, every round's figure, and the
-ratio of the bests (the median of the rounds' ratios too).
+ratio of the bests (the median of the rounds' ratios too). Each row also has small runs
+side by side (`apps.bench.side_by_side`): what T threads give a sweep of small runs.
 """
 
 import json
@@ -16,6 +17,7 @@ import statistics
 import subprocess
 import sys
 
+from apps.bench.side_by_side import side_by_side
 from scenarios.errors import InputError
 
 _ENGINE = (
@@ -26,6 +28,7 @@ _ENGINE = (
     "print(json.dumps(dict(threads=numba.get_num_threads(), "
     "sizes=[b['customer_days_per_s'] for b in big], small=small)))")
 PEER_PROBE = (1000, 7)      # customers, days of the run that checks the peer command
+SIDE_BY_SIDE_S = 2.0        # seconds each process does small runs in a side-by-side round
 
 
 def parse_thread_counts(threads: str | None, peer: str | None, rounds: int) -> list[int]:
@@ -98,15 +101,25 @@ def _best(values: list[float]) -> dict:
     return {"best": max(values), "rounds": values}
 
 
+def _side_row(rounds: list[dict], large: dict) -> dict:
+    """Best of the rounds of small runs side by side, against the largest size's best."""
+    best = max(rounds, key=lambda r: r["customer_days_per_s"])
+    return {**best, "rounds": [r["customer_days_per_s"] for r in rounds],
+            "large_run_customer_days_per_s": large["best"],
+            "vs_large_run_throughput": best["customer_days_per_s"] / large["best"]}
+
+
 def thread_table(threads: list[int], sizes: list[int], days: int, peer: str | None,
-                 rounds: int, seed: int) -> dict:
+                 rounds: int, seed: int, side_seconds: float = SIDE_BY_SIDE_S) -> dict:
     """The table's rows, one per thread count (the peer checked beforehand)."""
     sizes = sorted(sizes)
     engine = {t: [] for t in threads}
+    side = {t: [] for t in threads}
     peers = {t: [] for t in threads}
     for _ in range(rounds):
         for t in threads:
             engine[t].append(_engine_round(t, sizes, days))
+            side[t].append(side_by_side(t, days, side_seconds))
             if peer:
                 peers[t].append([peer_run(peer, t, n, days, seed)["customer_days_per_s"]
                                  for n in sizes])
@@ -117,6 +130,7 @@ def thread_table(threads: list[int], sizes: list[int], days: int, peer: str | No
                                 key=lambda s: s["customer_days_per_s"])}
         for k, n in enumerate(sizes):
             row["engine"][str(n)] = _best([r["sizes"][k] for r in engine[t]])
+        row["small_runs_side_by_side"] = _side_row(side[t], row["engine"][str(sizes[-1])])
         if peer:
             row["peer"], row["engine_vs_peer"] = {}, {}
             for k, n in enumerate(sizes):
@@ -131,8 +145,9 @@ def thread_table(threads: list[int], sizes: list[int], days: int, peer: str | No
     return {
         "method": (f"customer-days per second; each figure from a process of its own with "
                    f"NUMBA_NUM_THREADS set; {rounds} rounds, in each round per thread count "
-                   "the engine (every size, then the small run) and then the peer run one "
-                   "after the other; best of the rounds"),
+                   "the engine (every size, then the small run), then as many one-thread "
+                   "processes as threads doing small runs side by side, then the peer run, "
+                   "one after the other; best of the rounds"),
         "cores": os.cpu_count(),
         "days": days,
         "sizes": sizes,

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.bench import run as bench_run
+from apps.bench.side_by_side import side_by_side
 from apps.bench.threads import parse_thread_counts, thread_table
 from apps.cli import app
 from scenarios.errors import InputError
@@ -36,7 +37,7 @@ def peer(tmp_path):
 
 
 def test_thread_table_has_a_row_per_count_with_the_peer_beside_the_engine(peer):
-    table = thread_table([1], [1000, 2000], 20, peer, rounds=2, seed=3)
+    table = thread_table([1], [1000, 2000], 20, peer, rounds=2, seed=3, side_seconds=0.2)
     assert table["sizes"] == [1000, 2000] and table["peer_command"] == peer
     (row,) = table["rows"]
     assert row["threads"] == row["numba_threads"] == 1
@@ -51,6 +52,23 @@ def test_thread_table_has_a_row_per_count_with_the_peer_beside_the_engine(peer):
     assert small["large_run_customer_days_per_s"] in row["engine"]["2000"]["rounds"]
     assert small["vs_large_run_throughput"] == pytest.approx(
         small["customer_days_per_s"] / small["large_run_customer_days_per_s"])
+    side = row["small_runs_side_by_side"]
+    assert side["processes"] == 1 and side["threads_each"] == 1 and side["runs"] >= 1
+    assert len(side["rounds"]) == 2 and side["customer_days_per_s"] == max(side["rounds"])
+    assert side["large_run_customer_days_per_s"] == row["engine"]["2000"]["best"]
+    assert side["vs_large_run_throughput"] == pytest.approx(
+        side["customer_days_per_s"] / row["engine"]["2000"]["best"])
+
+
+def test_small_runs_side_by_side_add_up_over_their_processes():
+    """Two processes released together each do whole small runs for at least the time
+    given, so their summed throughput is at most all their runs' work over that time
+    (a bound a double count or a wrong clock would break)."""
+    side = side_by_side(2, 20, 0.3)
+    assert side["processes"] == 2 and side["runs"] >= 2
+    work = bench_run.customer_days(bench_run.SMALL_RUN, 20)
+    assert side["customer_days_per_s"] > 0
+    assert side["runs"] * work / side["customer_days_per_s"] >= 0.3 * (1 - 1e-9)
 
 
 def test_small_run_splits_its_time_into_fixed_and_per_customer_parts():
