@@ -21,8 +21,8 @@ from apps.bench.side_by_side import side_by_side
 from scenarios.errors import InputError
 
 _ENGINE = (
-    "import json, numba; from apps.bench.run import engine_run, small_run; "
-    "engine_run(2000, 7, repeats=1, memory=False); "
+    "import json, numba; from apps.bench.run import engine_run, small_run, warm_up; "
+    "warm_up({sizes}, {days}); "
     "big = [engine_run(n, {days}, repeats=1, memory=False) for n in {sizes}]; "
     "small = small_run({days}, big[-1]['customer_days_per_s'], repeats=3); "
     "print(json.dumps(dict(threads=numba.get_num_threads(), "
@@ -144,7 +144,9 @@ def thread_table(threads: list[int], sizes: list[int], days: int, peer: str | No
         rows.append(row)
     return {
         "method": (f"customer-days per second; each figure from a process of its own with "
-                   f"NUMBA_NUM_THREADS set; {rounds} rounds, in each round per thread count "
+                   f"NUMBA_NUM_THREADS set, after a warm-up that loads every kernel the "
+                   f"timed runs use (apps.bench.run.warm_up); {rounds} rounds, in each "
+                   f"round per thread count "
                    "the engine (every size, then the small run), then as many one-thread "
                    "processes as threads doing small runs side by side, then the peer run, "
                    "one after the other; best of the rounds"),
