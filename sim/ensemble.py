@@ -40,6 +40,7 @@ class Run:
     results: object
     summary: dict
     seconds: float = 0.0      # wall time of the run's day loop, in the process that ran it
+    threads: int = 0          # numba threads it had (0: not recorded)
 
 
 @dataclass
@@ -151,7 +152,8 @@ def _run_one(ens: Ensemble, strategy: str, rep: int, seed: int, hook=None, sim=N
     t0 = time.perf_counter()
     results = sim.run(hook)
     seconds = time.perf_counter() - t0
-    return Run(strategy, rep, seed, results, ens.summarize(sim), seconds)
+    return Run(strategy, rep, seed, results, ens.summarize(sim), seconds,
+               numba.get_num_threads())
 
 
 def cores() -> int:

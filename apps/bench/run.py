@@ -231,17 +231,20 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     machine has the cores, see `sim.ensemble`). Throughput is customer-days (customers
     existing each day, summed) per second of a strategy's runs, each timed in the
     process that ran it; `parallelism` is the runs' seconds over the wall time. The
-    bare bench_funnel engine is timed in this process afterwards at the same size, so
-    the ratio says what the preset's mechanics cost.
+    bare bench_funnel engine is timed in this process afterwards at the same size and
+    with the numba threads each of the job's runs had, so the ratio says what the
+    preset's mechanics cost.
     """
     from apps.job import Job
     from sim.ensemble import cores
 
     days = max(1, round(years * 365))
-    # compile or load the kernels once in a process of its own: this one must not start
-    # numba's threads before the job forks its workers
-    subprocess.run([sys.executable, "-c", _WARM_UP.format(preset=preset, seed=SEED)],
-                   check=True, capture_output=True, text=True)
+    # compile every kernel the job's runs take (every strategy once, at the job's size,
+    # for a few weeks) in a process of its own: this one must not start numba's threads
+    # before the job forks its workers, and a worker must not compile in a timed run
+    warm = _WARM_UP.format(preset=preset, customers=customers, days=min(days, WARM_DAYS),
+                           seed=SEED)
+    subprocess.run([sys.executable, "-c", warm], check=True, capture_output=True, text=True)
     job = Job.prepare(preset, customers, days, reps, SEED, "all")
     t0 = time.perf_counter()
     result = job.run()
@@ -250,14 +253,15 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     for run in result.runs:
         per_strategy[run.strategy][0] += run.seconds
         per_strategy[run.strategy][1] += float(run.results["n_customers"].sum())
-    warm_up([customers], 365)
-    bare = engine_run(customers, 365, repeats=1)
+    (bare_threads,) = {run.threads for run in result.runs}
+    bare = _bare_engine(customers, bare_threads)
     throughput = {s: work / seconds for s, (seconds, work) in per_strategy.items()}
     return {
         "job": {"scenario": preset, "customers": customers, "days": days, "reps": reps,
                 "strategies": job.strategies},
         "wall_s": round(wall, 3),
         "cores": cores(),
+        "threads_per_run": bare_threads,
         "parallelism": round(sum(r.seconds for r in result.runs) / wall, 3),
         "customer_days_per_s_by_strategy": throughput,
         "bench_funnel_customer_days_per_s": bare["customer_days_per_s"],
@@ -266,5 +270,18 @@ def job_benchmark(preset: str, customers: int, years: float, reps: int) -> dict:
     }
 
 
+def _bare_engine(customers: int, threads: int) -> dict:
+    """The bare engine at `customers`, warmed up, with the numba threads the job's runs
+    had (one each in worker processes on a machine of several cores), so the ratio
+    compares runs on equal terms."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        warm_up([customers], 365)
+        return engine_run(customers, 365, repeats=1)
+    finally:
+        numba.set_num_threads(before)
+
+
 _WARM_UP = ("from apps.job import Job; "
-            "Job.prepare({preset!r}, 2000, 30, 1, {seed}, 'all').run()")
+            "Job.prepare({preset!r}, {customers}, {days}, 1, {seed}, 'all').run()")

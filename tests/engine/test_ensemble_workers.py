@@ -17,6 +17,7 @@ from scenarios.build import make_sim
 from sim import ensemble as E
 
 COMPARE = r"""
+import numba
 import numpy as np
 from apps.job import Job
 from scenarios.build import make_sim
@@ -46,6 +47,7 @@ for a, b in zip(forked.runs, serial.runs):
     for name, m in a.results.matrices.items():
         assert np.array_equal(m, b.results.matrices[name], equal_nan=True), name
     assert a.seconds > 0
+    assert a.threads == max(1, E.cores() // 2) and b.threads == numba.get_num_threads()
 print("OK", len(forked.runs))
 """
 
