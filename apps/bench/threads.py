@@ -6,7 +6,8 @@ its thread pool when it starts). The machine may be shared, so rounds alternate:
 each round, for each thread count, the engine and then the peer run one after the
 other; the table keeps the best of the rounds for each, every round's figure, and the
 ratio of the bests (the median of the rounds' ratios too). Each row also has small runs
-side by side (`apps.bench.side_by_side`): what T threads give a sweep of small runs.
+side by side (`apps.bench.side_by_side`): what T threads give a sweep of small runs (one
+process a thread, at most one a core, as a sweep's workers).
 """
 
 import json
@@ -19,6 +20,7 @@ import sys
 
 from apps.bench.side_by_side import side_by_side
 from scenarios.errors import InputError
+from sim.ensemble import cores
 
 _ENGINE = (
     "import json, numba; from apps.bench.run import engine_run, small_run, warm_up; "
@@ -119,7 +121,7 @@ def thread_table(threads: list[int], sizes: list[int], days: int, peer: str | No
     for _ in range(rounds):
         for t in threads:
             engine[t].append(_engine_round(t, sizes, days))
-            side[t].append(side_by_side(t, days, side_seconds))
+            side[t].append(side_by_side(min(t, cores()), days, side_seconds))
             if peer:
                 peers[t].append([peer_run(peer, t, n, days, seed)["customer_days_per_s"]
                                  for n in sizes])
