@@ -16,22 +16,32 @@ from scenarios.yaml_source import MAX_BYTES
 README_SHOT = ROOT / "docs" / "app.png"
 
 
-def cards(page) -> dict[str, str]:
-    """Strategy -> the text of its KPI card, once the cards are there. Read in one call, so a
-    redraw between two cards cannot mix old and new (or half-drawn) cards."""
+def snapshot(page) -> tuple[dict[str, str], set[str]]:
+    """(strategy -> the text of its KPI card, the replications the cards' means are
+    over), once the cards are there. Read in one call, so a redraw between two cards
+    cannot mix old and new (or half-drawn) cards."""
     page.locator(".kpi-card").first.wait_for()
-    pairs = page.locator(".kpi-card").evaluate_all(
-        "cards => cards.map(c => [c.dataset.strategy, c.innerText])")
-    return dict(pairs)
+    triples = page.locator(".kpi-card").evaluate_all(
+        "cards => cards.map(c => [c.dataset.strategy, c.innerText, c.dataset.replications])")
+    return {s: text for s, text, _ in triples}, {reps for _, _, reps in triples}
+
+
+def cards(page) -> dict[str, str]:
+    """Strategy -> the text of its KPI card."""
+    return snapshot(page)[0]
 
 
 def wait_cards(page, count: int, differing_from: dict | None = None) -> dict[str, str]:
-    """The cards once every one of them shows its figures and no run is still going."""
+    """The cards once every run is done and every card shows the means over all the
+    replications the status line reports: the status is read first, then the cards with
+    their replications in one snapshot, so a card read before the last redraw is never
+    taken for the final one."""
     for _ in range(600):
-        now = cards(page)
+        done = re.search(r"x (\d+) replications", status(page))
+        now, reps = snapshot(page)
         drawn = all("Revenue" in text for text in now.values())
         if len(now) == count and drawn and (differing_from is None or now != differing_from) \
-                and "of" not in status(page):
+                and done and reps == {done.group(1)}:
             return now
         page.wait_for_timeout(500)
     raise AssertionError(f"KPI cards did not update: {cards(page)}")

@@ -31,6 +31,8 @@ class KpiCards(ResultView):
         return frames.kpi_cards(self.store.document())
 
     def figure(self, frame):
+        # the replications the means are over: what a page (or a test) can wait on
+        reps = len({run.rep for run in self.store.complete_result().runs})
         cards = []
         for strategy, rows in frame.groupby("strategy", sort=False):
             lines = []
@@ -41,7 +43,7 @@ class KpiCards(ResultView):
                              f"<td class='kpi-value'>{_fmt(row.value, row.label)}{delta}"
                              "</td></tr>")
             cards.append(f"<div class='kpi-card' data-strategy='{html.escape(strategy)}' "
-                         f"style='{CARD}'><h4>{html.escape(strategy)}</h4>"
+                         f"data-replications='{reps}' style='{CARD}'><h4>{html.escape(strategy)}</h4>"
                          f"<table>{''.join(lines)}</table></div>")
         return pn.pane.HTML(f"<div style='display:flex;flex-wrap:wrap;gap:12px'>"
                             f"{''.join(cards)}</div>", sizing_mode="stretch_width")
