@@ -43,7 +43,8 @@ class KpiCards(ResultView):
                              f"<td class='kpi-value'>{_fmt(row.value, row.label)}{delta}"
                              "</td></tr>")
             cards.append(f"<div class='kpi-card' data-strategy='{html.escape(strategy)}' "
-                         f"data-replications='{reps}' style='{CARD}'><h4>{html.escape(strategy)}</h4>"
+                         f"data-replications='{reps}' style='{CARD}'>"
+                         f"<h4>{html.escape(strategy)}</h4>"
                          f"<table>{''.join(lines)}</table></div>")
         return pn.pane.HTML(f"<div style='display:flex;flex-wrap:wrap;gap:12px'>"
                             f"{''.join(cards)}</div>", sizing_mode="stretch_width")
