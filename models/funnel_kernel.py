@@ -49,7 +49,8 @@ from models.layouts import (
     C_BUYERS, K_EVENT, K_ORDERS, K_SPEND, K_DROP, K_DUE, K_CANCEL, K_ITEMS,
 )
 from models.purchase_odds import (  # noqa: F401  (tests call them through fk)
-    buy_probability, cart_intent, hazard, offer_response, own_share, poisson_rate,
+    NO_RATE, buy_chance, buy_probability, cart_intent, hazard, offer_response, own_share,
+    poisson_rate,
 )
 from models.stages import (
     ALIVE, CART, CHURNED, COMPLEMENTARY, CONTRACTUAL, DIED_NATURAL, EXPOSED, FIRST_IN_RUN,
@@ -113,9 +114,10 @@ def stage_of(n, last, day, previous, bought_today, pending, par):
 
 @njit(cache=True, inline="always")
 def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_churn,
-          offer_end, day, stage_tab, dem_tab, par):
+          offer_end, day, stage_tab, dem_tab, par, known):
     """(next timer day, upper bound of any day's event probability) of one customer;
-    recency timers of a `pending` renewing buyer wait for the due day."""
+    recency timers of a `pending` renewing buyer wait for the due day. `known`: a
+    purchase chance already worked out (`purchase_odds.chance`), or NO_RATE."""
     t = np.int64(FOREVER)
     if n > 0:
         wait = np.int64(due) if pending else np.int64(NEVER)
@@ -136,7 +138,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
         t = min(t, np.int64(offer_end))
     h = hazard(s, rel_churn, stage_tab, par)
     q = buy_probability(s, kind, n, last, -1, lam, rel_buy, False, day, par[P_SEASON_MAX],
-                        par[P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
+                        par[P_LEAD_BUY_MAX], stage_tab, dem_tab, par, known)
     r = offer_response(kind, n, on_offer, par)
     q = cart_intent(kind, q + (1.0 - q) * r, par)
     p = h + (1.0 - h) * q
@@ -156,7 +158,7 @@ def refresh_range(lo, hi, day, S, M):
                                    due_pending(dtype[i], n[i], flags[i], due[i], day),
                                    dtype[i], n[i], last[i], need_end[i], due[i], lam[i],
                                    rel_buy[i], rel_churn[i], offer_end[i], day, stage_tab,
-                                   dem_tab, par)
+                                   dem_tab, par, NO_RATE)
 
 
 @njit(cache=True)
@@ -281,6 +283,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
         s = stage[i]
         was_alive = (flags[i] & ALIVE) != 0
         bought = False
+        known = NO_RATE     # the purchase chance worked out today (`purchase_odds.chance`)
         if was_alive:
             kind = dtype[i]
             died = False
@@ -289,9 +292,9 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
                 died = True
             else:
                 h = hazard(s, rel_churn[i], stage_tab, par)
-                q = buy_probability(s, kind, n[i], last[i], due[i], lam[i], rel_buy[i],
-                                    (flags[i] & EXPOSED) != 0, day, season[day],
-                                    par[P_LEAD_BUY], stage_tab, dem_tab, par)
+                q, known = buy_chance(s, kind, n[i], last[i], due[i], lam[i], rel_buy[i],
+                                      (flags[i] & EXPOSED) != 0, day, season[day],
+                                      par[P_LEAD_BUY], stage_tab, dem_tab, par, NO_RATE)
                 q = min(1.0, q * boost[i])
                 on_offer = offer_end[i] > day
                 offered = (on_offer or promo_on) and not (n[i] > 0 and kind == CONTRACTUAL)
@@ -334,7 +337,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
                     own = 1.0   # no dropout to thin: the share would change nothing
                     if p_drop > 0.0:
                         own = own_share(s, kind, n[i], last[i], lam[i], q, day, season[day],
-                                        stage_tab, dem_tab, par)
+                                        stage_tab, dem_tab, par, known)
                     n_after, paid, _, dropped = book_orders(
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
                         mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
@@ -373,7 +376,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
             counts[1 if now_alive else 0, new_s] += 1
         t_next[i], p_hi[i] = bound(new_s, now_alive, pending, dtype[i], n[i], last[i],
                                    need_end[i], due[i], lam[i], rel_buy[i], rel_churn[i],
-                                   offer_end[i], day, stage_tab, dem_tab, par)
+                                   offer_end[i], day, stage_tab, dem_tab, par, known)
 
 
 @njit(cache=True, parallel=True)

@@ -38,32 +38,59 @@ def poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy, s
     return rate
 
 
+# No intensity worked out yet: a `known` pair that matches no rate.
+NO_RATE = (-1.0, 0.0)
+
+
 @njit(cache=True, inline="always")
-def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
-                    lead_buy, stage_tab, dem_tab, par):
-    """Probability of buying on `day` before today's boost (0 off the due day)."""
+def chance(rate, known):
+    """1 - exp(-rate), the chance of a purchase at daily intensity `rate`. `known` is a
+    (rate, chance) pair already worked out for this customer today: a visit asks up to
+    three times (today's odds, the dropout's own share, the next bound), mostly at one
+    rate, and the same rate has the same chance without a second exp."""
+    if rate == known[0]:
+        return known[1]
+    return 1.0 - np.exp(-rate)
+
+
+@njit(cache=True, inline="always")
+def buy_chance(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor, lead_buy,
+               stage_tab, dem_tab, par, known):
+    """(probability of buying on `day` before today's boost, (rate, chance) of the
+    Poisson-like intensity it came from, or NO_RATE): see `buy_probability`."""
     if n > 0 and kind == RECURRENT:
         if due != day:
-            return 0.0
-        return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy)
+            return 0.0, NO_RATE
+        return min(1.0, dem_tab[RECURRENT, D_B] * stage_tab[s, BUY] * rel_buy), NO_RATE
     if n > 0 and kind == CONTRACTUAL:
-        return 1.0 if due == day else 0.0
+        return (1.0 if due == day else 0.0), NO_RATE
     rate = poisson_rate(s, kind, n, last, lam, rel_buy, day, season_factor, lead_buy,
                         stage_tab, dem_tab, par)
-    q = 1.0 - np.exp(-rate)
+    c = chance(rate, known)
+    q = c
     if kind == IMPULSE and not exposed:
         q *= dem_tab[IMPULSE, D_A]
-    return q
+    return q, (rate, c)
 
 
 @njit(cache=True, inline="always")
-def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par):
+def buy_probability(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
+                    lead_buy, stage_tab, dem_tab, par, known):
+    """Probability of buying on `day` before today's boost (0 off the due day); `known`:
+    see `chance`."""
+    return buy_chance(s, kind, n, last, due, lam, rel_buy, exposed, day, season_factor,
+                      lead_buy, stage_tab, dem_tab, par, known)[0]
+
+
+@njit(cache=True, inline="always")
+def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, par, known):
     """Share of today's purchase intensity (q, boosted and offered) that is the
     customer's own: without the frequency lever, a mechanic's rel_buy or lead multiplier,
     a response's boost, an exposure or an offer. The dropout after a purchase is scaled
     by it (a Bernoulli(share) thinning of the dropout test), so purchases that a lever
     or a mechanic adds bring no extra chances to leave: dropout chances per day stay
-    those of the customer's own process. Exactly 1 when nothing was added."""
+    those of the customer's own process. Exactly 1 when nothing was added. `known`: see
+    `chance`."""
     add = par[P_RATE_ADD]
     if n > 0 and kind == CONTRACTUAL:
         return 1.0
@@ -76,7 +103,7 @@ def own_share(s, kind, n, last, lam, q, day, season_factor, stage_tab, dem_tab, 
                         dem_tab, par)
     if add != 0.0:
         rate *= lam / (lam + add)
-    own = 1.0 - np.exp(-rate)
+    own = chance(rate, known)
     if kind == IMPULSE:
         own *= dem_tab[IMPULSE, D_A]       # organic exposure only
     if par[P_POISSON_ORDERS] > 0 and q < 1.0:

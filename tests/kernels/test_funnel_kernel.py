@@ -222,7 +222,7 @@ def _drawn_customer(c):
     lam, rel_buy, rel_churn = (np.float32(c[k]) for k in ("lam", "rel_buy", "rel_churn"))
     offer_end = max(0, d0 + c["offer_in"])
     t, p = fk.bound(s, c["alive"], pending, kind, n, last, need_end, due, lam, rel_buy,
-                    rel_churn, offer_end, d0, stage_tab, dem_tab, par)
+                    rel_churn, offer_end, d0, stage_tab, dem_tab, par, fk.NO_RATE)
     return tables, dict(s=s, kind=kind, n=n, last=last, due=due, flags=flags, lam=lam,
                         rel_buy=rel_buy, rel_churn=rel_churn, offer_end=offer_end,
                         t=int(t), p=p)
@@ -236,7 +236,7 @@ def _event_probability(x, d, tables):
     h = fk.hazard(x["s"], x["rel_churn"], stage_tab, par)
     q = fk.buy_probability(x["s"], x["kind"], x["n"], x["last"], x["due"], x["lam"],
                            x["rel_buy"], False, d, season[d], par[R.P_LEAD_BUY_MAX],
-                           stage_tab, dem_tab, par)
+                           stage_tab, dem_tab, par, fk.NO_RATE)
     q += (1.0 - q) * fk.offer_response(x["kind"], x["n"], x["offer_end"] > d, par)
     return h + (1.0 - h) * fk.cart_intent(x["kind"], q, par)
 

@@ -48,7 +48,7 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
             for d, due in ((day, int(c["due"])), (day, day), (day + 3, day + 3)):
                 assert fk.buy_probability(s, kind, n, last, due, c["lam"], c["rel_buy"],
                                           exposed, d, season[d], par[R.P_LEAD_BUY], stage_tab,
-                                          dem_tab, par) == \
+                                          dem_tab, par, fk.NO_RATE) == \
                     R.buy_probability(s, kind, n, last, due, c["lam"], c["rel_buy"], exposed,
                                       d, season[d], par[R.P_LEAD_BUY], stage_tab, dem_tab,
                                       par)
@@ -57,8 +57,14 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
         args = (s, bool(c["flags"] & R.ALIVE), pending, kind, n, last, c["need_end"], c["due"],
                 c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day, stage_tab,
                 dem_tab, par)
-        t, p = fk.bound(*args)
+        t, p = fk.bound(*args, fk.NO_RATE)
         tr, pr = R.bound(*args)
+        assert (int(t), np.float32(p)) == (tr, pr)
+        # the day's chance handed on, as a visit does: the same bound without its exp
+        _, known = fk.buy_chance(s, kind, n, last, int(c["due"]), c["lam"], c["rel_buy"],
+                                 False, day, par[R.P_SEASON_MAX], par[R.P_LEAD_BUY_MAX],
+                                 stage_tab, dem_tab, par, fk.NO_RATE)
+        t, p = fk.bound(*args, known)
         assert (int(t), np.float32(p)) == (tr, pr)
     # refresh_range recomputes exactly the reference bound for [lo, hi) and nothing else
     before = FS.copy_state(S)
