@@ -18,6 +18,7 @@ from numba import njit, prange
 from models import funnel_kernel as fk
 from models import layouts as lay
 from models import funnel_totals as ft
+from models.basket_kernel import spend_form
 from models.stages import (
     ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
     PRICE, RECURRENT, REPEAT,
@@ -219,6 +220,7 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
     due, revenue = S[11], S[17]
     stage_tab, dem_tab, par = M[0], M[1], M[3]
     price = stage_tab[POTENTIAL, PRICE] * par[lay.P_PROMO_PRICE]   # arrivals buy anyway
+    form = spend_form(par)
     for i in range(lo, hi):
         if (flags[i] & ALIVE) == 0:
             continue
@@ -226,7 +228,8 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
         n[i], paid, _, _ = fk.book_orders(mix(kh[i] ^ dks[lay.K_SPEND]), 0,
                                           mix(kh[i] ^ dks[lay.K_ITEMS]), 1, day, POTENTIAL,
                                           kind, 0, last[i], fk.cohort_of(arrival[i]), nu[i],
-                                          0.0, price, True, stage_tab, par, acc, coh)
+                                          0.0, price, True, stage_tab, par, acc, coh,
+                                          form)
         last[i] = day
         revenue[i] += np.float32(paid)
         stage[i] = NEW

@@ -11,17 +11,25 @@ from models.layouts import (
     P_ITEMS_EXTRA, P_SPEND_CONST, P_SPEND_KIND, P_SPEND_MULT, P_SPEND_P, P_XSELL_PRICE,
 )
 from models.stages import SPEND, UPSELL, XSELL
-from sim.streams import gamma, nth, poisson
+from sim.streams import gamma_shape, gamma_unit, nth, poisson
 
 
 @njit(cache=True, inline="always")
-def order_spend(h, nu_i, s, stage_tab, par):
+def spend_form(par):
+    """The shape of the check's Gamma draw (`sim.streams.gamma_shape` of p), worked out
+    once for a kernel's many orders; a fixed check draws nothing (p = 1 stands in)."""
+    return gamma_shape(par[P_SPEND_P] if par[P_SPEND_KIND] != 0 else 1.0)
+
+
+@njit(cache=True, inline="always")
+def order_spend(h, nu_i, s, stage_tab, par, form):
     """The core check of one order: a fixed amount or a Gamma draw at the customer's
-    spend rate, times the stage's and the lever's multipliers."""
+    spend rate (shape p: `form`, `spend_form`), times the stage's and the lever's
+    multipliers."""
     if par[P_SPEND_KIND] == 0:
         x = par[P_SPEND_CONST]
     else:
-        x = gamma(h, par[P_SPEND_P], nu_i)
+        x = gamma_unit(h, form) / nu_i
     return x * stage_tab[s, SPEND] * par[P_SPEND_MULT]
 
 

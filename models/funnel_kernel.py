@@ -37,7 +37,7 @@ are bit-identical whatever the thread count.
 import numpy as np
 from numba import njit, prange
 
-from models.basket_kernel import order_addons, order_spend
+from models.basket_kernel import order_addons, order_spend, spend_form
 from models.layouts import (
     P_LOYAL_AFTER, P_LAPSED_AFTER, P_CHURNED_AFTER, P_POISSON_ORDERS, P_GROSS_MARGIN,
     P_RATE_ADD, P_SEASON_MAX, P_CHURN_MULT, P_WON_BACK, P_LEAD_BUY, P_LEAD_BUY_MAX,
@@ -174,10 +174,11 @@ def next_due(h, kind, day, lam_i, dem_tab, par):
 
 @njit(cache=True, inline="always")
 def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort, nu, p_drop,
-                price, anyway, stage_tab, par, acc, coh):
+                price, anyway, stage_tab, par, acc, coh, form):
     """Book up to `orders` orders at `price` (share of list); BG/NBD dropout may follow
     each repeat order. Price below the stage's is an offer's: its discount is booked
-    apart, and apart again when the buyer would have bought `anyway`.
+    apart, and apart again when the buyer would have bought `anyway`. `form`: the spend
+    draw's shape (`basket_kernel.spend_form`).
 
     Returns (purchases after, revenue, margin, died).
     """
@@ -191,7 +192,7 @@ def book_orders(h_spend, h_drop, h_items, orders, day, s, kind, n, last, cohort,
     paid_sum = 0.0
     margin_sum = 0.0
     for j in range(orders):
-        x = order_spend(nth(h_spend, j), nu, s, stage_tab, par)
+        x = order_spend(nth(h_spend, j), nu, s, stage_tab, par, form)
         items, up, xs = order_addons(h_items, j, x, s, stage_tab, par)
         gross = x + up + xs
         paid = gross * price
@@ -273,6 +274,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
     ek = dks[K_EVENT]
     churn_mult = par[P_CHURN_MULT]
     promo_on = par[P_PROMO_PRICE] != 1.0 or par[P_PROMO_RESPONSE] != 0.0
+    form = spend_form(par)
     for t in range(m):
         if t + AHEAD < m:     # the arrays of a customer further on, while this one works
             # (lam: the record it shares with need_end, offer_end, rel_buy, rel_churn,
@@ -342,7 +344,7 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
                         mix(kh[i] ^ dks[K_SPEND]), mix(kh[i] ^ dks[K_DROP]),
                         mix(kh[i] ^ dks[K_ITEMS]), orders, day, s, kind, n[i], last[i],
                         cohort_of(arrival[i]), nu[i], p_drop * own, price, anyway,
-                        stage_tab, par, acc, coh)
+                        stage_tab, par, acc, coh, form)
                     if n[i] == 0:
                         flags[i] = flags[i] | np.uint8(FIRST_IN_RUN)
                         if kind == RECURRENT or kind == CONTRACTUAL:

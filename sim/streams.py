@@ -129,9 +129,30 @@ def _normal_tail(e, negative):
         k += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def gamma(h, shape, rate):
-    """Gamma(shape, rate) by Marsaglia-Tsang; shape < 1 by the U**(1/shape) boost.
+    """Gamma(shape, rate): `gamma_unit` of the shape, over the rate."""
+    return gamma_unit(h, gamma_shape(shape)) / rate
+
+
+@njit(cache=True, inline="always")
+def gamma_shape(shape):
+    """What every Gamma draw of one shape shares: (1 / shape below 1, else 0; Marsaglia
+    and Tsang's d and c; the squeeze's top). A kernel drawing many of one shape works it
+    out once: its square root and divisions were a fifth of a draw."""
+    a = shape
+    inv = 0.0
+    if a < 1.0:
+        inv = 1.0 / a
+        a += 1.0
+    d = a - 1.0 / 3.0
+    return inv, d, 1.0 / np.sqrt(9.0 * d), 1.0 - SQUEEZE_GUARD * (1.0 + d)
+
+
+@njit(cache=True)
+def gamma_unit(h, form):
+    """Gamma(shape, 1) by Marsaglia-Tsang, the shape given by its `gamma_shape`; shape
+    < 1 by the U**(1/shape) boost.
 
     Each rejection attempt uses fresh values derived from h, so the draw stays a pure
     function of h. Most attempts are accepted by the squeeze u < 1 - 0.0331 x^4, which
@@ -140,14 +161,10 @@ def gamma(h, shape, rate):
     the log test's rounding error, so it never accepts an attempt the log test would
     reject: the draws are exactly those of the log test alone.
     """
+    inv, d, c, squeeze_top = form
     boost = 1.0
-    a = shape
-    if a < 1.0:
-        boost = uniform64(nth(h, 1000)) ** (1.0 / a)
-        a += 1.0
-    d = a - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * d)
-    squeeze_top = 1.0 - SQUEEZE_GUARD * (1.0 + d)
+    if inv > 0.0:
+        boost = uniform64(nth(h, 1000)) ** inv
     j = 0
     while True:
         x = normal(nth(h, 2 * j))
@@ -157,9 +174,9 @@ def gamma(h, shape, rate):
             u = uniform64(nth(h, 2 * j + 1))
             x2 = x * x
             if u < squeeze_top - 0.0331 * x2 * x2:
-                return boost * d * v / rate
+                return boost * d * v
             if np.log(u) < 0.5 * x * x + d - d * v + d * np.log(v):
-                return boost * d * v / rate
+                return boost * d * v
         j += 1
 
 

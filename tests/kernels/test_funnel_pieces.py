@@ -98,7 +98,7 @@ def test_next_due_order_spend_and_book_orders_match_reference():
                 R.next_due(h, kind, day, lam, dem_tab, par)
             s = int(rng.integers(0, 7))
             nu = np.float32(rng.uniform(0.05, 0.3))
-            assert bk.order_spend(np.uint64(h), nu, s, stage_tab, par) == \
+            assert bk.order_spend(np.uint64(h), nu, s, stage_tab, par, bk.spend_form(par)) == \
                 R.order_spend(h, nu, s, stage_tab, par)
             orders = int(rng.integers(1, 6))
             n = int(rng.integers(0, 4))
@@ -112,7 +112,8 @@ def test_next_due_order_spend_and_book_orders_match_reference():
             coh_r = np.zeros((FS.n_cohorts(), R.N_COH))
             out_k = fk.book_orders(np.uint64(h), np.uint64(R.mix(h)), np.uint64(R.mix(h + 1)),
                                    orders, day, s, kind, n, last, R.cohort_of(arrival), nu,
-                                   p_drop, price, anyway, stage_tab, par, acc_k, coh_k)
+                                   p_drop, price, anyway, stage_tab, par, acc_k, coh_k,
+                                   bk.spend_form(par))
             out_r = R.book_orders(h, R.mix(h), R.mix(h + 1), orders, day, s, kind, n, last,
                                   R.cohort_of(arrival), nu, p_drop, price, anyway,
                                   stage_tab, par, acc_r, coh_r)
