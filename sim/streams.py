@@ -139,7 +139,7 @@ def gamma(h, shape, rate):
 def gamma_shape(shape):
     """What every Gamma draw of one shape shares: (1 / shape below 1, else 0; Marsaglia
     and Tsang's d and c; the squeeze's top). A kernel drawing many of one shape works it
-    out once: its square root and divisions were a fifth of a draw."""
+    out once, rather than a square root and two divisions per draw."""
     a = shape
     inv = 0.0
     if a < 1.0:
