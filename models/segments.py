@@ -77,11 +77,11 @@ def customer_segments(c, day: int) -> np.ndarray:
 
 @njit(cache=True)
 def _segment_of(n, day, last, purchases, r_edges, f_edges, seg_map, out):
+    cells = np.empty(n, dtype=np.uint8)
+    _cells(0, n, day, last, purchases, r_edges, f_edges, cells)
     for i in range(n):
-        if purchases[i] > 0:
-            r, f = _cell(day - last[i], purchases[i], r_edges[0], r_edges[1], r_edges[2],
-                         r_edges[3], f_edges[0], f_edges[1], f_edges[2], f_edges[3])
-            out[i] = seg_map[r, f]
+        if cells[i] != NO_CELL:
+            out[i] = seg_map[cells[i] // 5, cells[i] % 5]
 
 
 @njit(cache=True)
@@ -155,6 +155,21 @@ def _cell(idle, purchases, r0, r1, r2, r3, f0, f1, f2, f3):
     return 4 - _quintile(idle, r0, r1, r2, r3), _quintile(purchases, f0, f1, f2, f3)
 
 
+NO_CELL = 25     # the cell of a customer who never bought
+
+
+@njit(cache=True)
+def _cells(lo, hi, day, last, purchases, r_edges, f_edges, out):
+    """out[i - lo] = 5 R + F of every customer of [lo, hi) (NO_CELL: never bought), in a
+    loop of its own: fused with the counting, the scores' int-to-float compares ran 3x
+    slower (they do not vectorise there)."""
+    r0, r1, r2, r3 = r_edges[0], r_edges[1], r_edges[2], r_edges[3]
+    f0, f1, f2, f3 = f_edges[0], f_edges[1], f_edges[2], f_edges[3]
+    for i in range(lo, hi):
+        r, f = _cell(day - last[i], purchases[i], r0, r1, r2, r3, f0, f1, f2, f3)
+        out[i - lo] = 5 * r + f if purchases[i] > 0 else NO_CELL
+
+
 @njit(cache=True)
 def _tally(grid, money, seg_map, grid_out, segments_out, revenue_out):
     """The chunks' cells summed in chunk order, then each segment's cells in row-major
@@ -179,14 +194,19 @@ def _tally(grid, money, seg_map, grid_out, segments_out, revenue_out):
 
 @njit(cache=True, parallel=True)
 def _score(n, day, last, purchases, revenue, r_edges, f_edges, grid, money):
-    """Count buyers per (R, F) cell, per fixed chunk (sums in chunk order)."""
+    """Count buyers per (R, F) cell and add up their revenue, per fixed chunk, in customer
+    order (sums in chunk order)."""
     n_chunks = (n + CHUNK - 1) // CHUNK
-    r0, r1, r2, r3 = r_edges[0], r_edges[1], r_edges[2], r_edges[3]
-    f0, f1, f2, f3 = f_edges[0], f_edges[1], f_edges[2], f_edges[3]
     for c in prange(n_chunks):
-        for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
-            if purchases[i] == 0:
-                continue
-            r, f = _cell(day - last[i], purchases[i], r0, r1, r2, r3, f0, f1, f2, f3)
-            grid[c, r, f] += 1
-            money[c, r, f] += revenue[i]
+        lo, hi = c * CHUNK, min((c + 1) * CHUNK, n)
+        cells = np.empty(hi - lo, dtype=np.uint8)
+        _cells(lo, hi, day, last, purchases, r_edges, f_edges, cells)
+        count = np.zeros(NO_CELL + 1, dtype=np.int64)
+        value = np.zeros(NO_CELL + 1)
+        for j in range(hi - lo):
+            k = cells[j]
+            count[k] += 1
+            value[k] += revenue[lo + j]
+        for k in range(NO_CELL):
+            grid[c, k // 5, k % 5] = count[k]
+            money[c, k // 5, k % 5] = value[k]

@@ -50,3 +50,40 @@ def test_quintile_edges_are_numpys_quantiles_bit_for_bit():
         quintile_edges(values, edges)
         np.testing.assert_array_equal(edges, np.quantile(values.astype(np.float64),
                                                          QUINTILES))
+
+
+def _plain_cells(day, last, purchases, r_edges, f_edges):
+    """5 R + F of every customer (25: never bought), the scoring written out in numpy."""
+    idle = (day - last).astype(np.float64)
+    r = 4 - (idle[:, None] > r_edges[None, :]).sum(axis=1)
+    f = (purchases.astype(np.float64)[:, None] > f_edges[None, :]).sum(axis=1)
+    return np.where(purchases > 0, 5 * r + f, 25)
+
+
+def test_snapshot_kernel_matches_a_plain_count_bit_for_bit():
+    """Per chunk, buyers per cell and their revenue added in customer order (numpy's
+    bincount adds its weights in order), on a base of two whole chunks and a part."""
+    from models.segments import CHUNK, _MAP, _edges, _score, _segment_of
+
+    rng = np.random.default_rng(5)
+    n, day = 2 * CHUNK + 1234, 300
+    purchases = rng.integers(0, 30, n).astype(np.int32) * (rng.random(n) < 0.8)
+    last = np.where(purchases > 0, day - rng.integers(0, 300, n), -(2**31)).astype(np.int32)
+    revenue = rng.gamma(2.0, 40.0, n) * (purchases > 0)
+    r_edges, f_edges = np.empty(4), np.empty(4)
+    assert _edges(n, 7, day, last, purchases, r_edges, f_edges)
+    chunks = (n + CHUNK - 1) // CHUNK
+    grid = np.zeros((chunks, 5, 5), dtype=np.int64)
+    money = np.zeros((chunks, 5, 5))
+    _score(n, day, last, purchases, revenue, r_edges, f_edges, grid, money)
+    cells = _plain_cells(day, last, purchases, r_edges, f_edges)
+    for c in range(chunks):
+        part = slice(c * CHUNK, min((c + 1) * CHUNK, n))
+        counts = np.bincount(cells[part], minlength=26)[:25].reshape(5, 5)
+        sums = np.bincount(cells[part], weights=revenue[part], minlength=26)[:25]
+        np.testing.assert_array_equal(grid[c], counts)
+        assert money[c].tobytes() == sums.reshape(5, 5).tobytes()
+    out = np.full(n, -1, dtype=np.int8)
+    _segment_of(n, day, last, purchases, r_edges, f_edges, _MAP, out)
+    plain = np.where(cells < 25, _MAP.ravel()[np.minimum(cells, 24)], -1)
+    np.testing.assert_array_equal(out, plain)
