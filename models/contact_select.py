@@ -126,6 +126,52 @@ def _few_pass(lo, hi, stage, flags, stage_bits, need_flags, dates):
         n_dates * ((hi - lo + 31) // 32))
 
 
+_ALL_BYTES = np.uint64(0x0101010101010101)    # eight set entries of a rule table
+
+
+@njit(cache=True)
+def _all_set(table):
+    """Whether every entry of a rule table (RULE_DAYS bytes) is set, eight at a time."""
+    words = table.view(np.uint64)
+    for w in range(words.size):
+        if words[w] != _ALL_BYTES:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _mark_dates(x, n, dates, above, hit):
+    """hit[j] = whether the date x[j] is one of `dates` or after `above`."""
+    d0 = dates[0]
+    if dates.size == 4 and dates[1] == _NO_DATE:      # one date (a due-day reminder)
+        for j in range(n):
+            v = x[j]
+            hit[j] = (v == d0) | (v > above)
+        return
+    hit[:n] = 0
+    for g in range(0, dates.size, 4):
+        d0, d1, d2, d3 = dates[g], dates[g + 1], dates[g + 2], dates[g + 3]
+        for j in range(n):
+            v = x[j]
+            hit[j] |= (v == d0) | (v == d1) | (v == d2) | (v == d3) | (v > above)
+
+
+@njit(cache=True)
+def _keep_by_masks(idx, m, k, stage, flags, dtype, stage_mask, kind_mask, need_flags):
+    """Of the marks idx[m:k], keep in place (from idx[m]) those whose stage, demand type
+    and flags the rule allows; returns the new count. Three byte arrays a mark, a few
+    marks ahead prefetched."""
+    for t in range(m, k):
+        if t + AHEAD < k:
+            prefetch((stage, flags, dtype), idx[t + AHEAD])
+        i = idx[t]
+        if (stage_mask[stage[i]] & kind_mask[dtype[i]]
+                & ((flags[i] & need_flags) == need_flags)):
+            idx[m] = i
+            m += 1
+    return m
+
+
 @njit(cache=True)
 def select(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, above, idx):
     """Write the customers of [lo, hi) that `rule` picks to `idx`, in order; return how
@@ -162,22 +208,18 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
     if dated and not (sieved and _few_pass(lo, hi, stage, flags, stage_bits, need_flags,
                                            dates)):
         x = last[lo:hi] if mode == BY_LAST else due[lo:hi]
-        d0 = dates[0]
-        if dates.size == 4 and dates[1] == _NO_DATE:      # one date (a due-day reminder)
-            for j in range(n):
-                v = x[j]
-                hit[j] = (v == d0) | (v > above)
-        else:
-            hit[:n] = 0
-            for g in range(0, dates.size, 4):
-                d0, d1, d2, d3 = dates[g], dates[g + 1], dates[g + 2], dates[g + 3]
-                for j in range(n):
-                    v = x[j]
-                    hit[j] |= (v == d0) | (v == d1) | (v == d2) | (v == d3) | (v > above)
+        _mark_dates(x, n, dates, above, hit)
         if sieved:
             # a rule on one stage (or on flags) picks few of the dates' customers: sieve
             for j in range(n):
                 hit[j] &= _passes(st[j], fl[j], stage_bits, need_flags)
+        if mode == BY_DUE and _all_set(since_ok):
+            # a mark's due day is one the rule allows, and the rule asks nothing of the
+            # last purchase: only the masks are left to check, on three byte arrays (a
+            # mark by the last purchase may lie after today, where the whole rule decides)
+            k = m + flagged(hit, n, lo, idx[m:])
+            return _keep_by_masks(idx, m, k, stage, flags, dtype, stage_mask, kind_mask,
+                                  need_flags)
     else:       # by stage and flags, then the rest of the rule (dates too) on those marked
         _sieve(st, fl, n, stage_bits, need_flags, hit)
     # The marked customers, listed, then checked against the whole rule in place (a
