@@ -175,8 +175,10 @@ class Channels(Module):
 
     def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
                    offer_days):
-        """Per (mechanic, channel): the send's key of every day of the run (one lookup
-        per send instead of a kernel call) and the parameter vectors, built once."""
+        """Per (mechanic, channel), built once: the send's key of every day of the run (one
+        lookup per send instead of a kernel call), the control group's key, the opt-in and
+        marks bits, the parameter vectors and the marks state (None without a control
+        group)."""
         cache = self._send_constants
         entry = cache.get((mechanic, channel))
         if entry is None:
@@ -189,7 +191,9 @@ class Channels(Module):
             mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
                              0.0, offer_days], dtype=np.float64)
             bit = np.uint8(1 << CHANNELS.index(channel))
-            entry = cache[(mechanic, channel)] = (keys, hold_key, chan, mech, bit)
+            marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
+            entry = cache[(mechanic, channel)] = (keys, hold_key, bit, np.uint8(marks is not None),
+                                                  chan, mech, marks)
         return entry
 
     def _visits(self, sim, day: int) -> tuple:
@@ -212,30 +216,27 @@ class Channels(Module):
 
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
-             holdout: float = 0.0, offer_days: int = 0) -> np.ndarray:
-        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*).
-        With `offer_days` > 0 a responder holds the personal offer for that many days."""
-        spec = self.specs[channel]
+             holdout: float = 0.0, offer_days: int = 0) -> list:
+        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*)
+        as Python ints. With `offer_days` > 0 a responder holds the personal offer for that
+        many days. A trigger sends every day, so the bookkeeping here is kept to Python
+        scalars: numpy's per-element operations would cost more than a small send."""
         c = sim.customers
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
         if self._out.shape[0] < chunks:
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
         out = self._out[:chunks]
         out[:] = 0
-        keys, hold_key, chan, mech, bit = self._constants(sim, mechanic, channel,
-                                                         response_rate, lift, relevance,
-                                                         holdout, offer_days)
-        key = keys[day]
-        marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
+        keys, hold_key, bit, mbit, chan, mech, marks = self._constants(
+            sim, mechanic, channel, response_rate, lift, relevance, holdout, offer_days)
         contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
-        args = (day, key, hold_key, bit, np.uint8(marks is not None),
-                c.view(KERNEL_STATES), contact, self._visits(sim, day), self.decay, chan,
-                mech, rule_tables)
+        args = (day, keys[day], hold_key, bit, mbit, c.view(KERNEL_STATES), contact,
+                self._visits(sim, day), self.decay, chan, mech, rule_tables)
         shifts = self._shifts.get(channel)
         mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
         summed = out[0]     # the counters of the one chunk or the one serial pass
         if shifts is None and chunks == 1:
-            ck.deliver_range(0, c.n, *args, out[0])   # one chunk: no threads to wake
+            ck.deliver_range(0, c.n, *args, summed)   # one chunk: no threads to wake
         elif shifts is None:
             ck.deliver(c.n, *args, out, self._totals)
             summed = self._totals
@@ -243,24 +244,30 @@ class Channels(Module):
             wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)
             if wanted > shifts.level:
                 mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
-            ck.deliver_range(0, c.n, *args, out[0])
-        totals = summed.copy()
-        if totals[ck.O_SENT] == 0 and totals[ck.O_DROPPED] == 0:
+            ck.deliver_range(0, c.n, *args, summed)
+        totals = summed.tolist()
+        sent = totals[ck.O_SENT]
+        if sent == 0 and totals[ck.O_DROPPED] == 0:
             return totals       # nobody contacted: nothing to book (a trigger, most days)
-        cost = totals[ck.O_SENT] * spec.cost_per_contact
-        self._flows["crm_cost"][day] += cost
-        self._flows["contacts"][day] += totals[ck.O_SENT]
-        self._flows["responses"][day] += totals[ck.O_RESPONSES]
-        self._flows["unsubscribes"][day] += totals[ck.O_UNSUBSCRIBES]
+        self._book(day, channel, sent, totals, shifts)
+        return totals
+
+    def _book(self, day: int, channel: str, sent: int, totals: list, shifts) -> None:
+        """The send's costs, contacts, responses and unsubscribes into the day's flows."""
+        cost = sent * self.specs[channel].cost_per_contact
+        flows = self._flows
+        flows["crm_cost"][day] += cost
+        flows["contacts"][day] += sent
+        flows["responses"][day] += totals[ck.O_RESPONSES]
+        flows["unsubscribes"][day] += totals[ck.O_UNSUBSCRIBES]
         self._by_channel[channel][day] += cost
         if shifts is not None:
             self._dropped[day] += totals[ck.O_DROPPED]
-            if totals[ck.O_SENT] > 0:
-                shifts.get(float(totals[ck.O_SENT]))
+            if sent > 0:
+                shifts.get(float(sent))
         if totals[ck.O_UNSUBSCRIBES]:
             self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
             self._record(day)
-        return totals
 
 
 def draw_optins(lo, hi, key, kh, optin, shares, reach):
