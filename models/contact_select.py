@@ -139,7 +139,7 @@ def _all_set(table):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mark_dates(x, n, dates, above, hit):
     """hit[j] = whether the date x[j] is one of `dates` or after `above`."""
     d0 = dates[0]
@@ -156,7 +156,7 @@ def _mark_dates(x, n, dates, above, hit):
             hit[j] |= (v == d0) | (v == d1) | (v == d2) | (v == d3) | (v > above)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _keep_by_masks(idx, m, k, stage, flags, dtype, stage_mask, kind_mask, need_flags):
     """Of the marks idx[m:k], keep in place (from idx[m]) those whose stage, demand type
     and flags the rule allows; returns the new count. Three byte arrays a mark, a few
