@@ -9,7 +9,9 @@ the first purchase, a reminder on the due day) can only pick customers whose las
 purchase (or due day) is one of a few dates, so its sweep compares one array with those
 dates: a daily trigger costs a fraction of a nanosecond per customer on the days nobody
 is due; where few customers pass its stage and flags (first-time buyers), those are
-listed first and only their dates are looked at. A rule on stages alone that picks most
+listed first and only their dates are looked at. A reminder by the due day that asks
+nothing of the last purchase has its marks checked on the stage, demand-type and flag
+bytes alone: the sweep has already matched their date. A rule on stages alone that picks most
 customers (a campaign to every buyer) is tested by the contact kernel customer by
 customer as it goes. Either way the customers picked, in their order, are exactly those
 of the rule applied to all.
