@@ -44,30 +44,41 @@ def rule_days(last, due, day):
 
 
 @njit(cache=True)
-def _sparse_days(table):
-    """The days a day table allows, if they are few and the clamped last entry is not
-    one of them; else an empty array."""
+def _sparse_days(table, days):
+    """How many days a day table allows, written to `days` (SPARSE long), if they are
+    few and the clamped last entry is not one of them; else 0. Read eight entries a
+    word, empty words skipped: a trigger plans its sweep every day, and this allocates
+    nothing."""
     if table[RULE_DAYS - 1]:
-        return np.empty(0, dtype=np.int64)
-    days = np.flatnonzero(table)
-    if days.size > SPARSE:
-        return np.empty(0, dtype=np.int64)
-    return days
+        return 0
+    words = table.view(np.uint64)
+    m = 0
+    for w in range(words.size):
+        if words[w] == 0:
+            continue
+        for d in range(8 * w, 8 * w + 8):
+            if table[d]:
+                if m == SPARSE:
+                    return 0
+                days[m] = d
+                m += 1
+    return m
 
 
 @njit(cache=True)
 def sweep_plan(rule, day):
     """(mode, dates, above) of today's sweep for `rule` (see `select`)."""
     stage_mask, kind_mask, since_ok, until_ok, need_flags = rule
-    since_days = _sparse_days(since_ok)
-    until_days = _sparse_days(until_ok)
+    found = np.empty(2 * SPARSE, dtype=np.int64)     # days since, then days until
+    n_since = _sparse_days(since_ok, found[:SPARSE])
+    n_until = _sparse_days(until_ok, found[SPARSE:])
     mode = BY_RULE
-    days = since_days
-    if since_days.size > 0 and (until_days.size == 0 or since_days.size <= until_days.size):
+    days = found[:n_since]
+    if n_since > 0 and (n_until == 0 or n_since <= n_until):
         mode = BY_LAST
-    elif until_days.size > 0:
-        mode, days = BY_DUE, until_days
-    elif kind_mask.all() and since_ok.all() and until_ok.all():
+    elif n_until > 0:
+        mode, days = BY_DUE, found[SPARSE:SPARSE + n_until]
+    elif kind_mask.all() and _all_set(since_ok) and _all_set(until_ok):
         mode = BY_STAGE       # the sweep is the whole rule
     dates = np.full(max(4, (days.size + 3) // 4 * 4), _NO_DATE, dtype=np.int32)
     for j in range(days.size):
