@@ -210,9 +210,7 @@ class Channels(Module):
         counts = out[:, 0]
         ck.count_reachable(c.n, day, hold_key, bit, c.view(KERNEL_STATES),
                            c.view(CONTACT_STATES), mech, rule_tables, counts)
-        wanted = float(counts.sum())
-        out[:] = 0
-        return wanted
+        return float(counts.sum())
 
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
@@ -225,26 +223,25 @@ class Channels(Module):
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
         if self._out.shape[0] < chunks:
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
-        out = self._out[:chunks]
-        out[:] = 0
         keys, hold_key, bit, mbit, chan, mech, marks = self._constants(
             sim, mechanic, channel, response_rate, lift, relevance, holdout, offer_days)
         contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
         args = (day, keys[day], hold_key, bit, mbit, c.view(KERNEL_STATES), contact,
                 self._visits(sim, day), self.decay, chan, mech, rule_tables)
         shifts = self._shifts.get(channel)
-        mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0
-        summed = out[0]     # the counters of the one chunk or the one serial pass
+        summed = self._out[0]   # the counters of the one chunk or the one serial pass
         if shifts is None and chunks == 1:
             ck.deliver_range(0, c.n, *args, summed)   # one chunk: no threads to wake
         elif shifts is None:
-            ck.deliver(c.n, *args, out, self._totals)
+            ck.deliver(c.n, *args, self._out[:chunks], self._totals)
             summed = self._totals
         else:   # limited capacity: one serial pass picks exactly what the seats can call
-            wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables, out)
+            wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables,
+                                  self._out[:chunks])
             if wanted > shifts.level:
                 mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
             ck.deliver_range(0, c.n, *args, summed)
+            mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0   # no quota on the next send
         totals = summed.tolist()
         sent = totals[ck.O_SENT]
         if sent == 0 and totals[ck.O_DROPPED] == 0:

@@ -47,7 +47,7 @@ CHUNK = 16384
 @njit(cache=True)
 def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech,
                   rule, out):
-    """Contact the selected customers of [lo, hi); counters go to `out`.
+    """Contact the selected customers of [lo, hi); counters are written to `out`.
 
     `bit`: the channel's opt-in bit; `S`: the customer arrays of `KERNEL_STATES`; `C`:
     the contact arrays (opt-in, fatigue, last touch, cap tokens) and last the mechanic's
@@ -69,7 +69,9 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, 
 
     One function, not one per step: the per-customer walk is the hot loop, and its
     draws all come from one hash of (customer key, today's key), so splitting it would
-    pass the same dozen arrays around for nothing. Counters go to `out` (`O_*`)."""
+    pass the same dozen arrays around for nothing. Counters are written to `out`
+    (`O_*`): the caller need not clear it."""
+    out[:] = 0
     if (mode == BY_STAGE and mbit == 0 and mech[M_HOLDOUT] <= 0 and mech[M_CAP_PER_DAY] <= 0
             and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
             and chan[CH_DELIVERABILITY] >= 1.0 and chan[CH_OPEN] >= 1.0
