@@ -23,7 +23,7 @@ from models.stages import (
     ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
     PRICE, RECURRENT, REPEAT,
 )
-from models.traits import BETA, GAMMA, draw
+from models.traits import BETA, GAMMA, draw, shapes
 from sim.streams import beta, gamma, mix, nth, uniform64
 
 # Rows of the per-arrival key vector.
@@ -77,6 +77,8 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
     kh, dtype, lam, nu, pdrop, need_end = S[0], S[4], S[7], S[8], S[9], S[10]
     dem_tab, par = M[1], M[3]
     rate_trait, spend_trait, drop_trait, need_trait = traits
+    rate_f, spend_f, drop_f, need_f = (shapes(rate_trait), shapes(spend_trait),
+                                       shapes(drop_trait), shapes(need_trait))
     for i in range(lo, hi):
         k = kh[i]
         u_type = uniform64(mix(k ^ keys[T_TYPE]))
@@ -92,10 +94,10 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
             if kind == CONTRACTUAL and 0 <= -1 - last_day < par[lay.P_LAPSED_AFTER]:
                 last_day = -1 - (-1 - last_day) % period   # paid within the current period
         lam[i], pdrop[i] = _posterior_traits(k, keys, count, tenure, alive, rate_trait,
-                                             drop_trait)
-        nu[i] = draw(mix(k ^ keys[T_SPEND]), spend_trait)
+                                             drop_trait, rate_f, drop_f)
+        nu[i] = draw(mix(k ^ keys[T_SPEND]), spend_trait, spend_f)
         if has_need:
-            life = draw(mix(k ^ keys[T_NEED]), need_trait)
+            life = draw(mix(k ^ keys[T_NEED]), need_trait, need_f)
             if with_history:
                 life *= uniform64(nth(mix(k ^ keys[T_NEED]), 7))
             need_end[i] = np.int32(min(FOREVER - 1.0, day + max(1.0, np.ceil(life))))
@@ -103,21 +105,22 @@ def init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need,
 
 
 @njit(cache=True, _nrt=False)
-def _posterior_traits(k, keys, count, tenure, alive, rate_trait, drop_trait):
+def _posterior_traits(k, keys, count, tenure, alive, rate_trait, drop_trait, rate_f, drop_f):
     """(purchase rate, dropout) of a customer with `count` purchases over `tenure` days:
     drawn from the posterior given that history, Gamma(r + x, alpha + T) and, for the
-    living, Beta(a, b + x) (x = count - 1 repeat purchases)."""
+    living, Beta(a, b + x) (x = count - 1 repeat purchases); else from the traits
+    themselves (`rate_f`, `drop_f`: their `traits.shapes`)."""
     x = max(count - 1, 0)
     hr = mix(k ^ keys[T_RATE])
     if int(rate_trait[0]) == GAMMA and count > 0:
         lam = gamma(hr, rate_trait[1] + x, rate_trait[2] + tenure)
     else:
-        lam = draw(hr, rate_trait)
+        lam = draw(hr, rate_trait, rate_f)
     hd = mix(k ^ keys[T_DROP])
     if int(drop_trait[0]) == BETA and count > 0 and alive:
         pdrop = beta(hd, drop_trait[1], drop_trait[2] + x)
     else:
-        pdrop = draw(hd, drop_trait)
+        pdrop = draw(hd, drop_trait, drop_f)
     return lam, pdrop
 
 
@@ -180,6 +183,7 @@ def apply_profiles(lo, hi, day, keys, profile_of, profiles, S, M, traits):
     kh = S[0]
     dem_tab, par = M[1], M[3]
     rate_trait, drop_trait = traits[0], traits[2]
+    rate_f, drop_f = shapes(rate_trait), shapes(drop_trait)
     lam, pdrop = S[7], S[9]
     for i in range(lo, hi):
         k = kh[i]
@@ -188,7 +192,7 @@ def apply_profiles(lo, hi, day, keys, profile_of, profiles, S, M, traits):
         dead = _log_dead_odds(count, idle, tenure, rate_trait, drop_trait)
         alive = uniform64(nth(mix(k ^ keys[T_HIST]), 5)) * (1.0 + np.exp(dead)) < 1.0
         lam[i], pdrop[i] = _posterior_traits(k, keys, count, tenure, alive, rate_trait,
-                                             drop_trait)
+                                             drop_trait, rate_f, drop_f)
         _place(i, k, keys, day, count, -1 - int(idle), alive, S, dem_tab, par)
 
 

@@ -8,7 +8,7 @@ objects: kind 0 is a constant `a`, 1 Gamma(shape a, rate b), 2 Beta(a, b),
 import numpy as np
 from numba import njit
 
-from sim.streams import beta, gamma, uniform64
+from sim.streams import gamma_shape, gamma_unit, nth, uniform64
 
 CONSTANT, GAMMA, BETA, UNIFORM = 0, 1, 2, 3
 
@@ -29,13 +29,27 @@ def mean(trait: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def draw(h, trait):
-    """One draw of an encoded trait from hash h."""
+def shapes(trait):
+    """What every draw of a trait shares: the forms (`sim.streams.gamma_shape`, a square
+    root and divisions) of its Gamma's shape, or of its Beta's two Gammas. A kernel that
+    draws one trait for many customers works them out once."""
     kind = int(trait[0])
-    if kind == 0:
+    a = trait[1] if kind == GAMMA or kind == BETA else 1.0
+    b = trait[2] if kind == BETA else 1.0
+    return gamma_shape(a), gamma_shape(b)
+
+
+@njit(cache=True)
+def draw(h, trait, forms):
+    """One draw of an encoded trait from hash h; `forms`: its `shapes`. The same numbers
+    as `sim.streams.gamma` and `beta` of the trait's parameters."""
+    kind = int(trait[0])
+    if kind == CONSTANT:
         return trait[1]
-    if kind == 1:
-        return gamma(h, trait[1], trait[2])
-    if kind == 2:
-        return beta(h, trait[1], trait[2])
+    if kind == GAMMA:
+        return gamma_unit(h, forms[0]) / trait[2]
+    if kind == BETA:
+        x = gamma_unit(nth(h, 0), forms[0])
+        y = gamma_unit(nth(h, 1), forms[1])
+        return x / (x + y)
     return trait[1] + (trait[2] - trait[1]) * uniform64(h)

@@ -186,7 +186,8 @@ def test_trait_draw_matches_python():
     xs = python_ints(800)
     for trait in (traits.encode(traits.CONSTANT, 3.5), traits.encode(traits.GAMMA, 0.5, 15),
                   traits.encode(traits.BETA, 0.8, 2.4), traits.encode(traits.UNIFORM, 2, 9)):
-        np.testing.assert_allclose([traits.draw(np.uint64(x), trait) for x in xs],
+        np.testing.assert_allclose([traits.draw(np.uint64(x), trait, traits.shapes(trait))
+                                    for x in xs],
                                    [R.draw(x, trait) for x in xs], rtol=1e-11, atol=0)
 
 
