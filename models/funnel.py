@@ -117,6 +117,7 @@ class Funnel(Module):
         self.acc = np.zeros((chunks, lay.N_ACC), dtype=np.float64)
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
         self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
+        self._first_rows = (self.acc[0], self.chunk_counts[0], self.chunk_coh[0])
         listed = rv.empty_lists(chunks)
         if hasattr(self, "listed"):      # grown: today's responders stay listed
             listed[:self.listed.shape[0]] = self.listed
@@ -206,8 +207,11 @@ class Funnel(Module):
             self._buffers(c.capacity)
         dks = self.keys(sim, day)
         chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
-        fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
-                    self.chunk_counts, self.chunk_coh)
+        if chunks == 1:     # one chunk: no threads to wake (the same call day_step makes)
+            fk.chunk_step(0, c.n, day, dks, state_tuple(c), self.model(), *self._first_rows)
+        else:
+            fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
+                        self.chunk_counts, self.chunk_coh)
         if self._listing_day == day and self.listed[:chunks, 0].any():
             rv.release(chunks, self.listed, c.flags, c.boost)
         ft.close_day(day, c.n, chunks, self.acc, self.arrival_acc,
