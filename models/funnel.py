@@ -15,6 +15,7 @@ import numpy as np
 
 from models import effects
 from models import funnel_kernel as fk
+from models import funnel_screen as fs
 from models import layouts as lay
 from models import funnel_totals as ft
 from models import responder_visits as rv
@@ -34,8 +35,8 @@ STATES = {
     "pdrop": (np.float32, 0.0),
     "need_end": (np.int32, FOREVER),
     "due": (np.int32, FOREVER),
-    "t_next": (np.int32, FOREVER),
-    "p_hi": (np.float32, 0.0),
+    "t_next": (np.uint16, fs.NEVER_DUE),   # the timer and the bound in 16 bits each
+    "p_hi": (np.uint16, 0),                # (`models.funnel_screen`)
     "rel_buy": (np.float32, 1.0),
     "rel_churn": (np.float32, 1.0),
     "boost": (np.float32, 1.0),
@@ -164,7 +165,7 @@ class Funnel(Module):
         old factor is divided out and the new one multiplied in, so the other mechanics'
         factors stay. Computed in float64, stored in the array's own precision, kept
         within the lever's ceiling; the customers' cached bounds are then recomputed (a
-        slice) or they go to the exact pass tomorrow (indices: p_hi = 2)."""
+        slice) or they go to the exact pass tomorrow (indices: p_hi at its top)."""
         c = sim.customers
         for lever, (was, now) in values.items():
             spec = self._check_mover(mechanic, lever, "state")
@@ -174,7 +175,7 @@ class Funnel(Module):
         if isinstance(idx, slice):
             self.refresh(sim, idx)
         else:
-            c.p_hi[idx] = np.float32(2.0)
+            c.p_hi[idx] = fs.ALWAYS
 
     def _check_mover(self, mechanic: str, lever: str, where: str) -> effects.Lever:
         """The lever, if `mechanic` declared it as moving and it lives `where`."""

@@ -1,17 +1,18 @@
 """The funnel's day kernel: dropout, purchase, basket and spend, then the stage.
 
 Most customers do nothing on most days, so the kernel works in two passes per fixed
-chunk of customers. The sweep draws one uniform per customer from the counter-based
-stream and flags those whose uniform falls under a cached upper bound of their event
-probability (`p_hi`) or whose timer (`t_next`: lapse, need end, renewal due, ...) is
-due; it has no branches and vectorises. The exact pass then applies the full rule to
-the flagged few, reusing the same uniform, so the outcome is exactly what a per-day
-rule applied to everyone would give. It lists them first and prefetches the arrays of
-the customer a few places ahead, so their memory waits overlap (`sim.prefetch`).
-Bounds use the largest seasonal intensity, so they hold every day; a module that lifts
-today's odds (a campaign response) raises `boost` and forces the customer into the
-exact pass by setting `p_hi` above 1, unless today's uniform provably lies above the
-lifted probability (`models.responder_visits`).
+chunk of customers. The sweep (`models.funnel_screen`) draws one uniform per customer
+from the counter-based stream and flags those whose uniform falls under a cached upper
+bound of their event probability (`p_hi`) or whose timer (`t_next`: lapse, need end,
+renewal due, ...) is due; it has no branches and vectorises. The exact pass then
+applies the full rule to the flagged few, reusing the same uniform, so the outcome is
+exactly what a per-day rule applied to everyone would give. It lists them first and
+prefetches the arrays of the customer a few places ahead, so their memory waits overlap
+(`sim.prefetch`). Bounds use the largest seasonal intensity, so they hold every day; a
+module that lifts today's odds (a campaign response) raises `boost` and forces the
+customer into the exact pass by setting `p_hi` to its top (`funnel_screen.ALWAYS`),
+unless today's uniform provably lies above the lifted probability
+(`models.responder_visits`).
 
 Offers: a customer holding a personal offer (`offer_end` after today) pays the offer's
 price and, if they would not have bought, buys with the offer's response probability;
@@ -57,6 +58,7 @@ from models.stages import (
     FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
     WON_BACK,
 )
+from models.funnel_screen import stored_bound, stored_timer, sweep
 from sim.prefetch import AHEAD, flagged, prefetch
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
@@ -126,7 +128,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
         if s != CHURNED:
             t = min(t, max(wait, np.int64(last) + np.int64(par[P_CHURNED_AFTER])))
     if not alive:
-        return np.int32(t), np.float32(0.0)
+        return stored_timer(t), np.uint16(0)
     t = min(t, np.int64(need_end))
     if n > 0 and (kind == RECURRENT or kind == CONTRACTUAL):
         t = min(t, np.int64(due))
@@ -142,7 +144,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     r = offer_response(kind, n, on_offer, par)
     q = cart_intent(kind, q + (1.0 - q) * r, par)
     p = h + (1.0 - h) * q
-    return np.int32(t), np.float32(p) + np.float32(1e-7)
+    return stored_timer(t), stored_bound(np.float32(p) + np.float32(1e-7))
 
 
 @njit(cache=True, _nrt=False)
@@ -249,15 +251,9 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
     acc[:] = 0.0
     counts[:, :] = 0
     coh[:, :] = 0.0
-    ek = dks[K_EVENT]
-    k_c = kh[lo:hi]
-    p_c = p_hi[lo:hi]
-    t_c = t_next[lo:hi]
     f_c = np.empty((hi - lo + 7) // 8 * 8, dtype=np.uint8)
     f_c[hi - lo:] = 0
-    for j in range(hi - lo):
-        u = uniform32(mix(k_c[j] ^ ek))
-        f_c[j] = (u < p_c[j]) | (t_c[j] <= day)
+    sweep(kh[lo:hi], p_hi[lo:hi], t_next[lo:hi], dks[K_EVENT], day, f_c)
     picked = np.empty(hi - lo, dtype=np.int32)
     m = flagged(f_c, hi - lo, lo, picked)
     visit(picked, m, day, dks, S, M, acc, counts, coh)

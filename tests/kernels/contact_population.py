@@ -34,7 +34,7 @@ def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
                         day + rng.integers(-40, 1300, size)).astype(np.int32),
         "boost": np.where(rng.random(size) < 0.8, 1.0,
                           rng.uniform(1, 3, size)).astype(np.float32),
-        "p_hi": rng.random(size).astype(np.float32),
+        "p_hi": (rng.random(size) * 32768).astype(np.uint16),    # bounds in 2**-15
         "optin": rng.integers(0, 32, size).astype(np.uint8),
         "fatigue": np.where(rng.random(size) < 0.2, 0.0,
                             np.where(rng.random(size) < 0.1, 1.0,

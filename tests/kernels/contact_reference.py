@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernel_reference import ALIVE, EXPOSED, F32, IMPULSE, NEVER, mix, nth, uniform32, uniform64
+from kernel_reference import (
+    ALIVE, ALWAYS, EXPOSED, F32, IMPULSE, NEVER, mix, nth, uniform32, uniform64,
+)
 # Rows of chan / mech / out and the order of the state tuples: the contact kernel's
 # interface, written once in `models.layouts` (plain Python, no kernel).
 from models.layouts import (  # noqa: F401  (re-exported: tests read them through CR)
@@ -179,7 +181,7 @@ def _delivered(S, i, h, f, day, bit, chan, mech, out, visits):
         if offer_days > 0:
             S["offer_end"][i] = np.int32(max(int(S["offer_end"][i]), day + offer_days))
         if visits is None:
-            S["p_hi"][i] = F32(2.0)
+            S["p_hi"][i] = np.uint16(ALWAYS)
         else:
             ek, lift, lists = visits
             u = float(uniform32(mix(int(S["kh"][i]) ^ int(ek))))
@@ -197,17 +199,18 @@ def exposure_lift(dem_tab) -> float:
 
 def responder_p_hi(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, lists):
     """The p_hi of alive responder i after the response (boost, offer end: after it):
-    forced (2) with a personal offer, when the funnel's uniform u may fall under p_hi x
+    forced (ALWAYS) with a personal offer, when the funnel's uniform u may fall under the
+    bound p_hi stands for (p_hi / 2**15) x
     max(1, boost) x the exposure's lift (impulse demand) x (1 + 1e-6) (NaN: may), or
     when its chunk has no list or a full one; else listed in its chunk's row (count
     first, then offsets in the chunk), p_hi kept."""
     e = lift if kind == IMPULSE else 1.0
-    reach = float(p_hi) * max(1.0, float(boost)) * e * (1.0 + 1e-6)
+    reach = int(p_hi) / 32768.0 * max(1.0, float(boost)) * e * (1.0 + 1e-6)
     if offer_days > 0 or not u >= reach:
-        return F32(2.0)
+        return np.uint16(ALWAYS)
     row = i // CONTACT_CHUNK
     if row >= lists.shape[0] or lists[row, 0] >= lists.shape[1] - 1:
-        return F32(2.0)
+        return np.uint16(ALWAYS)
     lists[row, 0] += 1
     lists[row, lists[row, 0]] = i - row * CONTACT_CHUNK
     return p_hi

@@ -16,7 +16,7 @@ from kernel_reference import (
     N_COH, OVERDUE, PRICE, P_CHURN_MULT, P_LEAD_BUY, P_OFFER_PRICE, P_POISSON_ORDERS,
     P_PROMO_PRICE, P_PROMO_RESPONSE, RECURRENT, STATE_ORDER, WON_BACK, book_orders,
     bound, buy_probability, cart_intent, cohort_of, due_pending, hazard, mix, next_due,
-    offer_response, own_share, poisson_positive, stage_of, uniform32, uniform64,
+    offer_response, own_share, poisson_positive, stage_of, swept, uniform32, uniform64,
 )
 
 
@@ -56,7 +56,7 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
     c = dict(c)
     deltas = []
     u32 = event_uniform(c["kh"], dks)
-    if sweep and not (u32 < c["p_hi"] or c["t_next"] <= day):
+    if sweep and not swept(c["kh"], int(dks[K_EVENT]), c["p_hi"], c["t_next"], day):
         return c, deltas
     s = int(c["stage"])
     flags = int(c["flags"])
@@ -78,7 +78,7 @@ def reference_day(c: dict, day: int, dks, tables, acc, coh, sweep: bool = True,
     t, p = bound(new_s, now_alive, pending, int(c["dtype"]), n1, last1, int(c["need_end"]),
                  int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"], c["offer_end"], day,
                  stage_tab, dem_tab, par)
-    c["t_next"], c["p_hi"] = np.int32(t), p
+    c["t_next"], c["p_hi"] = np.uint16(t), np.uint16(p)
     return c, deltas
 
 
@@ -211,8 +211,7 @@ def reference_chunk(S: dict, lo: int, hi: int, day: int, dks, tables, n_cohorts:
     ch = _Coh()
     ek = int(dks[K_EVENT])
     for i in range(lo, hi):
-        if sweep and not (uniform32(mix(int(S["kh"][i]) ^ ek)) < S["p_hi"][i]
-                          or S["t_next"][i] <= day):
+        if sweep and not swept(S["kh"][i], ek, S["p_hi"][i], S["t_next"][i], day):
             continue   # the same early return as in reference_day, without the copies
         new, deltas = reference_day(customer(S, i), day, dks, tables, acc, ch, sweep,
                                     thin_dropout)

@@ -168,13 +168,14 @@ def _derive_stage_and_bound(S: dict, n, last, alive, was_won_back, day: int, tab
 
 
 def force(rng, S: dict, share: float) -> None:
-    """What a response or a tier does: boost > 1, p_hi = 2, sometimes the exposure."""
+    """What a response or a tier does: boost > 1, p_hi at its top, sometimes the
+    exposure."""
     size = S["kh"].size
     pick = rng.random(size) < share
     # mostly alive customers; a tier (Funnel.move_each) may also touch dead ones
     pick &= ((S["flags"] & R.ALIVE) != 0) | (rng.random(size) < 0.1)
     S["boost"][pick] *= rng.uniform(1.5, 4.0, pick.sum()).astype(np.float32)
-    S["p_hi"][pick] = 2.0
+    S["p_hi"][pick] = R.ALWAYS
     exposed = pick & (rng.random(size) < 0.5)
     S["flags"][exposed] |= np.uint8(R.EXPOSED)
 

@@ -63,7 +63,7 @@ from models.layouts import (  # noqa: E402,F401  (re-exported: tests read them t
 DTYPES = {"kh": np.uint64, "arrival": np.int32, "stage": np.int8, "flags": np.uint8,
           "dtype": np.int8, "purchases": np.int32, "last": np.int32, "lam": np.float32,
           "nu": np.float32, "pdrop": np.float32, "need_end": np.int32, "due": np.int32,
-          "t_next": np.int32, "p_hi": np.float32, "rel_buy": np.float32,
+          "t_next": np.uint16, "p_hi": np.uint16, "rel_buy": np.float32,
           "rel_churn": np.float32, "boost": np.float32,
           "revenue": np.float32, "offer_end": np.int32}
 F32 = np.float32
@@ -199,7 +199,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
     probability with the largest seasonal intensity, no due day and the lead
     multiplier's ceiling, raised by an offer held on `day` (so a bound taken during
     a day, before its pass, holds that day too) and by the cart intent, as float32
-    plus 1e-7."""
+    plus 1e-7. Both as stored: `stored_timer`, `stored_bound`."""
     t = FOREVER
     if n > 0:
         wait = int(due) if pending else NEVER
@@ -208,7 +208,7 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
         if s != CHURNED:
             t = min(t, max(wait, int(last) + int(par[P_CHURNED_AFTER])))
     if not alive:
-        return t, F32(0.0)
+        return stored_timer(t), 0
     t = min(t, int(need_end))
     if n > 0 and kind in (RECURRENT, CONTRACTUAL):
         t = min(t, int(due))
@@ -223,7 +223,26 @@ def bound(s, alive, pending, kind, n, last, need_end, due, lam, rel_buy, rel_chu
                         par[P_LEAD_BUY_MAX], stage_tab, dem_tab, par)
     q = cart_intent(kind, q + (1.0 - q) * offer_response(kind, n, on_offer, par), par)
     p = h + (1.0 - h) * q
-    return t, F32(F32(p) + F32(1e-7))
+    return stored_timer(t), stored_bound(F32(F32(p) + F32(1e-7)))
+
+
+ALWAYS = 65535    # the stored bound's top: any uniform passes (forced into the pass)
+
+
+def stored_timer(t) -> int:
+    """A timer day as the kernels keep it: 16 bits, before day 0 0, beyond 65535 65535."""
+    return min(max(int(t), 0), 65535)
+
+
+def stored_bound(p) -> int:
+    """A probability bound as the kernels keep it: in 2**-15, rounded up, 16 bits."""
+    return min(math.ceil(float(p) * 32768.0), 65535)
+
+
+def swept(kh, ek: int, p_hi, t_next, day: int) -> bool:
+    """Whether the funnel's sweep flags a customer: the top 15 bits of its event
+    uniform's hash under the stored bound, or its timer due."""
+    return (mix(int(kh) ^ ek) >> 49) < int(p_hi) or int(t_next) <= day
 
 
 def order_spend(h, nu, s, stage_tab, par) -> float:

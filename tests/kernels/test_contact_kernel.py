@@ -106,8 +106,8 @@ def test_deliver_range_matches_reference_exactly(name):
     # a response is an exposure: only alive customers are forced, and flags gain EXPOSED
     gained = (K["flags"] & R.EXPOSED) & ~P["flags"]
     assert np.array_equal(K["flags"] & ~np.uint8(R.EXPOSED), P["flags"] & ~np.uint8(R.EXPOSED))
-    assert np.all(K["p_hi"][gained != 0] == 2.0)
-    forced = (K["p_hi"] == 2.0) & (P["p_hi"] != 2.0)
+    assert np.all(K["p_hi"][gained != 0] == R.ALWAYS)
+    forced = (K["p_hi"] == R.ALWAYS) & (P["p_hi"] != R.ALWAYS)
     assert np.all(K["flags"][forced] & R.ALIVE)
     assert forced.sum() == got[CR.O_RESPONSES]
     # a personal offer is held by exactly the responders, until day + offer days

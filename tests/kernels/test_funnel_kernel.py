@@ -146,7 +146,7 @@ def test_two_pass_equals_rule_applied_to_everyone(variant, seed):
         alive = (S_k["flags"] & R.ALIVE) != 0
         for S in (S_k, S_r):
             S["boost"][pick & alive] *= np.float32(3.0)
-            S["p_hi"][pick & alive] = 2.0
+            S["p_hi"][pick & alive] = R.ALWAYS
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,

@@ -59,13 +59,13 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
                 dem_tab, par)
         t, p = fk.bound(*args, fk.NO_RATE)
         tr, pr = R.bound(*args)
-        assert (int(t), np.float32(p)) == (tr, pr)
+        assert (int(t), int(p)) == (tr, pr)
         # the day's chance handed on, as a visit does: the same bound without its exp
         _, known = fk.buy_chance(s, kind, n, last, int(c["due"]), c["lam"], c["rel_buy"],
                                  False, day, par[R.P_SEASON_MAX], par[R.P_LEAD_BUY_MAX],
                                  stage_tab, dem_tab, par, fk.NO_RATE)
         t, p = fk.bound(*args, known)
-        assert (int(t), np.float32(p)) == (tr, pr)
+        assert (int(t), int(p)) == (tr, pr)
     # refresh_range recomputes exactly the reference bound for [lo, hi) and nothing else
     before = FS.copy_state(S)
     lo, hi = 100, 1400
@@ -80,7 +80,7 @@ def test_hazard_buy_probability_bound_and_refresh_match_reference(variant):
                              int(c["purchases"]), int(c["last"]), int(c["need_end"]),
                              int(c["due"]), c["lam"], c["rel_buy"], c["rel_churn"],
                              c["offer_end"], day, stage_tab, dem_tab, par)
-            assert (int(S["t_next"][i]), S["p_hi"][i]) == (tr, pr)
+            assert (int(S["t_next"][i]), int(S["p_hi"][i])) == (tr, pr)
         else:
             assert (S["t_next"][i], S["p_hi"][i]) == (before["t_next"][i], before["p_hi"][i])
 

@@ -18,12 +18,13 @@ import kernel_reference as R
 from models import contact_kernel as ck
 from models import funnel as fm
 from models import funnel_kernel as fk
+from models import funnel_screen as fs
 from models import responder_visits as rv
 from models.contact_sure import responded
 from models.stages import STAGES
 from scenarios.build import make_sim
 from scenarios.loader import ScenarioFile
-from sim.streams import mix, uniform32
+from sim.streams import mix
 
 SEED_KEY = R.mix(777)
 
@@ -37,7 +38,7 @@ def test_after_response_and_release_equal_their_references():
     and boosts."""
     rng = np.random.default_rng(3)
     size, day, slots = 2 * fk.CHUNK + 100, 90, 40
-    p_hi = rng.uniform(0, 0.2, size).astype(np.float32)
+    p_hi = rng.integers(0, 6554, size).astype(np.uint16)     # bounds up to 0.2, in 2**-15
     boost = rng.uniform(0.5, 4.0, size).astype(np.float32)
     kind = rng.integers(0, 6, size).astype(np.int8)
     offer_end = day + rng.integers(-2, 4, size).astype(np.int32)
@@ -66,10 +67,10 @@ def test_no_list_forces_and_nan_forces():
     """Without lists (no funnel) every responder is forced; an infinite lift times a
     zero bound (an impulse share of 0) forces too."""
     none = rv.empty_lists(0)
-    assert rv.after_response(5, 0.99, 10, 0, np.float32(1e-7), 1.0, 0, 0, 1.0, none) == 2.0
+    assert rv.after_response(5, 0.99, 10, 0, np.uint16(1), 1.0, 0, 0, 1.0, none) == R.ALWAYS
     lists = rv.empty_lists(1)
-    assert rv.after_response(5, 0.99, 10, 0, np.float32(0.0), 1.0, R.IMPULSE, 0, np.inf,
-                             lists) == 2.0
+    assert rv.after_response(5, 0.99, 10, 0, np.uint16(0), 1.0, R.IMPULSE, 0, np.inf,
+                             lists) == R.ALWAYS
     assert rv.exposure_lift(np.array([[0.0, 0.0]] * 6)) == np.inf
     assert lists[0, 0] == 0
 
@@ -158,7 +159,7 @@ def _respond(rng, S, day, lists, e):
             T["boost"][i], T["flags"][i], T["offer_end"][i] = responded(
                 T["boost"][i], T["flags"][i], T["offer_end"][i], day, lift, offer_days)
             if k == 0:
-                T["p_hi"][i] = 2.0
+                T["p_hi"][i] = R.ALWAYS
             else:
                 u = np.float64(R.uniform32(R.mix(int(T["kh"][i]) ^ int(ek))))
                 T["p_hi"][i] = rv.after_response(i, u, day, offer_days, T["p_hi"][i],
@@ -168,8 +169,9 @@ def _respond(rng, S, day, lists, e):
 
 
 def _flagged(S, day, dks):
-    u = np.array([R.uniform32(R.mix(int(k) ^ int(dks[R.K_EVENT]))) for k in S["kh"]])
-    return int(np.sum((u < S["p_hi"]) | (S["t_next"] <= day)))
+    ek = int(dks[R.K_EVENT])
+    return sum(R.swept(S["kh"][i], ek, S["p_hi"][i], S["t_next"][i], day)
+               for i in range(S["kh"].size))
 
 
 @pytest.mark.parametrize("variant,seed", [(0, 1), (1, 2), (2, 3), (3, 4)])
@@ -211,7 +213,7 @@ def test_listing_equals_forcing_day_by_day(variant, seed):
 def _count_flagged(n, day, ek, kh, p_hi, t_next):
     m = 0
     for i in range(n):
-        m += (uniform32(mix(kh[i] ^ ek)) < p_hi[i]) | (t_next[i] <= day)
+        m += fs.may_fall_under(mix(kh[i] ^ ek), p_hi[i]) | (t_next[i] <= day)
     return m
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import scenario
+from models import funnel_screen as fs
 from models import layouts as lay
 from models.effects import (ADD, EITHER, LEVERS, MULTIPLY, SINGLE, Effect, apply_static,
                             compose)
@@ -99,7 +100,7 @@ def loyalty_sim():
 def test_a_customers_own_factor_is_swapped_and_the_others_stay():
     sim, funnel, c = loyalty_sim()
     c.rel_buy[:4] = np.float32(1.5)          # another mechanic's factor already there
-    c.p_hi[:4] = np.float32(0.1)
+    c.p_hi[:4] = 3277                        # a bound of 0.1, in 2**-15
     idx = np.array([1, 3])
     funnel.move_each(sim, "loyalty_points", idx, {"rel_buy": (1.0, np.array([1.1, 1.2]))})
     assert c.rel_buy[1] == np.float32(1.5 * 1.1) and c.rel_buy[3] == np.float32(1.5 * 1.2)
@@ -107,7 +108,7 @@ def test_a_customers_own_factor_is_swapped_and_the_others_stay():
     assert c.rel_buy[1] == np.float32(np.float64(np.float32(1.5 * 1.1)) / 1.1 * 1.2)
     assert c.rel_buy[0] == c.rel_buy[2] == np.float32(1.5)
     # the moved customers go to the exact pass: their cached bound no longer holds
-    assert c.p_hi[:4].tolist() == [np.float32(0.1), 2.0, np.float32(0.1), 2.0]
+    assert c.p_hi[:4].tolist() == [3277, fs.ALWAYS, 3277, fs.ALWAYS]
 
 
 def test_a_traits_factor_keeps_its_ceiling_and_rebounds_a_range():
