@@ -139,6 +139,7 @@ class Acquisition(Module):
                         state_tuple(sim.customers), f.model(), traits,
                         f.behaviour.need_lifetime is not None, share_cum, hist, f.counts,
                         f.cohort_size)
+        f.rebounded(sl)
 
     def _constants(self, sim) -> tuple:
         """(trait keys, trait tables, cumulative demand shares, history parameters): the
@@ -177,3 +178,4 @@ class Acquisition(Module):
         arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M, traits,
                has_need, share_cum, hist, f.arrival_acc, f.arrival_coh, f.counts,
                f.cohort_size)
+        f.rebounded(sl)

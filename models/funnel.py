@@ -119,6 +119,7 @@ class Funnel(Module):
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
         self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
         self._first_rows = (self.acc[0], self.chunk_counts[0], self.chunk_coh[0])
+        self.blocks = fs.new_summaries(chunks * fk.CHUNK)     # the sweep's (grown: anew)
         listed = rv.empty_lists(chunks)
         if hasattr(self, "listed"):      # grown: today's responders stay listed
             listed[:self.listed.shape[0]] = self.listed
@@ -140,6 +141,12 @@ class Funnel(Module):
         """Recompute cached bounds and timers after a module changed multipliers."""
         c = sim.customers
         fk.refresh_range(sl.start, sl.stop, sim.day, state_tuple(c), self.model())
+        self.rebounded(sl)
+
+    def rebounded(self, customers) -> None:
+        """Customers (a slice or indices) whose bounds or timers a module set outside
+        the day kernel: the sweep counts their blocks anew (`funnel_screen.forget`)."""
+        fs.forget(self.blocks, customers)
 
     def move(self, sim, mechanic: str, values: dict[str, float]) -> None:
         """Set `mechanic`'s value of levers it declared as moving; each lever is composed
@@ -176,6 +183,7 @@ class Funnel(Module):
             self.refresh(sim, idx)
         else:
             c.p_hi[idx] = fs.ALWAYS
+            self.rebounded(idx)
 
     def _check_mover(self, mechanic: str, lever: str, where: str) -> effects.Lever:
         """The lever, if `mechanic` declared it as moving and it lives `where`."""
@@ -209,10 +217,11 @@ class Funnel(Module):
         dks = self.keys(sim, day)
         chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
         if chunks == 1:     # one chunk: no threads to wake (the same call day_step makes)
-            fk.chunk_step(0, c.n, day, dks, state_tuple(c), self.model(), *self._first_rows)
+            fk.chunk_step(0, c.n, day, dks, state_tuple(c), self.model(), *self._first_rows,
+                          self.blocks)
         else:
             fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
-                        self.chunk_counts, self.chunk_coh)
+                        self.chunk_counts, self.chunk_coh, self.blocks)
         if self._listing_day == day and self.listed[:chunks, 0].any():
             rv.release(chunks, self.listed, c.flags, c.boost)
         ft.close_day(day, c.n, chunks, self.acc, self.arrival_acc,

@@ -58,7 +58,7 @@ from models.stages import (
     FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL, PRICE, RECURRENT, REPEAT,
     WON_BACK,
 )
-from models.funnel_screen import stored_bound, stored_timer, sweep
+from models.funnel_screen import RECOUNT_DAYS, stored_bound, stored_timer, sweep
 from sim.prefetch import AHEAD, flagged, prefetch
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
@@ -245,15 +245,17 @@ def death_column(natural, n):
 
 
 @njit(cache=True)
-def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh):
-    """Sweep one chunk, then apply the exact rule to its flagged customers."""
+def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh, blocks):
+    """Sweep one chunk, then apply the exact rule to its flagged customers. `blocks`:
+    the sweep's block summaries (`funnel_screen`)."""
     kh, p_hi, t_next = S[0], S[13], S[12]
     acc[:] = 0.0
     counts[:, :] = 0
     coh[:, :] = 0.0
     f_c = np.empty((hi - lo + 7) // 8 * 8, dtype=np.uint8)
     f_c[hi - lo:] = 0
-    sweep(kh[lo:hi], p_hi[lo:hi], t_next[lo:hi], dks[K_EVENT], day, f_c)
+    sweep(kh[lo:hi], p_hi[lo:hi], t_next[lo:hi], dks[K_EVENT], day, f_c, blocks[0],
+          blocks[1], lo, (lo // CHUNK + day) % RECOUNT_DAYS == 0)
     picked = np.empty(hi - lo, dtype=np.int32)
     m = flagged(f_c, hi - lo, lo, picked)
     visit(picked, m, day, dks, S, M, acc, counts, coh)
@@ -378,10 +380,10 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
 
 
 @njit(cache=True, parallel=True)
-def day_step(day, n_live, dks, S, M, acc, counts, coh):
+def day_step(day, n_live, dks, S, M, acc, counts, coh, blocks):
     """Simulate one day for customers [0, n_live); sums go to per-chunk rows."""
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n_live)
-        chunk_step(lo, hi, day, dks, S, M, acc[c], counts[c], coh[c])
+        chunk_step(lo, hi, day, dks, S, M, acc[c], counts[c], coh[c], blocks)

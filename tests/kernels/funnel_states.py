@@ -93,8 +93,9 @@ def n_cohorts() -> int:
 
 
 def random_state(rng: np.random.Generator, size: int, day: int, tables,
-                 forced: float = 0.1) -> dict:
-    """Customers at the start of `day` (dict of arrays in the kernels' dtypes)."""
+                 forced: float = 0.1, dead=None) -> dict:
+    """Customers at the start of `day` (dict of arrays in the kernels' dtypes); `dead`:
+    a mask of customers who have left (else 20% at random)."""
     _, dem_tab, _, par = tables
     lapsed = int(par[R.P_LAPSED_AFTER])
     churned = int(min(par[R.P_CHURNED_AFTER], 10_000))
@@ -115,6 +116,8 @@ def random_state(rng: np.random.Generator, size: int, day: int, tables,
     arrival = np.where((n > 0) & (arrival > last), np.where(last < 0, -1, last), arrival)
     S["arrival"][:] = arrival
     alive = rng.random(size) < 0.8
+    if dead is not None:
+        alive &= ~dead
     flags = np.where(alive, R.ALIVE, 0)
     flags |= np.where(~alive & (rng.random(size) < 0.3), R.DIED_NATURAL, 0)
     flags |= np.where((n > 0) & (rng.random(size) < 0.5), R.FIRST_IN_RUN, 0)
@@ -167,9 +170,9 @@ def _derive_stage_and_bound(S: dict, n, last, alive, was_won_back, day: int, tab
         S["t_next"][i], S["p_hi"][i] = t, p
 
 
-def force(rng, S: dict, share: float) -> None:
+def force(rng, S: dict, share: float) -> np.ndarray:
     """What a response or a tier does: boost > 1, p_hi at its top, sometimes the
-    exposure."""
+    exposure. Returns whom it picked."""
     size = S["kh"].size
     pick = rng.random(size) < share
     # mostly alive customers; a tier (Funnel.move_each) may also touch dead ones
@@ -178,6 +181,7 @@ def force(rng, S: dict, share: float) -> None:
     S["p_hi"][pick] = R.ALWAYS
     exposed = pick & (rng.random(size) < 0.5)
     S["flags"][exposed] |= np.uint8(R.EXPOSED)
+    return pick
 
 
 def copy_state(S: dict) -> dict:

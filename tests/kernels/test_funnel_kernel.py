@@ -19,6 +19,7 @@ import day_reference as D
 import funnel_states as FS
 import kernel_reference as R
 from models import funnel_kernel as fk
+from models import funnel_screen as fs
 from models import funnel_totals as ft
 from models import layouts as lay
 from models.stages import STAGES
@@ -65,11 +66,15 @@ def test_day_keys_match_python_day_key():
 # ------------------------------------------------------------------ chunk_step, exactly
 
 
-def _run_kernel_chunk(S, lo, hi, day, dks, tables):
+def _run_kernel_chunk(S, lo, hi, day, dks, tables, blocks=None):
+    """chunk_step on S; `blocks`: the sweep's summaries kept from earlier days (None:
+    nothing known, every block swept)."""
     acc = np.zeros(R.N_ACC)
     counts = np.zeros((2, len(STAGES)), dtype=np.int64)
     coh = np.zeros((FS.n_cohorts(), R.N_COH))
-    fk.chunk_step(lo, hi, day, dks, FS.as_tuple(S), tables, acc, counts, coh)
+    if blocks is None:
+        blocks = fs.new_summaries(S["kh"].size)
+    fk.chunk_step(lo, hi, day, dks, FS.as_tuple(S), tables, acc, counts, coh, blocks)
     return acc, counts, coh
 
 
@@ -91,12 +96,13 @@ def test_chunk_step_equals_reference_day_by_day(variant, seed):
     S_k = FS.random_state(rng, 2000, day0, tables)
     S_r = FS.copy_state(S_k)
     lo, hi = 13, 1990
+    blocks = fs.new_summaries(2000)
     events = 0
     levers = np.zeros(R.N_ACC)
     for day in range(day0, day0 + 25):
         dks = FS.day_keys(SEED_KEY, day)
         before = FS.copy_state(S_k)
-        acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, lo, hi, day, dks, tables)
+        acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, lo, hi, day, dks, tables, blocks)
         acc_r, counts_r, coh_r = D.reference_chunk(S_r, lo, hi, day, dks, tables,
                                                    FS.n_cohorts())
         _assert_same_state(S_k, S_r, where=f"day {day}: ")
@@ -111,7 +117,7 @@ def test_chunk_step_equals_reference_day_by_day(variant, seed):
         levers += acc_k
         # a campaign answers some customers for tomorrow, identically in both copies
         r1, r2 = np.random.default_rng(day), np.random.default_rng(day)
-        FS.force(r1, S_k, 0.05)
+        fs.forget(blocks, np.flatnonzero(FS.force(r1, S_k, 0.05)))  # as Funnel.move_each
         FS.force(r2, S_r, 0.05)
     assert events > 150  # the test exercises purchases, not just the sweep
     if variant == 3:     # ... and every mechanic lever: carts, offers, add-ons
@@ -133,9 +139,11 @@ def test_two_pass_equals_rule_applied_to_everyone(variant, seed):
     S_k = FS.random_state(rng, 1500, day0, tables)
     S_r = FS.copy_state(S_k)
     behaviour = [n for n in R.STATE_ORDER if n not in ("t_next", "p_hi")]
+    blocks = fs.new_summaries(1500)
     for day in range(day0, day0 + 25):
         dks = FS.day_keys(SEED_KEY, day)
-        acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, 0, S_k["kh"].size, day, dks, tables)
+        acc_k, counts_k, coh_k = _run_kernel_chunk(S_k, 0, S_k["kh"].size, day, dks, tables,
+                                                   blocks)
         acc_r, counts_r, coh_r = D.reference_chunk(S_r, 0, S_r["kh"].size, day, dks, tables,
                                                    FS.n_cohorts(), sweep=False)
         _assert_same_state(S_k, S_r, behaviour, where=f"day {day}: ")
@@ -327,7 +335,8 @@ def test_day_step_equals_chunks_reference_and_any_thread_count():
         old = numba.get_num_threads()
         numba.set_num_threads(threads)
         try:
-            fk.day_step(day, n_live, dks, FS.as_tuple(S), tables, acc, counts, coh)
+            fk.day_step(day, n_live, dks, FS.as_tuple(S), tables, acc, counts, coh,
+                        fs.new_summaries(size))
         finally:
             numba.set_num_threads(old)
         assert np.all(acc[chunks] == -1.0)

@@ -185,6 +185,7 @@ def test_listing_equals_forcing_day_by_day(variant, seed):
     S_f = FS.random_state(rng, size, day0, tables, forced=0.0)
     S_u = FS.copy_state(S_f)
     lists = rv.empty_lists(1)
+    blocks = fs.new_summaries(size)    # kept from day to day: responders are all alive
     listed = saved = 0
     for day in range(day0, day0 + 20):
         dks = FS.day_keys(SEED_KEY, day)
@@ -194,7 +195,7 @@ def test_listing_equals_forcing_day_by_day(variant, seed):
         acc = np.zeros(R.N_ACC)
         counts = np.zeros((2, len(STAGES)), dtype=np.int64)
         coh = np.zeros((FS.n_cohorts(), R.N_COH))
-        fk.chunk_step(0, size, day, dks, FS.as_tuple(S_u), tables, acc, counts, coh)
+        fk.chunk_step(0, size, day, dks, FS.as_tuple(S_u), tables, acc, counts, coh, blocks)
         rv.release(1, lists, S_u["flags"], S_u["boost"])
         acc_f, counts_f, coh_f = D.reference_chunk(S_f, 0, size, day, dks, tables,
                                                    FS.n_cohorts())
