@@ -1,25 +1,26 @@
 """Which customers a contact rule picks today, block by block, in customer order.
 
-A rule (CRM stage, demand type, days since the last purchase, days until the next
-need, customer flags that must be set) is found in two passes per block, like the
-funnel's: a branch-free sweep marks the customers the rule can pick, then the marked
-few are checked against the whole rule, their arrays prefetched a few marks ahead. A
-trigger whose day table holds a few days (a welcome series on days 1, 7 and 14 after
-the first purchase, a reminder on the due day) can only pick customers whose last
-purchase (or due day) is one of a few dates, so its sweep compares one array with those
-dates: a daily trigger costs a fraction of a nanosecond per customer on the days nobody
-is due; where few customers pass its stage and flags (first-time buyers), those are
-listed first and only their dates are looked at. A reminder by the due day that asks
-nothing of the last purchase has its marks checked on the stage, demand-type and flag
-bytes alone: the sweep has already matched their date. A rule on stages alone that picks most
-customers (a campaign to every buyer) is tested by the contact kernel customer by
-customer as it goes. Either way the customers picked, in their order, are exactly those
-of the rule applied to all.
+A rule (CRM stage, demand type, days since the last purchase, days until the next need,
+customer flags that must be set) is found in two passes per block, like the funnel's: a
+branch-free sweep lists the customers the rule can pick, 16 tests at a time
+(`sim.compress`), then the listed few are checked against the whole rule, their arrays
+prefetched a few marks ahead. A trigger whose day table holds a few days (a welcome
+series on days 1, 7 and 14 after the first purchase, a reminder on the due day) can only
+pick customers whose last purchase (or due day) is one of a few dates, so its sweep
+compares one array with those dates: a daily trigger costs a fraction of a nanosecond
+per customer on the days nobody is due; where few customers pass its stage and flags
+(first-time buyers), those are listed first and only their dates are looked at. A
+reminder by the due day that asks nothing of the last purchase has its marks checked on
+the stage, demand-type and flag bytes alone: the sweep has already matched their date. A
+rule on stages alone that picks most customers (a campaign to every buyer) is tested by
+the contact kernel customer by customer as it goes. Either way the customers picked, in
+their order, are exactly those of the rule applied to all.
 """
 
 import numpy as np
 from numba import njit
 
+from sim.compress import listed_dates, listed_passing
 from sim.prefetch import AHEAD, flagged, prefetch
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -114,19 +115,6 @@ def _passes(st, fl, stage_bits, need_flags):
 
 
 @njit(cache=True)
-def _sieve(st, fl, n, stage_bits, need_flags, hit):
-    """hit[j] = whether customer j passes the stage and flag masks. One stage is tested
-    by a byte compare, many at once; a set of stages by a shift per customer."""
-    if (stage_bits & (stage_bits - 1)) == 0 and stage_bits != 0:
-        s0 = np.int8(np.int64(np.log2(stage_bits)))
-        for j in range(n):
-            hit[j] = (st[j] == s0) & ((fl[j] & need_flags) == need_flags)
-    else:
-        for j in range(n):
-            hit[j] = _passes(st[j], fl[j], stage_bits, need_flags)
-
-
-@njit(cache=True)
 def _few_pass(lo, hi, stage, flags, stage_bits, need_flags, dates):
     """Whether so few customers of [lo, hi) pass the stage and flag masks (a sample of
     every 32nd) that listing them and checking each one's date beats comparing every
@@ -205,13 +193,9 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
     new count. `hit`: scratch of BLOCK bytes."""
     stage_mask, kind_mask, since_ok, until_ok, need_flags = rule
     n = hi - lo
-    if mode == BY_STAGE:        # the whole rule, and often most customers: no branches
-        stage_bits = stage_bits_of(stage_mask)
-        st, fl = stage[lo:hi], flags[lo:hi]
-        for j in range(n):
-            idx[m] = lo + j
-            m += _passes(st[j], fl[j], stage_bits, need_flags)
-        return m
+    if mode == BY_STAGE:        # the whole rule, and often most customers
+        return m + listed_passing(stage[lo:hi], flags[lo:hi], n, lo,
+                                  stage_bits_of(stage_mask), need_flags, idx[m:])
     n_words = (n + 7) // 8
     hit[n:8 * n_words] = 0
     stage_bits = stage_bits_of(stage_mask)
@@ -221,25 +205,26 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
     if dated and not (sieved and _few_pass(lo, hi, stage, flags, stage_bits, need_flags,
                                            dates)):
         x = last[lo:hi] if mode == BY_LAST else due[lo:hi]
-        _mark_dates(x, n, dates, above, hit)
         if sieved:
             # a rule on one stage (or on flags) picks few of the dates' customers: sieve
+            _mark_dates(x, n, dates, above, hit)
             for j in range(n):
                 hit[j] &= _passes(st[j], fl[j], stage_bits, need_flags)
+            k = m + flagged(hit, n, lo, idx[m:])
+        else:       # the dates' customers, listed 16 compares at a time
+            k = m + listed_dates(x, n, lo, dates, above, idx[m:])
         if mode == BY_DUE and _all_set(since_ok):
             # a mark's due day is one the rule allows, and the rule asks nothing of the
             # last purchase: only the masks are left to check, on three byte arrays (a
             # mark by the last purchase may lie after today, where the whole rule decides)
-            k = m + flagged(hit, n, lo, idx[m:])
             return _keep_by_masks(idx, m, k, stage, flags, dtype, stage_mask, kind_mask,
                                   need_flags)
-    else:       # by stage and flags, then the rest of the rule (dates too) on those marked
-        _sieve(st, fl, n, stage_bits, need_flags, hit)
-    # The marked customers, listed, then checked against the whole rule in place (a
-    # pick is written no further on than its mark), with the arrays of a mark a few
-    # places ahead prefetched: the marks are scattered, and each check reads five
-    # arrays, so their memory waits overlap (a reminder's 5,000 marks a day: 2x faster).
-    k = m + flagged(hit, n, lo, idx[m:])
+    else:       # by stage and flags, then the rest of the rule (dates too) on those listed
+        k = m + listed_passing(st, fl, n, lo, stage_bits, need_flags, idx[m:])
+    # The marked customers, checked against the whole rule in place (a pick is written
+    # no further on than its mark), with the arrays of a mark a few places ahead
+    # prefetched: the marks are scattered, and each check reads five arrays, so their
+    # memory waits overlap (a reminder's 5,000 marks a day: 2x faster).
     for t in range(m, k):
         if t + AHEAD < k:
             prefetch((stage, flags, dtype, last, due), idx[t + AHEAD])
