@@ -16,10 +16,10 @@ out a personal offer (`M_OFFER_DAYS` > 0) also makes the responder hold it for t
 many days.
 
 Targets come from `models.contact_select` (the rule's picks of each block of customers,
-in customer order) and are contacted in that order. A rule on stages alone that picks
-most customers (a campaign to every buyer) skips the sweep and tests each customer as it
-goes; a campaign to everyone that leaves nothing but the response to chance goes out in
-one pass without branches per block (`models.contact_sure`).
+in customer order) and are contacted in that order, every outcome worked out from the
+draws without a branch on them, the responders then taking the offer in order; a
+campaign to everyone that leaves nothing but the response to chance goes out in one
+pass without branches per block (`models.contact_sure`).
 """
 
 import numpy as np
@@ -33,7 +33,7 @@ from models.layouts import (  # noqa: F401  (the kernel's interface, re-exported
     O_CAPPED, O_HOLDOUT, O_DROPPED, N_OUT,
 )
 from models.contact_select import (  # noqa: F401  (RULE_DAYS: the rule tables' size)
-    BLOCK, BY_STAGE, RULE_DAYS, sample_picks, select, stage_bits_of, sweep_block,
+    BLOCK, BY_STAGE, RULE_DAYS, select, stage_bits_of, sweep_block,
     sweep_plan,
 )
 from models.contact_sure import deliver_sure, responded
@@ -64,13 +64,10 @@ def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, m
 def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, mode,
              dates, above, out):
     """`deliver_range` once today's sweep plan (`mode`, `dates`, `above`) is known: for
-    each block of customers, list the rule's picks, then walk them in customer order
-    through control group, opt-in, cap, capacity, delivery, reading and response.
-
-    One function, not one per step: the per-customer walk is the hot loop, and its
-    draws all come from one hash of (customer key, today's key), so splitting it would
-    pass the same dozen arrays around for nothing. Counters are written to `out`
-    (`O_*`): the caller need not clear it."""
+    each block of customers, list the rule's picks, contact them in customer order
+    (`_contact`), then give the block's responders their offer. A responder's offer
+    changes nothing the contacts of others read, so it may wait for the block's end.
+    Counters are written to `out` (`O_*`): the caller need not clear it."""
     out[:] = 0
     if (mode == BY_STAGE and mbit == 0 and mech[M_HOLDOUT] <= 0 and mech[M_CAP_PER_DAY] <= 0
             and mech[M_WANTED] <= 0 and mech[M_RELEVANCE] >= 1.0
@@ -82,106 +79,125 @@ def _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, 
     kh, stage, flags, dtype, last, due, boost, p_hi, offer_end = S
     ek, lift_e, lists = V
     offer_days = np.int32(mech[M_OFFER_DAYS])
-    optin, fatigue, touch_day, tokens, marks = C    # marks: this mechanic's own
+    lift = np.float32(mech[M_LIFT])
     idx = np.empty(BLOCK, dtype=np.int32)
     hit = np.empty(BLOCK, dtype=np.uint8)
-    cap = mech[M_CAP_PER_DAY]
-    bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
-    holdout, relevance = mech[M_HOLDOUT], mech[M_RELEVANCE]
     # Limited capacity: of `wanted` would-be calls, exactly `quota` are made, a uniform
     # random subset chosen in one serial pass (selection sampling, Knuth's Algorithm S).
-    quota, wanted = mech[M_QUOTA], mech[M_WANTED]
-    seen = 0.0
-    deliverability, open_rate, unsubscribe = (chan[CH_DELIVERABILITY], chan[CH_OPEN],
-                                              chan[CH_UNSUBSCRIBE])
-    step, irrelevant_step = chan[CH_STEP], chan[CH_IRRELEVANT_STEP]
-    response, lift = mech[M_RESPONSE], np.float32(mech[M_LIFT])
-    table_size = decay.size
-    n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_resp = n_drop = 0
-    stage_bits, need_flags = stage_bits_of(rule[0]), rule[4]
+    quota, seen = mech[M_QUOTA], 0.0
     for b in range(lo, hi, BLOCK):
-        e = min(b + BLOCK, hi)
-        # A rule on stages alone that picks most of the block (a campaign to every
-        # buyer) is tested customer by customer in one pass; else the sweep lists them.
-        inline = mode == BY_STAGE and 2 * sample_picks(b, e, stage, flags, stage_bits,
-                                                       need_flags) > (e - b + 31) // 32
-        picked = e - b if inline else sweep_block(b, e, day, stage, flags, dtype,
-                                                  last, due, rule, mode, dates, above,
-                                                  idx, 0, hit)
-        if not inline and mbit == 0 and holdout <= 0:
-            picked, unreachable = _opted_in(idx, picked, optin, bit)
-            n_unreach += unreachable
-        for t in range(picked):
-            if inline:
-                i = b + t
-                if (((stage_bits >> stage[i]) & 1) == 0
-                        or (flags[i] & need_flags) != need_flags):
-                    continue
-            else:
-                if t + AHEAD < picked:   # a pick further on, while this one is contacted
-                    prefetch((kh, optin, fatigue, touch_day, tokens), idx[t + AHEAD])
-                i = idx[t]
-            if mbit != 0 and (marks[i] & mbit) == 0:
-                marks[i] |= mbit     # eligible for this mechanic (treated or held out)
-            if holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout:
-                n_hold += 1
-                continue
-            if (optin[i] & bit) == 0:
-                n_unreach += 1
-                continue
-            h = mix(kh[i] ^ key)
-            dt = day - touch_day[i]
-            f = fatigue[i] * (decay[dt] if dt < table_size
-                              else decay[-1] ** (dt / (table_size - 1)))
-            tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
-            if tok < 1.0:
-                tokens[i] = tok
-                fatigue[i] = f
-                touch_day[i] = day
-                n_capped += 1
-                continue
-            if wanted > 0:
-                chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
-                seen += 1.0
-                if not chosen:
-                    n_drop += 1     # beyond the channel's capacity today: nothing changes
-                    continue
-                quota -= 1.0
-            touch_day[i] = day
-            if cap > 0:
-                tokens[i] = tok - 1.0
-            n_sent += 1
-            # Draws whose probability is 0 or 1 are skipped: the outcome is the same.
-            if deliverability < 1.0 and uniform32(nth(h, 0)) >= deliverability:
-                fatigue[i] = f
-                continue
-            n_deliv += 1
-            relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
-            opened = open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate
-            # draws are pure functions of h: combined without branching on them
-            # (whether a reader opens is a coin flip no processor predicts)
-            respond = relevant & opened & (uniform32(h) < response * (1.0 - f))
-            fatigue[i] = min(1.0, f + (step if relevant else irrelevant_step))
-            if unsubscribe > 0:
-                quit_p = unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
-                if uniform32(nth(h, 3)) < quit_p:
-                    optin[i] &= ~bit
-                    n_unsub += 1
-            if respond and (flags[i] & ALIVE) != 0:
+        picked = sweep_block(b, min(b + BLOCK, hi), day, stage, flags, dtype, last, due,
+                             rule, mode, dates, above, idx, 0, hit)
+        if mbit == 0 and mech[M_HOLDOUT] <= 0:
+            picked, unreachable = _opted_in(idx, picked, C[0], bit)
+            out[O_UNREACHABLE] += unreachable
+        r, quota, seen = _contact(idx, picked, day, key, hold_key, bit, mbit, kh, C, decay,
+                                  chan, mech, quota, seen, out)
+        for t in range(r):      # the responders, in order: alive ones take the offer
+            if t + AHEAD < r:
+                prefetch((flags, boost, p_hi, dtype, offer_end), idx[t + AHEAD])
+            i = idx[t]
+            if (flags[i] & ALIVE) != 0:
                 boost[i], flags[i], offer_end[i] = responded(boost[i], flags[i], offer_end[i],
                                                              day, lift, offer_days)
                 p_hi[i] = after_response(i, uniform32(mix(kh[i] ^ ek)), day, offer_days,
                                          p_hi[i], boost[i], dtype[i], offer_end[i], lift_e,
                                          lists)
-                n_resp += 1
+                out[O_RESPONSES] += 1
+
+
+@njit(cache=True)
+def _contact(idx, picked, day, key, hold_key, bit, mbit, kh, C, decay, chan, mech, quota,
+             seen, out):
+    """Contact the picks idx[:picked] in order (control group, opt-in, cap, capacity,
+    delivery, reading, fatigue, unsubscribing), adding to the counters in `out`. The
+    draws are pure functions of one hash: every outcome is worked out and chooses the
+    writes, with no branch on a draw (at 40% read, one mispredicted every other pick).
+    Responders are listed in idx[:r]; returns (r, quota, seen) for the next block."""
+    optin, fatigue, touch_day, tokens, marks = C
+    cap, wanted, holdout = mech[M_CAP_PER_DAY], mech[M_WANTED], mech[M_HOLDOUT]
+    bucket = max(1.0, 7.0 * cap)   # a week's contacts, at least one
+    unsubscribe, step, irrelevant_step = (chan[CH_UNSUBSCRIBE], chan[CH_STEP],
+                                          chan[CH_IRRELEVANT_STEP])
+    odds = (chan[CH_DELIVERABILITY], mech[M_RELEVANCE], chan[CH_OPEN], mech[M_RESPONSE])
+    table_size = decay.size
+    n_hold = n_unreach = n_capped = n_sent = n_deliv = n_unsub = n_drop = r = 0
+    for t in range(picked):
+        if t + AHEAD < picked:   # a pick further on, while this one is contacted
+            prefetch((kh, optin, fatigue, touch_day, tokens), idx[t + AHEAD])
+        i = idx[t]
+        if mbit != 0:
+            marks[i] |= mbit     # eligible for this mechanic (treated or held out)
+        held = holdout > 0 and uniform32(mix(kh[i] ^ hold_key)) < holdout
+        reach = (not held) & ((optin[i] & bit) != 0)
+        h = mix(kh[i] ^ key)
+        dt = day - touch_day[i]
+        f = fatigue[i] * (decay[dt] if dt < table_size
+                          else decay[-1] ** (dt / (table_size - 1)))
+        tok = min(bucket, tokens[i] + dt * cap) if cap > 0 else 1.0
+        capped = reach & (tok < 1.0)
+        sent = reach & (tok >= 1.0)
+        if wanted > 0:     # beyond the channel's capacity today: nothing changes
+            chosen, quota, seen = _within_capacity(h, sent, wanted, quota, seen)
+            n_drop += sent & (not chosen)
+            sent &= chosen
+        delivered, relevant, responds = _read(h, sent, f, odds)
+        touched = capped | sent
+        if cap > 0:
+            tokens[i] = tok if capped else (tok - 1.0 if sent else tokens[i])
+        fatigue[i] = (min(1.0, f + (step if relevant else irrelevant_step)) if delivered
+                      else (f if touched else fatigue[i]))
+        touch_day[i] = day if touched else touch_day[i]
+        if unsubscribe > 0 and delivered and _quits(h, f, relevant, unsubscribe):
+            optin[i] &= ~bit      # rare: a branch predicted
+            n_unsub += 1
+        n_hold += held
+        n_unreach += (not held) & (not reach)
+        n_capped += capped
+        n_sent += sent
+        n_deliv += delivered
+        idx[r] = i
+        r += responds
     out[O_HOLDOUT] += n_hold
     out[O_UNREACHABLE] += n_unreach
     out[O_CAPPED] += n_capped
     out[O_SENT] += n_sent
     out[O_DELIVERED] += n_deliv
     out[O_UNSUBSCRIBES] += n_unsub
-    out[O_RESPONSES] += n_resp
     out[O_DROPPED] += n_drop
+    return r, quota, seen
+
+
+@njit(cache=True, inline="always")
+def _within_capacity(h, sent, wanted, quota, seen):
+    """(chosen, quota, seen): whether a would-be call is one of the `quota` made of the
+    `wanted - seen` left (selection sampling), and the pass carried on. Scalars only,
+    like every helper inlined here (array arguments would cost reference counting)."""
+    chosen = uniform64(nth(h, 4)) * (wanted - seen) < quota
+    seen += 1.0 if sent else 0.0
+    quota -= 1.0 if sent and chosen else 0.0
+    return chosen, quota, seen
+
+
+@njit(cache=True, inline="always")
+def _read(h, sent, f, odds):
+    """(delivered, relevant, responds) of a message sent or not (`sent`) to a customer
+    of fatigue `f`, from the contact's hash `h`; `odds`: (deliverability, relevance,
+    open rate, response). Draws whose probability is 1 are skipped: the same outcome."""
+    deliverability, relevance, open_rate, response = odds
+    delivered = sent
+    if deliverability < 1.0:
+        delivered &= uniform32(nth(h, 0)) < deliverability
+    relevant = relevance >= 1.0 or uniform32(nth(h, 1)) < relevance
+    opened = open_rate >= 1.0 or uniform32(nth(h, 2)) < open_rate
+    return delivered, relevant, delivered & relevant & opened & (
+        uniform32(h) < response * (1.0 - f))
+
+
+@njit(cache=True, inline="always")
+def _quits(h, f, relevant, unsubscribe):
+    """Whether a reader of fatigue `f` unsubscribes (irrelevant messages: 3x as often)."""
+    return uniform32(nth(h, 3)) < unsubscribe * (1.0 + 4.0 * f) * (1.0 if relevant else 3.0)
 
 
 @njit(cache=True)
