@@ -20,8 +20,8 @@ their order, are exactly those of the rule applied to all.
 import numpy as np
 from numba import njit
 
-from sim.compress import listed_dates, listed_passing
-from sim.prefetch import AHEAD, flagged, prefetch
+from sim.compress import listed_dates, listed_flags, listed_passing
+from sim.prefetch import AHEAD, prefetch
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
 # flag bits) are indexed by min(days, RULE_DAYS - 1).
@@ -196,8 +196,6 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
     if mode == BY_STAGE:        # the whole rule, and often most customers
         return m + listed_passing(stage[lo:hi], flags[lo:hi], n, lo,
                                   stage_bits_of(stage_mask), need_flags, idx[m:])
-    n_words = (n + 7) // 8
-    hit[n:8 * n_words] = 0
     stage_bits = stage_bits_of(stage_mask)
     st, fl = stage[lo:hi], flags[lo:hi]
     dated = mode == BY_LAST or mode == BY_DUE
@@ -210,7 +208,7 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
             _mark_dates(x, n, dates, above, hit)
             for j in range(n):
                 hit[j] &= _passes(st[j], fl[j], stage_bits, need_flags)
-            k = m + flagged(hit, n, lo, idx[m:])
+            k = m + listed_flags(hit, n, lo, idx[m:])
         else:       # the dates' customers, listed 16 compares at a time
             k = m + listed_dates(x, n, lo, dates, above, idx[m:])
         if mode == BY_DUE and _all_set(since_ok):

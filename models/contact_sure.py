@@ -13,7 +13,8 @@ from models.layouts import (
 )
 from models.responder_visits import after_response
 from models.stages import ALIVE, EXPOSED
-from sim.prefetch import AHEAD, flagged, prefetch
+from sim.compress import listed_flags
+from sim.prefetch import AHEAD, prefetch
 from sim.streams import mix, uniform32
 
 SURE_BLOCK = 4096    # customers swept at a time (their responders done before the next)
@@ -52,9 +53,9 @@ def event_uniforms(k, key, out):
 
 @njit(cache=True)
 def block_scratch(decay):
-    """A block's scratch: responders' indices, the hit flags (zeroed: `flagged` reads
-    whole words), the decay factors and the response uniforms."""
-    return (np.empty(SURE_BLOCK, dtype=np.int32), np.zeros(SURE_BLOCK, dtype=np.uint8),
+    """A block's scratch: responders' indices, the hit flags, the decay factors and
+    the response uniforms."""
+    return (np.empty(SURE_BLOCK, dtype=np.int32), np.empty(SURE_BLOCK, dtype=np.uint8),
             np.empty(SURE_BLOCK, dtype=decay.dtype), np.empty(SURE_BLOCK, dtype=np.float32))
 
 
@@ -77,7 +78,6 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
         n = min(b + SURE_BLOCK, hi) - b
         k_b, st, fl, oi = kh[b:b + n], stage[b:b + n], flags[b:b + n], optin[b:b + n]
         fa, td = fatigue[b:b + n], touch_day[b:b + n]
-        hit[n:] = 0      # `flagged` tests whole words of eight
         decay_factors(decay, td, day, dec)
         event_uniforms(k_b, key, ub)
         # Unsigned bounds: no negative-index wrap-around to test, so this vectorises.
@@ -94,7 +94,7 @@ def deliver_sure(lo, hi, day, key, bit, S, C, V, decay, chan, mech, stage_bits, 
             hit[j] = (now & respond) | (sent & ~near)
             n_pick += picked
             n_sent += sent
-        m = flagged(hit, n, b, later)
+        m = listed_flags(hit, n, b, later)
         for t in range(m):
             if t + AHEAD < m:   # the funnel's arrays of a responder further on
                 prefetch((boost, p_hi, dtype), later[t + AHEAD])

@@ -59,7 +59,8 @@ from models.stages import (
     WON_BACK,
 )
 from models.funnel_screen import RECOUNT_DAYS, stored_bound, stored_timer, sweep
-from sim.prefetch import AHEAD, flagged, prefetch
+from sim.compress import listed_flags
+from sim.prefetch import AHEAD, prefetch
 from sim.streams import gamma, mix, nth, poisson_positive, uniform32, uniform64
 
 CHUNK = 16384
@@ -252,12 +253,11 @@ def chunk_step(lo, hi, day, dks, S, M, acc, counts, coh, blocks):
     acc[:] = 0.0
     counts[:, :] = 0
     coh[:, :] = 0.0
-    f_c = np.empty((hi - lo + 7) // 8 * 8, dtype=np.uint8)
-    f_c[hi - lo:] = 0
+    f_c = np.empty(hi - lo, dtype=np.uint8)
     sweep(kh[lo:hi], p_hi[lo:hi], t_next[lo:hi], dks[K_EVENT], day, f_c, blocks[0],
           blocks[1], lo, (lo // CHUNK + day) % RECOUNT_DAYS == 0)
     picked = np.empty(hi - lo, dtype=np.int32)
-    m = flagged(f_c, hi - lo, lo, picked)
+    m = listed_flags(f_c, hi - lo, lo, picked)
     visit(picked, m, day, dks, S, M, acc, counts, coh)
 
 

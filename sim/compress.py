@@ -1,14 +1,15 @@
-"""Vector compress: the customers a contact rule may pick, listed 16 at a time.
+"""Vector compress: lists of customers, built 16 at a time.
 
-A daily trigger (a reminder on the due day, a win-back on days 35, 60 and 100 of
-absence, a welcome to the new) picks the customers whose date array holds one of a few
-values, or whose stage and flags pass the rule's masks. Marking them byte by byte and
-then listing the marks costs a branch per marked word, mispredicted as often as not
-when about one customer in fifty is picked. Here 16 customers are tested at once, and
-the indices of the passing lanes are packed to the front of a vector
-(LLVM's `llvm.experimental.vector.compress`: one instruction with AVX-512, a short
-sequence elsewhere) and stored whole at the list's end; the count of matches moves the
-end. No branch depends on the data, and the list is the same as a scalar loop's.
+The funnel's exact pass lists the customers its sweep flagged; a daily trigger (a
+reminder on the due day, a win-back on days 35, 60 and 100 of absence, a welcome to the
+new) lists those whose date array holds one of a few values, or whose stage and flags
+pass the rule's masks. Listing marks word by word costs a branch per marked word,
+mispredicted as often as not when a few customers in a hundred are marked. Here 16
+customers are tested at once, and the indices of the passing lanes are packed to the
+front of a vector (LLVM's `llvm.experimental.vector.compress`: one instruction with
+AVX-512, a short sequence elsewhere) and stored whole at the list's end; the count of
+matches moves the end. No branch depends on the data, and the list is the same as a
+scalar loop's.
 """
 
 import numpy as np
@@ -95,6 +96,22 @@ def _pass_bits(typingctx, stage, flags, j, stage_bits, need_flags):
 
 
 @intrinsic
+def _set_bits(typingctx, marks, j):
+    """Bit k set where marks[j + k] (a byte) is not 0."""
+    if not _bytes(marks):
+        return None
+
+    def codegen(context, builder, signature, args):
+        pointer = _item_pointer(context, builder, signature.args[0], args[0], args[1],
+                                signature.args[1])
+        v = builder.load(builder.bitcast(pointer, _V8.as_pointer()), align=1)
+        return builder.bitcast(builder.icmp_unsigned("!=", v, ir.Constant(_V8, [0] * LANES)),
+                               _BITS)
+
+    return types.uint16(marks, j), codegen
+
+
+@intrinsic
 def _store_compressed(typingctx, out, m, base, bits):
     """out[m:m+16] = base + k for every set bit k of `bits`, packed to the front (the
     lanes after them are left undefined); returns how many bits are set."""
@@ -164,6 +181,25 @@ def listed_passing(stage, flags, n, lo, stage_bits, need_flags, out):
         j += LANES
     for k in range(j, n):
         if ((stage_bits >> stage[k]) & 1) & ((flags[k] & need_flags) == need_flags):
+            out[m] = lo + k
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def listed_flags(flags, n, lo, out):
+    """Write lo + j for every j < n whose flags[j] is not 0 to `out`, in order; return
+    how many: the exact passes' lists of the customers their sweeps flagged. `out`
+    holds at least n entries (see `listed_dates`)."""
+    if flags.size < n or out.size < n:
+        raise ValueError("listed_flags: flags and out must hold n entries")
+    m = 0
+    j = 0
+    while j + LANES <= n:
+        m += _store_compressed(out, m, lo + j, _set_bits(flags, j))
+        j += LANES
+    for k in range(j, n):
+        if flags[k]:
             out[m] = lo + k
             m += 1
     return m

@@ -7,9 +7,8 @@ flagged places ahead while the current one is worked on overlaps those waits. A
 prefetch is only a hint: it changes no value, so results stay what they were.
 """
 
-import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -41,26 +40,3 @@ def prefetch(typingctx, arrays, index):
         return context.get_dummy_value()
 
     return types.void(arrays, index), codegen
-
-
-_ONES = np.uint64(0x0101010101010101)    # a one in every byte
-_ONE = np.uint64(1)
-_S56 = np.uint64(56)
-
-
-@njit(cache=True)
-def flagged(flags, n, lo, out):
-    """Write lo + j for every set flags[j], j < n, to `out`, in order; return how many.
-    `flags`: 0 or 1 bytes, padded with zeros to whole words of eight, tested a word at a
-    time, so the many all-clear stretches cost one test each; a word's set bytes are
-    then found one by one from its bits, with no test per byte."""
-    words = flags[:(n + 7) // 8 * 8].view(np.uint64)
-    m = 0
-    for w in range(words.size):
-        x = words[w]
-        while x != 0:
-            below = (x & (~x + _ONE)) - _ONE     # all ones in the bytes before the first set
-            out[m] = lo + 8 * w + np.int64((below & _ONES) * _ONES >> _S56)
-            m += 1
-            x &= x - _ONE
-    return m

@@ -1,20 +1,22 @@
-"""The exact pass's list of flagged customers: every set flag, in order, none other."""
+"""The exact passes' lists of flagged customers (sim/compress.py): every set flag, in order,
+none other; and prefetching changes no value."""
 
 import numpy as np
 import pytest
 
-from sim.prefetch import flagged, prefetch
+from sim.compress import listed_flags
+from sim.prefetch import prefetch
 from numba import njit
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 63, 1000, 16384])
 @pytest.mark.parametrize("density", [0.0, 0.02, 0.5, 1.0])
-def test_flagged_lists_exactly_the_set_flags_in_order(n, density):
+def test_listed_flags_are_exactly_the_set_flags_in_order(n, density):
     rng = np.random.default_rng(n)
-    flags = np.zeros((n + 7) // 8 * 8, dtype=np.uint8)
+    flags = np.full(n + 20, 1, dtype=np.uint8)     # set flags past n: not listed
     flags[:n] = rng.random(n) < density
-    out = np.full(n + 8, -1, dtype=np.int64)
-    m = flagged(flags, n, 1000, out)
+    out = np.full(n + 8, -1, dtype=np.int32)
+    m = listed_flags(flags, n, 1000, out)
     expected = 1000 + np.flatnonzero(flags[:n])
     assert m == expected.size
     assert np.array_equal(out[:m], expected)
