@@ -279,11 +279,13 @@ def draw_optins(lo, hi, key, kh, optin, shares, reach):
 
 @njit(cache=True)
 def _optins(lo, hi, key, kh, optin, shares, reach):
+    """Each channel's draw is its own hash of the customer's: a channel nobody opts in
+    to (a scenario without it) is skipped, and the others' bits stay the same."""
     for i in range(lo, hi):
         bits = 0
         h = mix(kh[i] ^ key)
         for ch in range(shares.size):
-            if uniform32(mix(h + np.uint64(ch + 1))) < shares[ch]:
+            if shares[ch] > 0 and uniform32(mix(h + np.uint64(ch + 1))) < shares[ch]:
                 bits |= 1 << ch
                 reach[ch] += 1
         optin[i] = bits
