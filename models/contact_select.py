@@ -12,15 +12,14 @@ per customer on the days nobody is due; where few customers pass its stage and f
 (first-time buyers), those are listed first and only their dates are looked at. A
 reminder by the due day that asks nothing of the last purchase has its marks checked on
 the stage, demand-type and flag bytes alone: the sweep has already matched their date. A
-rule on stages alone that picks most customers (a campaign to every buyer) is tested by
-the contact kernel customer by customer as it goes. Either way the customers picked, in
+rule on stages and flags alone is the sweep itself. Either way the customers picked, in
 their order, are exactly those of the rule applied to all.
 """
 
 import numpy as np
 from numba import njit
 
-from sim.compress import listed_dates, listed_flags, listed_passing
+from sim.compress import listed_dates, listed_flags, listed_passing, passes
 from sim.prefetch import AHEAD, prefetch
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -104,14 +103,8 @@ def sample_picks(lo, hi, stage, flags, stage_bits, need_flags):
     """How many of every 32nd customer of [lo, hi) a stage-and-flags rule picks."""
     m = 0
     for i in range(lo, hi, 32):
-        m += _passes(stage[i], flags[i], stage_bits, need_flags)
+        m += passes(stage[i], flags[i], stage_bits, need_flags)
     return m
-
-
-@njit(cache=True, inline="always")
-def _passes(st, fl, stage_bits, need_flags):
-    """1 if a customer of stage `st` and flags `fl` passes the stage and flag masks."""
-    return ((stage_bits >> st) & 1) & ((fl & need_flags) == need_flags)
 
 
 @njit(cache=True)
@@ -207,7 +200,7 @@ def sweep_block(lo, hi, day, stage, flags, dtype, last, due, rule, mode, dates, 
             # a rule on one stage (or on flags) picks few of the dates' customers: sieve
             _mark_dates(x, n, dates, above, hit)
             for j in range(n):
-                hit[j] &= _passes(st[j], fl[j], stage_bits, need_flags)
+                hit[j] &= passes(st[j], fl[j], stage_bits, need_flags)
             k = m + listed_flags(hit, n, lo, idx[m:])
         else:       # the dates' customers, listed 16 compares at a time
             k = m + listed_dates(x, n, lo, dates, above, idx[m:])

@@ -166,6 +166,13 @@ def listed_dates(x, n, lo, dates, above, out):
     return m
 
 
+@njit(cache=True, inline="always")
+def passes(st, fl, stage_bits, need_flags):
+    """1 if a customer of stage `st` and flags `fl` passes the stage and flag masks
+    (the scalar test `_pass_bits` makes for 16 customers at once)."""
+    return ((stage_bits >> st) & 1) & ((fl & need_flags) == need_flags)
+
+
 @njit(cache=True)
 def listed_passing(stage, flags, n, lo, stage_bits, need_flags, out):
     """Write lo + j for every j < n whose stage[j] is one of `stage_bits` (stage s: bit
@@ -180,7 +187,7 @@ def listed_passing(stage, flags, n, lo, stage_bits, need_flags, out):
                                _pass_bits(stage, flags, j, stage_bits, need_flags))
         j += LANES
     for k in range(j, n):
-        if ((stage_bits >> stage[k]) & 1) & ((flags[k] & need_flags) == need_flags):
+        if passes(stage[k], flags[k], stage_bits, need_flags):
             out[m] = lo + k
             m += 1
     return m
