@@ -11,7 +11,6 @@ exceeds the cores. (The Dask executor, same interface, sits with the sweeps in
 """
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Iterator, Protocol
 
@@ -49,7 +48,9 @@ class SerialExecutor:
 
 
 def _start_worker(threads: int) -> None:
-    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    from sim.threads import set_process_threads
+
+    set_process_threads(threads)
 
 
 class ProcessExecutor:

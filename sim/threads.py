@@ -33,6 +33,18 @@ def prefer_short_spin() -> None:
         os.environ["GOMP_SPINCOUNT"] = SPIN
 
 
+def set_process_threads(threads: int) -> None:
+    """A fresh worker process's numba thread count, set before its first kernel. numba
+    is already imported (with the parent's setting) when a pool's initializer runs, and
+    every compile reads the environment again: a count that changed after the threads
+    started would make a worker's first compile (a cold kernel cache) fail. So numba's
+    settings are read again here, before any thread starts, and the count is set (numba
+    sized its pool at import)."""
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    numba.config.reload_config()
+    numba.set_num_threads(threads)
+
+
 def threads_for(customers: int, available: int) -> int:
     """Threads worth waking for kernels over `customers`: one per whole chunk."""
     return max(1, min(int(available), int(customers) // CUSTOMERS_PER_THREAD))

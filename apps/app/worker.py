@@ -16,7 +16,9 @@ _lock = threading.Lock()
 
 
 def _start() -> None:
-    os.environ["NUMBA_NUM_THREADS"] = "1"
+    from sim.threads import set_process_threads
+
+    set_process_threads(1)
     os.environ["SNOWBALL_WORKERS"] = "1"
 
 
