@@ -17,6 +17,7 @@ from models import layouts as lay
 from models.funnel import Funnel, state_tuple
 from models.stages import STAGES
 from sim.module import Module
+from sim.pack import Pack
 from sim.streams import day_keys, decision, keys_by_day
 
 SOURCE_BASE, SOURCE_INFLOW = 0, 1
@@ -85,6 +86,7 @@ class Acquisition(Module):
         self._paid_so_far = 0.0
         self._arrival_constants = None
         self._extra_so_far = 0.0
+        self._packed_state = None
         self._first_keys = keys_by_day(sim.seed_key, self._first, sim.days)
 
     def step(self, sim, day: int) -> None:
@@ -166,16 +168,23 @@ class Acquisition(Module):
                  buying=False) -> None:
         """Traits (and history or a first purchase) of customers just added in `sl`;
         other modules that bring customers (referral) use it too."""
-        c, f = sim.customers, self.funnel
-        b = f.behaviour
         if targets is None:
             targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
-        tkeys, traits, share_cum, hist = self._constants(sim)
-        dks = self._first_keys[day]
-        S, M, has_need = state_tuple(c), f.model(), b.need_lifetime is not None
         serial = sl.stop - sl.start < PARALLEL_ARRIVALS or numba.get_num_threads() == 1
         arrive = ak.arrive if serial else ak.arrive_parallel
-        arrive(sl.start, sl.stop, day, tkeys, targets, with_history, buying, dks, S, M, traits,
-               has_need, share_cum, hist, f.arrival_acc, f.arrival_coh, f.counts,
-               f.cohort_size)
-        f.rebounded(sl)
+        arrive(sl.start, sl.stop, day, self._first_keys[day], targets, with_history, buying,
+               self._pack(sim))
+        self.funnel.rebounded(sl)
+
+    def _pack(self, sim) -> Pack:
+        """What every arrival of the run shares, as one `Pack` (unboxed once, not on
+        every day's call); built again when the customers' arrays moved."""
+        S = state_tuple(sim.customers)
+        if S is not self._packed_state:
+            f = self.funnel
+            tkeys, traits, share_cum, hist = self._constants(sim)
+            self._arrival_pack = Pack((tkeys, S, f.model(), traits,
+                                       f.behaviour.need_lifetime is not None, share_cum, hist,
+                                       f.arrival_acc, f.arrival_coh, f.counts, f.cohort_size))
+            self._packed_state = S
+        return self._arrival_pack

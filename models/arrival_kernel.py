@@ -243,11 +243,13 @@ def first_purchases(lo, hi, day, dks, S, M, acc, coh):
 
 
 @njit(cache=True)
-def arrive(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits, has_need,
-           share_cum, hist, acc, coh, counts, cohort_size):
+def arrive(lo, hi, day, dks, targets, with_history, buying, P):
     """Everything a day's few arrivals [lo, hi) need, in one call: traits (`init_range`),
     the first purchase of those who arrive buying, their place in the funnel's counts,
-    and their cached bounds. The same steps as the separate kernels, in the same order."""
+    and their cached bounds. The same steps as the separate kernels, in the same order.
+    `P`: a `sim.pack.Pack` of the run's (trait keys, S, M, traits, has_need, share_cum,
+    hist, acc, coh, counts, cohort_size)."""
+    keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size = P.items
     init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
                hist)
     if buying:
@@ -257,11 +259,11 @@ def arrive(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits, 
 
 
 @njit(cache=True, parallel=True)
-def arrive_parallel(lo, hi, day, keys, targets, with_history, buying, dks, S, M, traits,
-                    has_need, share_cum, hist, acc, coh, counts, cohort_size):
+def arrive_parallel(lo, hi, day, dks, targets, with_history, buying, P):
     """`arrive` with the per-customer steps (traits, cached bounds) over fixed chunks in
     parallel; the first purchases' sums and the counts stay serial in customer order,
     so every result is that of `arrive` at any thread count."""
+    keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size = P.items
     n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
     for c in prange(n_chunks):
         a = lo + c * PARALLEL_CHUNK

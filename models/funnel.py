@@ -22,6 +22,7 @@ from models import responder_visits as rv
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, FOREVER, NEVER, STAGES
 from sim.module import Module
+from sim.pack import Pack
 from sim.streams import decision, keys_by_day
 
 STATES = {
@@ -118,7 +119,7 @@ class Funnel(Module):
         self.acc = np.zeros((chunks, lay.N_ACC), dtype=np.float64)
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
         self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
-        self._first_rows = (self.acc[0], self.chunk_counts[0], self.chunk_coh[0])
+        self._packed_state = None      # the kernels' packs, built again (`_packs`)
         self.blocks = fs.new_summaries(chunks * fk.CHUNK)     # the sweep's (grown: anew)
         listed = rv.empty_lists(chunks)
         if hasattr(self, "listed"):      # grown: today's responders stay listed
@@ -214,21 +215,31 @@ class Funnel(Module):
         c = sim.customers
         if self.acc.shape[0] * fk.CHUNK < c.capacity:
             self._buffers(c.capacity)
+        day_pack, close_pack = self._packs(c)
         dks = self.keys(sim, day)
         chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
         if chunks == 1:     # one chunk: no threads to wake (the same call day_step makes)
-            fk.chunk_step(0, c.n, day, dks, state_tuple(c), self.model(), *self._first_rows,
-                          self.blocks)
+            fk.one_chunk_day(day, c.n, dks, day_pack)
         else:
-            fk.day_step(day, c.n, dks, state_tuple(c), self.model(), self.acc,
-                        self.chunk_counts, self.chunk_coh, self.blocks)
+            fk.day_step(day, c.n, dks, day_pack)
         if self._listing_day == day and self.listed[:chunks, 0].any():
             rv.release(chunks, self.listed, c.flags, c.boost)
-        ft.close_day(day, c.n, chunks, self.acc, self.arrival_acc,
-                     self._flow_cols, self._flows, self.chunk_counts, self.counts,
-                     ACTIVE_MASK, self._stocks, self.chunk_coh, self.arrival_coh,
-                     self.cohorts["revenue"], self.cohorts["gross_margin"],
-                     self.cohorts["buyers"])
+        ft.close_day(day, c.n, chunks, close_pack)
+
+    def _packs(self, c) -> tuple:
+        """The day kernel's and `close_day`'s arrays, each as one `Pack` (unboxed once,
+        not on every call); built again when the customers' arrays or the chunk rows
+        moved."""
+        S = state_tuple(c)
+        if S is not self._packed_state:
+            rows = (self.acc, self.chunk_counts, self.chunk_coh)
+            totals = (self.arrival_acc, self._flow_cols, self._flows, self.counts,
+                      ACTIVE_MASK, self._stocks, self.arrival_coh, self.cohorts["revenue"],
+                      self.cohorts["gross_margin"], self.cohorts["buyers"])
+            self._day_pack = Pack((S, self.model(), rows, self.blocks))
+            self._close_pack = Pack((rows, totals))
+            self._packed_state = S
+        return self._day_pack, self._close_pack
 
     def finalize(self, sim) -> None:
         sim.results.matrices["cohort_size"] = self.cohort_size.copy()

@@ -380,10 +380,21 @@ def visit(picked, m, day, dks, S, M, acc, counts, coh):
 
 
 @njit(cache=True, parallel=True)
-def day_step(day, n_live, dks, S, M, acc, counts, coh, blocks):
-    """Simulate one day for customers [0, n_live); sums go to per-chunk rows."""
+def day_step(day, n_live, dks, P):
+    """Simulate one day for customers [0, n_live); sums go to per-chunk rows.
+    `P`: a `sim.pack.Pack` of (S, M, (acc, counts, coh), blocks)."""
+    S, M, rows, blocks = P.items
+    acc, counts, coh = rows
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n_live)
         chunk_step(lo, hi, day, dks, S, M, acc[c], counts[c], coh[c], blocks)
+
+
+@njit(cache=True)
+def one_chunk_day(day, n_live, dks, P):
+    """`day_step` for a population of one chunk, with no threads to wake."""
+    S, M, rows, blocks = P.items
+    acc, counts, coh = rows
+    chunk_step(0, n_live, day, dks, S, M, acc[0], counts[0], coh[0], blocks)

@@ -21,15 +21,18 @@ def count_arrivals(lo, hi, stage, flags, arrival, counts, cohort_size):
 
 
 @njit(cache=True)
-def close_day(day, n_customers, used, acc, arrival_acc, flow_cols, flows, chunk_counts,
-              counts, active_stage, stocks, chunk_coh, arrival_coh, coh_revenue, coh_margin,
-              coh_buyers):
+def close_day(day, n_customers, used, P):
     """Reduce the day's chunk rows (in chunk order, as numpy's sum over rows would) plus
     today's arrivals into the flows, the (alive, stage) counts, the stocks and the
     cohort cells of the month, then clear the arrivals' sums: one call a day.
 
-    Stock rows: the stages, then customers, alive, alive leads, active, lapsed but
-    alive, churned but alive."""
+    `P`: a `sim.pack.Pack` of the chunk rows (acc, chunk_counts, chunk_coh) and the
+    totals (arrival_acc, flow_cols, flows, counts, active_stage, stocks, arrival_coh,
+    coh_revenue, coh_margin, coh_buyers). Stock rows: the stages, then customers, alive,
+    alive leads, active, lapsed but alive, churned but alive."""
+    (acc, chunk_counts, chunk_coh), totals = P.items
+    (arrival_acc, flow_cols, flows, counts, active_stage, stocks, arrival_coh, coh_revenue,
+     coh_margin, coh_buyers) = totals
     for k in range(flow_cols.size):
         col = flow_cols[k]
         total = 0.0

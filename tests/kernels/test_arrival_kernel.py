@@ -21,6 +21,7 @@ import pytest
 
 from models import arrival_kernel as ak
 from models import traits
+from sim.pack import Pack
 
 Z = 4.0
 TRAIT_KEYS = ("type", "rate", "spend", "drop", "need", "history", "due")
@@ -299,10 +300,11 @@ def test_parallel_arrive_equals_serial_at_every_thread_count(name, buying):
         old = numba.get_num_threads()
         numba.set_num_threads(threads)
         try:
-            kernel(lo, hi, day, trait_keys(), targets, cfg["with_history"], buying,
-                   FS.day_keys(SEED_KEY, day), FS.as_tuple(S), tables,
-                   (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]), cfg["has_need"],
-                   np.cumsum(cfg["shares"]), cfg["hist"], *sums)
+            kernel(lo, hi, day, FS.day_keys(SEED_KEY, day), targets, cfg["with_history"],
+                   buying, Pack((trait_keys(), FS.as_tuple(S), tables,
+                                 (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]),
+                                 cfg["has_need"], np.cumsum(cfg["shares"]), cfg["hist"],
+                                 *sums)))
         finally:
             numba.set_num_threads(old)
         return S, sums

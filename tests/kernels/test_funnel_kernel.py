@@ -23,6 +23,7 @@ from models import funnel_screen as fs
 from models import funnel_totals as ft
 from models import layouts as lay
 from models.stages import STAGES
+from sim.pack import Pack
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -335,8 +336,8 @@ def test_day_step_equals_chunks_reference_and_any_thread_count():
         old = numba.get_num_threads()
         numba.set_num_threads(threads)
         try:
-            fk.day_step(day, n_live, dks, FS.as_tuple(S), tables, acc, counts, coh,
-                        fs.new_summaries(size))
+            fk.day_step(day, n_live, dks, Pack((FS.as_tuple(S), tables, (acc, counts, coh),
+                                                fs.new_summaries(size))))
         finally:
             numba.set_num_threads(old)
         assert np.all(acc[chunks] == -1.0)
