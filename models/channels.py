@@ -124,6 +124,7 @@ class Channels(Module):
         self._optin_key = None
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
         self._send_constants: dict[tuple, tuple] = {}
+        self._packs: dict[tuple, tuple] = {}
         self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
         self._totals = np.zeros(ck.N_OUT, dtype=np.int64)
         self._funnel = next((m for m in sim.modules if m.name == "funnel"), None)
@@ -223,11 +224,12 @@ class Channels(Module):
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
         if self._out.shape[0] < chunks:
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
-        keys, hold_key, bit, mbit, chan, mech, marks = self._constants(
-            sim, mechanic, channel, response_rate, lift, relevance, holdout, offer_days)
-        contact = c.view(CONTACT_STATES) + (_NO_MARKS if marks is None else c.view((marks,))[0],)
-        args = (day, keys[day], hold_key, bit, mbit, c.view(KERNEL_STATES), contact,
-                self._visits(sim, day), self.decay, chan, mech, rule_tables)
+        constants = self._constants(sim, mechanic, channel, response_rate, lift, relevance,
+                                    holdout, offer_days)
+        keys, hold_key, bit, _, _, mech, _ = constants
+        event_key, exposure_lift, lists = self._visits(sim, day)
+        args = (day, keys[day], event_key,
+                self._pack(c, (mechanic, channel), constants, rule_tables, exposure_lift, lists))
         shifts = self._shifts.get(channel)
         summed = self._out[0]   # the counters of the one chunk or the one serial pass
         if shifts is None and chunks == 1:
@@ -248,6 +250,21 @@ class Channels(Module):
             return totals       # nobody contacted: nothing to book (a trigger, most days)
         self._book(day, channel, sent, totals, shifts)
         return totals
+
+    def _pack(self, c, sender: tuple, constants: tuple, rule: tuple, exposure_lift: float,
+              lists):
+        """The contact kernel's `pack` of a (mechanic, channel)'s sends, kept while the
+        customers' arrays, the funnel's lists and the rule's tables stay where they are."""
+        S = c.view(KERNEL_STATES)
+        kept = self._packs.get(sender)
+        if kept is None or kept[0] is not S or kept[1] is not lists or kept[2] is not rule:
+            _, hold_key, bit, mbit, chan, mech, marks = constants
+            marked = _NO_MARKS if marks is None else c.view((marks,))[0]
+            kept = (S, lists, rule, ck.pack(hold_key, bit, mbit, S,
+                                            c.view(CONTACT_STATES) + (marked,), exposure_lift,
+                                            lists, self.decay, chan, mech, rule))
+            self._packs[sender] = kept
+        return kept[3]
 
     def _book(self, day: int, channel: str, sent: int, totals: list, shifts) -> None:
         """The send's costs, contacts, responses and unsubscribes into the day's flows."""

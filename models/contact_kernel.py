@@ -38,23 +38,33 @@ from models.contact_select import (  # noqa: F401  (RULE_DAYS: the rule tables' 
 )
 from models.contact_sure import deliver_sure, responded
 from models.responder_visits import after_response
+from sim.pack import Pack
 from sim.prefetch import AHEAD, prefetch
 from sim.streams import mix, nth, uniform32, uniform64
 
 CHUNK = 16384
 
 
-@njit(cache=True)
-def deliver_range(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech,
-                  rule, out):
-    """Contact the selected customers of [lo, hi); counters are written to `out`.
+def pack(hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule) -> Pack:
+    """What a mechanic's sends through a channel share from day to day, as one `Pack`
+    (unboxed once, not on every send: a trigger sends every day).
 
-    `bit`: the channel's opt-in bit; `S`: the customer arrays of `KERNEL_STATES`; `C`:
-    the contact arrays (opt-in, fatigue, last touch, cap tokens) and last the mechanic's
-    own marks of the customers it picked, set to `mbit` (a mechanic without a control
-    group passes 0 and an empty array); `V`: the funnel's visits (today's event key, an
-    exposure's lift and the lists of responders it need not visit,
-    `models.responder_visits`)."""
+    `hold_key`: the control group's key; `bit`: the channel's opt-in bit; `S`: the
+    customer arrays of `KERNEL_STATES`; `C`: the contact arrays (opt-in, fatigue, last
+    touch, cap tokens) and last the mechanic's own marks of the customers it picked, set
+    to `mbit` (a mechanic without a control group passes 0 and an empty array); `lift`
+    and `lists`: an exposure's lift and the lists of responders the funnel need not
+    visit (`models.responder_visits`); `decay`: the fatigue's decay table; `chan`,
+    `mech`: the channel's and the mechanic's parameters; `rule`: the rule's tables."""
+    return Pack((hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule))
+
+
+@njit(cache=True)
+def deliver_range(lo, hi, day, key, event_key, P, out):
+    """Contact the selected customers of [lo, hi); counters are written to `out`.
+    `key`: today's send key; `event_key`: the funnel's event key today; `P`: `pack`."""
+    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule = P.items
+    V = (event_key, lift, lists)
     mode, dates, above = sweep_plan(rule, day)
     _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, mode,
              dates, above, out)
@@ -247,11 +257,12 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 
 
 @njit(cache=True, parallel=True)
-def deliver(n_live, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, out,
-            totals):
+def deliver(n_live, day, key, event_key, P, out, totals):
     """`deliver_range` over fixed chunks in parallel, each chunk's counters in its row of
     `out`; `totals` gets their sum (here, not in numpy: a send a day per trigger would
     pay numpy's ~10 us for summing a few rows)."""
+    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule = P.items
+    V = (event_key, lift, lists)
     mode, dates, above = sweep_plan(rule, day)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):

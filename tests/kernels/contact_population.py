@@ -60,9 +60,16 @@ def random_rule(rng):
 
 
 def kernel_args(A):
-    """(S, C, V) of the contact kernel; V without lists: every responder is forced."""
+    """(S, C) of the contact kernel."""
     return (tuple(A[k] for k in CR.KERNEL_ORDER),
-            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],), FORCE_ALL)
+            tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],))
+
+
+def kernel_pack(A, bit, mbit, table, chan, mech, rule):
+    """The contact kernel's `pack` of A's arrays, with no funnel lists: every responder
+    is forced (the event key to pass beside it: `FORCE_ALL[0]`)."""
+    return ck.pack(np.uint64(hold_key()), np.uint8(bit), np.uint8(mbit), *kernel_args(A),
+                   FORCE_ALL[1], FORCE_ALL[2], table, chan, mech, rule)
 
 
 def pow_table(decay):
@@ -88,9 +95,8 @@ def run_both(P, lo, hi, day, bit, decay, chan, mech, rule, mbit=MBIT):
     K = {k: v.copy() for k, v in P.items()}
     Q = {k: v.copy() for k, v in P.items()}
     out = np.zeros(ck.N_OUT, dtype=np.int64)
-    ck.deliver_range(lo, hi, day, np.uint64(key), np.uint64(hold_key()), np.uint8(bit),
-                     np.uint8(mbit),
-                     *kernel_args(K), table, chan, mech, rule, out)
+    ck.deliver_range(lo, hi, day, np.uint64(key), FORCE_ALL[0],
+                     kernel_pack(K, bit, mbit, table, chan, mech, rule), out)
     ref = CR.contact_range(lo, hi, day, key, hold_key(), bit, mbit, Q, table, chan, mech, rule,
                           [0] * CR.N_OUT)
     return K, Q, [int(x) for x in out], ref

@@ -19,8 +19,8 @@ import numba
 import numpy as np
 import pytest
 from contact_population import (
-    ALL_RULE, DAY, MBIT, hold_key, kernel_args, kernel_select, picked, population,
-    pow_table, random_rule, run_both, send_key)
+    ALL_RULE, DAY, FORCE_ALL, MBIT, hold_key, kernel_args, kernel_pack, kernel_select,
+    picked, population, pow_table, random_rule, run_both, send_key)
 
 from models import channels as chm
 from models import contact_kernel as ck
@@ -177,7 +177,7 @@ def test_a_flag_mask_picks_exactly_the_customers_with_those_bits():
         touched = K["touch_day"] != P["touch_day"]
         assert np.array_equal(touched, expect & (P["touch_day"] != DAY))
         counts = np.zeros(1, dtype=np.int64)
-        ck.count_reachable(size, DAY, np.uint64(hold_key()), np.uint8(1), *kernel_args(P)[:2],
+        ck.count_reachable(size, DAY, np.uint64(hold_key()), np.uint8(1), *kernel_args(P),
                            np.array([0.3, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0]), rule, counts)
         assert counts[0] == expect.sum()
     with pytest.raises(ValueError, match="flag"):
@@ -241,8 +241,8 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
     expect = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
     for c in range(chunks):
         ck.deliver_range(c * ck.CHUNK, min((c + 1) * ck.CHUNK, n_live), DAY, key,
-                         np.uint64(hold_key()), np.uint8(4), np.uint8(MBIT), *kernel_args(E),
-                         table, chan, mech, rule, expect[c])
+                         FORCE_ALL[0], kernel_pack(E, 4, MBIT, table, chan, mech, rule),
+                         expect[c])
     assert np.all(expect[:, ck.O_SENT] > 50)
     before = numba.get_num_threads()
     try:
@@ -252,9 +252,8 @@ def test_deliver_is_deliver_range_per_chunk_whatever_the_threads():
             # stale counters from an earlier send: the kernel writes them, it does not add
             out = np.full((chunks, ck.N_OUT), 7, dtype=np.int64)
             totals = np.full(ck.N_OUT, -1, dtype=np.int64)
-            ck.deliver(n_live, DAY, key, np.uint64(hold_key()), np.uint8(4), np.uint8(MBIT),
-                       *kernel_args(K),
-                       table, chan, mech, rule, out, totals)
+            ck.deliver(n_live, DAY, key, FORCE_ALL[0],
+                       kernel_pack(K, 4, MBIT, table, chan, mech, rule), out, totals)
             assert np.array_equal(out, expect), threads
             assert np.array_equal(totals, expect.sum(axis=0)), threads
             for k in P:
@@ -306,7 +305,7 @@ def test_count_reachable_counts_the_would_be_calls(cap):
     n, bit, holdout = 2 * ck.CHUNK + 400, 1, 0.15
     mech = np.array([0.3, 2.0, 1.0, holdout, cap, 0.0, 0.0, 0.0])
     counts = np.zeros(3, dtype=np.int64)
-    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P)[:2], mech,
+    ck.count_reachable(n, DAY, np.uint64(hold_key()), np.uint8(bit), *kernel_args(P), mech,
                        ALL_RULE, counts)
     expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE, cap)
                 for lo in range(0, n, ck.CHUNK)]
