@@ -39,8 +39,8 @@ class RFM(Module):
     def init(self, sim) -> None:
         months = 1 + month_of(sim.days - 1)
         # the days a month starts on, looked up in Python: no kernel call on the others
-        self._month_starts = {d for d in range(sim.days)
-                              if d == 0 or month_of(d) != month_of(d - 1)}
+        month = month_of(np.arange(sim.days))
+        self._month_starts = set(np.flatnonzero(np.diff(month, prepend=-1)).tolist())
         r = sim.results
         self.grid = r.matrix("rfm_grid", (months, 5, 5))
         self.segments = r.matrix("rfm_segments", (months, len(SEGMENTS)))
