@@ -222,7 +222,7 @@ class Funnel(Module):
             fk.one_chunk_day(day, c.n, dks, day_pack)
         else:
             fk.day_step(day, c.n, dks, day_pack)
-        if self._listing_day == day and self.listed[:chunks, 0].any():
+        if self._listing_day == day:
             rv.release(chunks, self.listed, c.flags, c.boost)
         ft.close_day(day, c.n, chunks, close_pack)
 

@@ -86,20 +86,38 @@ def after_response(i, u, day, offer_days, p_hi, boost, kind, offer_end, lift, li
     return p_hi
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def release(chunks, lists, flags, boost):
     """After the funnel's day: listed customers lose the boost and the exposure, as the
     exact pass's visit would have left them (one it did visit is already reset). Their
     cached bound and timer are already the ones the visit would have computed (see the
-    module). Lists are emptied."""
+    module). Lists are emptied. Threads are woken only for lists over several chunks."""
+    listed = 0
+    for c in range(chunks):
+        listed += lists[c, 0]
+    if listed == 0:
+        return
+    if chunks == 1:
+        _release_chunk(0, lists, flags, boost)
+    else:
+        _release_chunks(chunks, lists, flags, boost)
+
+
+@njit(cache=True, parallel=True)
+def _release_chunks(chunks, lists, flags, boost):
     for c in prange(chunks):
-        m = lists[c, 0]
-        for t in range(1, m + 1):
-            if t + AHEAD <= m:      # overlap the memory waits (`sim.prefetch`)
-                prefetch((flags, boost), c * CHUNK + lists[c, t + AHEAD])
-            i = c * CHUNK + lists[c, t]
-            if flags[i] & EXPOSED:
-                flags[i] = flags[i] & ~np.uint8(EXPOSED)
-            if boost[i] != 1.0:
-                boost[i] = 1.0
-        lists[c, 0] = 0
+        _release_chunk(c, lists, flags, boost)
+
+
+@njit(cache=True)
+def _release_chunk(c, lists, flags, boost):
+    m = lists[c, 0]
+    for t in range(1, m + 1):
+        if t + AHEAD <= m:      # overlap the memory waits (`sim.prefetch`)
+            prefetch((flags, boost), c * CHUNK + lists[c, t + AHEAD])
+        i = c * CHUNK + lists[c, t]
+        if flags[i] & EXPOSED:
+            flags[i] = flags[i] & ~np.uint8(EXPOSED)
+        if boost[i] != 1.0:
+            boost[i] = 1.0
+    lists[c, 0] = 0
