@@ -78,14 +78,17 @@ class Sim:
         """Simulate every day; `on_day(day)` is called after each (for progress)."""
         self.init()
         customers = self.customers
+        steps = [m.step for modules in self._by_phase for m in modules]   # phase order
+        sized = -1
         with ThreadsFor() as threads:
             for day in range(self.days):
-                threads.fit(customers.capacity)
+                if customers.capacity != sized:
+                    sized = customers.capacity
+                    threads.fit(sized)
                 self.day = day
                 self.calendar.advance_to(day)
-                for modules in self._by_phase:
-                    for m in modules:
-                        m.step(self, day)
+                for step in steps:
+                    step(self, day)
                 if on_day is not None:
                     on_day(day)
         for m in self.modules:
