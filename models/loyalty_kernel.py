@@ -1,9 +1,12 @@
 """The loyalty-points posting kernel: enrol, earn, re-tier, expire and redeem in one pass.
 
-It runs on posting days only, serially over all customers (cheap: a few simple steps
-per customer), so its sums are in customer order and bit-identical whatever the thread
-count. Draws come from counter-based streams: the enrolment draw is keyed by customer
-alone, so membership is stable; the redemption draw by customer and day.
+It runs on posting days only, over fixed chunks of customers in parallel (a posting is
+a pass over the whole base: serial, it would hold every other thread at large sizes);
+each chunk sums in customer order, the chunks' sums are added in chunk order, and the
+members whose factors change are listed in customer order, so every result is
+bit-identical whatever the thread count. Draws come from counter-based streams: the
+enrolment draw is keyed by customer alone, so membership is stable; the redemption draw
+by customer and day.
 
 Rule per customer, in this order:
 1. a non-member who has bought joins if its enrolment uniform is below the share, and
@@ -21,7 +24,7 @@ Rule per customer, in this order:
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from models.stages import ALIVE
 from sim.streams import mix, uniform32
@@ -41,21 +44,62 @@ NOT_ASKED, DECLINED = -1, -2
 O_ENROLLED, O_EARNED, O_REDEEMED, O_EXPIRED, O_OUTSTANDING, O_HELD_LOST, N_OUT = range(7)
 
 
+CHUNK = 16384      # customers a posting sums in order before the next chunk's
+
+
 @njit(cache=True)
-def post(day, n, keys, par, levels, S, out, members, moved, was):
-    """One posting over customers [0, n); `members` gets the member count per level;
-    returns m, the customers whose factors change, listed in moved[:m] (in customer
-    order, with their old level in was[:m]; both hold at least n). Sums are kept in
-    local variables (not in `out`, which would chain every customer through memory)
-    and added in customer order."""
+def post(day, n, keys, par, levels, S, out, members, moved, was, spread):
+    """One posting over customers [0, n): `out` gets the outputs (O_*), `members` the
+    member count per level; returns m, the customers whose factors change, listed in
+    moved[:m] (in customer order, with their old level in was[:m]; both hold at least
+    n). With `spread` (the caller has several threads) a base of several chunks is
+    posted on every thread; either way, the same results."""
+    n_chunks = max(1, (n + CHUNK - 1) // CHUNK)
+    sums = np.zeros((n_chunks, N_OUT))
+    counts = np.zeros((n_chunks, levels.shape[0]), dtype=np.int64)
+    m = 0
+    if n_chunks == 1 or not spread:
+        for c in range(n_chunks):
+            lo = c * CHUNK
+            m += post_range(lo, min(lo + CHUNK, n), day, keys, par, levels, S, sums[c],
+                            counts[c], moved[m:], was[m:])
+    else:
+        listed = np.zeros(n_chunks, dtype=np.int64)
+        _post_chunks(n, day, keys, par, levels, S, sums, counts, listed, moved, was)
+        for c in range(n_chunks):  # chunk c listed at moved[c * CHUNK:], and m <= c * CHUNK
+            for t in range(c * CHUNK, c * CHUNK + listed[c]):
+                moved[m], was[m] = moved[t], was[t]
+                m += 1
+    for k in range(N_OUT):
+        out[k] = 0.0
+        for c in range(n_chunks):
+            out[k] += sums[c, k]
+    for level in range(members.size):
+        members[level] = counts[:, level].sum()
+    return m
+
+
+@njit(cache=True, parallel=True)
+def _post_chunks(n, day, keys, par, levels, S, sums, counts, listed, moved, was):
+    for c in prange(sums.shape[0]):
+        lo = c * CHUNK
+        listed[c] = post_range(lo, min(lo + CHUNK, n), day, keys, par, levels, S, sums[c],
+                               counts[c], moved[lo:], was[lo:])
+
+
+@njit(cache=True)
+def post_range(lo, hi, day, keys, par, levels, S, out, members, moved, was):
+    """The posting of customers [lo, hi): outputs to `out`, member counts to `members`;
+    returns m, those whose factors change, listed in moved[:m] with their old level in
+    was[:m]. Sums are kept in local variables (not in `out`, which would chain every
+    customer through memory)."""
     kh, flags, purchases, last, revenue, tier, spend, balance = S
-    members[:] = 0
     m = 0
     enrolled = earned = redeemed = expired = outstanding = held_lost = 0.0
     share, earn, block, redeem, expiry = (par[P_SHARE], par[P_EARN], par[P_BLOCK],
                                           par[P_REDEEM], par[P_EXPIRY])
     top = levels.shape[0] - 1
-    for i in range(n):
+    for i in range(np.uint64(lo), np.uint64(hi)):    # unsigned: no negative-index test
         t = tier[i]
         if t < 0:
             if t == DECLINED or purchases[i] == 0:

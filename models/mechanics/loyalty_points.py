@@ -31,6 +31,7 @@ calibrate one with the other. `cost_per_year` is the fixed cost of running the p
 
 from itertools import pairwise
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -181,7 +182,8 @@ class LoyaltyPoints(Mechanic):
             self._moved = np.zeros(c.capacity, dtype=np.int64)
             self._was = np.zeros(c.capacity, dtype=np.int8)
         m = lk.post(day, c.n, keys, self._par, self._levels, c.view(lk.STATE_ORDER),
-                    self._out, self._members, self._moved, self._was)
+                    self._out, self._members, self._moved, self._was,
+                    numba.get_num_threads() > 1)
         if m:
             idx = self._moved[:m]
             old, new = self._levels[self._was[:m]], self._levels[c.loyalty_tier[idx]]

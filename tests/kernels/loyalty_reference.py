@@ -20,14 +20,14 @@ def draw(kh, key) -> float:
     return float(uniform32(mix(int(kh) ^ int(key))))
 
 
-def post(day, n, keys, par, levels, S) -> tuple[list[float], list[int], list[tuple]]:
-    """One posting over customers [0, n) of the dict of arrays S (changed in place);
+def post(day, n, keys, par, levels, S, lo=0) -> tuple[list[float], list[int], list[tuple]]:
+    """One posting over customers [lo, n) of the dict of arrays S (changed in place);
     returns (outputs, member count per level, (customer, old level) of every member
     whose new level has other factors, in customer order)."""
     out = [0.0] * N_OUT
     members = [0] * len(levels)
     moved = []
-    for i in range(n):
+    for i in range(lo, n):
         t = int(S["loyalty_tier"][i])
         if t < 0:
             if t == -2 or S["purchases"][i] == 0:       # declined, or not a buyer yet

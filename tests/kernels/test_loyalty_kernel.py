@@ -2,8 +2,11 @@
 reference (loyalty_reference.post), bit for bit: every customer array and every output,
 over several postings of random populations that reach every branch (enrolment or not,
 earning at each level, upgrades with and without a change of factors, expiry, redemption,
-dead members), and the members listed as changing factors (with their old level)."""
+dead members), and the members listed as changing factors (with their old level). A
+base of several chunks is posted chunk by chunk on every thread: each chunk's sums in
+customer order, added in chunk order, the same at 1 and 2 threads."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -90,7 +93,7 @@ def test_kernel_matches_reference_over_several_postings(levels, seed):
         members = np.zeros(len(table), dtype=np.int64)
         moved, was = np.zeros(3000, dtype=np.int64), np.zeros(3000, dtype=np.int8)
         m = lk.post(day, 3000, keys, par, table, tuple(K[k] for k in lk.STATE_ORDER), out,
-                    members, moved, was)
+                    members, moved, was, True)
         ref_out, ref_members, ref_moved = LR.post(day, 3000, [int(k) for k in keys],
                                                   list(par), table.tolist(), P)
         assert list(zip(moved[:m].tolist(), was[:m].tolist())) == ref_moved
@@ -106,3 +109,45 @@ def test_kernel_matches_reference_over_several_postings(levels, seed):
     assert np.all(reached[[lk.O_ENROLLED, lk.O_EARNED, lk.O_REDEEMED, lk.O_EXPIRED,
                            lk.O_HELD_LOST]] > 0)
     assert (moves > 0) == (levels != "none")
+
+
+def _keys(day):
+    return np.array([R.day_key(SEED_KEY, R.decision("loyalty_points.enrol"), 0),
+                     R.day_key(SEED_KEY, R.decision("loyalty_points.redeem"), day)],
+                    dtype=np.uint64)
+
+
+def test_a_base_of_several_chunks_sums_each_chunk_then_the_chunks_at_any_thread_count():
+    """Two whole chunks and a part: the reference posts each chunk on its own, in chunk
+    order; outputs are the chunks' sums added in chunk order (from 0.0), member counts
+    their totals, the movers the chunks' lists one after the other."""
+    n = 2 * lk.CHUNK + 1500
+    table = np.array([[0.0, 1.0, 1.0, 1.0]] + LEVELS["three"])
+    par = np.array([0.6, 1.3, 500.0, 0.5, 180.0])
+    P = population(np.random.default_rng(5), n + 20, len(table))   # 20 past n: untouched
+    expect_out, expect_members, expect_moved = [0.0] * lk.N_OUT, [0] * len(table), []
+    for lo in range(0, n, lk.CHUNK):
+        out, members, moved = LR.post(DAY, min(lo + lk.CHUNK, n), [int(k) for k in _keys(DAY)],
+                                      list(par), table.tolist(), P, lo=lo)
+        expect_out = [a + b for a, b in zip(expect_out, out)]
+        expect_members = [a + b for a, b in zip(expect_members, members)]
+        expect_moved += moved
+    assert len(expect_moved) > 100
+    start = population(np.random.default_rng(5), n + 20, len(table))
+    before = numba.get_num_threads()
+    try:
+        for threads, spread in [(1, False), (1, True)] + (
+                [(2, True)] if numba.config.NUMBA_NUM_THREADS >= 2 else []):
+            numba.set_num_threads(threads)
+            K = {k: v.copy() for k, v in start.items()}
+            out, members = np.full(lk.N_OUT, 7.0), np.full(len(table), 7, dtype=np.int64)
+            moved, was = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int8)
+            m = lk.post(DAY, n, _keys(DAY), par, table, tuple(K[k] for k in lk.STATE_ORDER),
+                        out, members, moved, was, spread)
+            assert out.tolist() == expect_out, (threads, spread)
+            assert members.tolist() == expect_members, (threads, spread)
+            assert list(zip(moved[:m].tolist(), was[:m].tolist())) == expect_moved, spread
+            for name in DTYPES:
+                np.testing.assert_array_equal(K[name], P[name], err_msg=name)
+    finally:
+        numba.set_num_threads(before)
