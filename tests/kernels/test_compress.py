@@ -6,9 +6,10 @@ take."""
 
 import numpy as np
 import pytest
+from numba import njit
 
 from models.stages import STAGES
-from sim.compress import LANES, listed_dates, listed_passing
+from sim.compress import LANES, _append_bits, _store_compressed, listed_dates, listed_passing
 
 NO_DATE = np.int32(-(2**31))
 
@@ -70,6 +71,36 @@ def test_every_lane_is_found_alone_and_all_together():
     out = np.empty(3 * LANES, dtype=np.int32)
     m = listed_dates(x, 3 * LANES, 7, _padded([5]), np.int32(2**31 - 1), out)
     assert m == 3 * LANES and (out == 7 + np.arange(3 * LANES)).all()
+
+
+def _appended_by(append):
+    @njit
+    def appended(patterns, base, out):
+        """Each pattern's lanes appended after the previous pattern's; the counts."""
+        counts = np.empty(patterns.size, dtype=np.int64)
+        m = 0
+        for t in range(patterns.size):
+            counts[t] = append(out, m, base + LANES * t, patterns[t])
+            m += counts[t]
+        return counts
+    return appended
+
+
+@pytest.mark.parametrize("append", [_store_compressed, _append_bits],
+                         ids=["vector compress", "bit by bit"])
+def test_both_ways_of_appending_lanes_write_the_set_bits_in_order(append):
+    """Both ways `append_lanes` may take on a machine (the other one is compiled here
+    too): every set bit of a mask appended as base + lane, in lane order, and the count;
+    masks with no bit, one bit in each lane, every bit, and random ones."""
+    rng = np.random.default_rng(5)
+    patterns = np.concatenate([[0, 0xFFFF], 1 << np.arange(LANES),
+                               rng.integers(0, 1 << LANES, size=2000)]).astype(np.uint16)
+    out = np.full(LANES * patterns.size + LANES, -7, dtype=np.int32)
+    counts = _appended_by(append)(patterns, 100, out)
+    want = [100 + LANES * t + k for t, p in enumerate(patterns.tolist())
+            for k in range(LANES) if p >> k & 1]
+    assert counts.tolist() == [bin(p).count("1") for p in patterns.tolist()]
+    assert out[:len(want)].tolist() == want
 
 
 def test_a_list_too_short_for_n_is_refused():
