@@ -158,7 +158,7 @@ def _append_bits(out, m, base, bits):
     return k - m
 
 
-def _native_compress() -> bool:
+def native_compress() -> bool:
     """Whether the machine numba compiles for has AVX-512 (its own setting first)."""
     features = config.CPU_FEATURES if config.CPU_FEATURES is not None else (
         get_host_cpu_features())
@@ -167,7 +167,7 @@ def _native_compress() -> bool:
 
 # append_lanes(out, m, base, bits): base + k for every set bit k of the 16-bit `bits`
 # appended at out[m:], in order; returns how many (the module's docstring says which).
-append_lanes = _store_compressed if _native_compress() else _append_bits
+append_lanes = _store_compressed if native_compress() else _append_bits
 
 
 @njit(cache=True)

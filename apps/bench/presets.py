@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+from apps.bench.machine import machine
 from scenarios.errors import InputError
 from scenarios.loader import preset_names
 
@@ -99,7 +100,7 @@ def preset_table(presets: list[str], customers: int, days: int, threads: int, ro
         "customers": customers,
         "days": days,
         "seed": seed,
-        "cores": os.cpu_count(),
+        "machine": {**machine(), "numba_threads": threads},
         "presets": table,
         "worst_slowest_strategy_vs_bench_funnel": min(
             row["slowest_strategy_vs_bench_funnel"] for row in table.values()),

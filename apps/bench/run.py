@@ -11,7 +11,6 @@ ratio means something on a shared, noisy machine.
 
 import functools
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -19,8 +18,8 @@ import time
 import tracemalloc
 
 import numba
-import numpy as np
 
+from apps.bench.machine import machine
 from apps.bench.reference_numpy import customer_days, simulate_bench_funnel
 from models.stages import STAGES
 from scenarios.build import make_sim
@@ -199,11 +198,7 @@ def run_benchmark(sizes: list[int], days: int, reference: bool = True,
         "spec": "loyalty-funnel benchmark model v1",
         "days": days,
         "seed": SEED,
-        "machine": {"cpu": platform.processor() or platform.machine(),
-                    "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
-                    "python": platform.python_version(), "numba": numba.__version__,
-                    "numpy": np.__version__,
-                    "load_average_at_start": list(os.getloadavg())},
+        "machine": {**machine(), "load_average_at_start": list(os.getloadavg())},
         "compile": compile_times(),
         "runs": [],
     }
