@@ -11,6 +11,7 @@ booked per mechanic and per channel, so ROMI can be computed for each.
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import simpy
 from numba import njit, prange
@@ -24,7 +25,15 @@ from sim.streams import day_keys, decision, keys_by_day, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
-OPTIN_BLOCK = 16384    # customers whose opt-ins one thread draws at a time
+# Customers whose opt-ins one thread draws at a time. A draw costs 13-17 ns a customer:
+# the day-0 base (BASE_OPTINS or more) is drawn on every thread; so is a large base's
+# daily inflow (a few thousand, PARALLEL_OPTINS or more) on four threads or more, where a
+# serial draw would hold the others. On two it gains nothing: 2,740 customers took
+# 35-46 us serial and 39-41 in parallel (medians 47-51 and 65-66) on a shared 2-core
+# machine, the wake-up and the barrier eating the half saved.
+OPTIN_BLOCK = 256
+PARALLEL_OPTINS = 4 * OPTIN_BLOCK
+BASE_OPTINS = 32768
 FATIGUE_DECAY_PER_DAY = 0.98   # default fatigue multiplier a day without contact
 _NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
 
@@ -286,9 +295,10 @@ class Channels(Module):
 
 def draw_optins(lo, hi, key, kh, optin, shares, reach):
     """Opt-in bits of customers [lo, hi), one draw per channel; counts go to `reach`.
-    A range of several blocks (the day-0 base) is drawn on every thread: the counts are
-    integers, so their sum is the same in any order."""
-    if hi - lo < 2 * OPTIN_BLOCK:
+    A long range is drawn on every thread the run uses (see OPTIN_BLOCK): the counts
+    are integers, so their sum is the same in any order."""
+    count = hi - lo
+    if count < BASE_OPTINS and (count < PARALLEL_OPTINS or numba.get_num_threads() < 4):
         _optins(lo, hi, key, kh, optin, shares, reach)
     else:
         _optins_parallel(lo, hi, key, kh, optin, shares, reach)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import scenario
 
-from models.channels import CHANNELS, OPTIN_BLOCK, draw_optins
+from models.channels import CHANNELS, PARALLEL_OPTINS, draw_optins
 from models.mechanics.email_campaign import EmailCampaign
 from scenarios.build import make_sim
 from sim.loop import Sim
@@ -25,9 +25,10 @@ def test_draw_optins_shares_independence_and_reach():
     key = np.uint64(R.day_key(SEED_KEY, R.decision("channels.optin"), 0))
     optin = np.full(n, 255, dtype=np.uint8)
     reach = np.zeros(len(CHANNELS), dtype=np.int64)
-    # three calls (three days' arrivals) accumulate into `reach`: a base drawn in blocks
-    # on every thread, a day's few drawn in one go, then blocks again
-    cuts = (0, 123_457, 123_457 + OPTIN_BLOCK // 2, n)
+    # four calls (four days' arrivals) accumulate into `reach`: a base drawn in blocks
+    # on every thread, a day's few in one go, a larger inflow (in blocks on four threads
+    # or more), then the rest in blocks
+    cuts = (0, 123_457, 123_457 + PARALLEL_OPTINS // 2, 123_457 + 3 * PARALLEL_OPTINS, n)
     for lo, hi in zip(cuts[:-1], cuts[1:]):
         draw_optins(lo, hi, key, kh, optin, shares, reach)
     bits = np.array([(optin >> c) & 1 for c in range(len(CHANNELS))], dtype=np.float64)
