@@ -158,11 +158,17 @@ def _append_bits(out, m, base, bits):
     return k - m
 
 
-def native_compress() -> bool:
-    """Whether the machine numba compiles for has AVX-512 (its own setting first)."""
+def target_features() -> list[str]:
+    """The features of the machine numba compiles for ('+avx2', '-avx512f', ...): its
+    own setting (NUMBA_CPU_FEATURES) first, else the host's."""
     features = config.CPU_FEATURES if config.CPU_FEATURES is not None else (
         get_host_cpu_features())
-    return "+avx512f" in features.split(",")
+    return features.split(",")
+
+
+def native_compress() -> bool:
+    """Whether the machine numba compiles for has AVX-512's vector compress."""
+    return "+avx512f" in target_features()
 
 
 # append_lanes(out, m, base, bits): base + k for every set bit k of the 16-bit `bits`
@@ -217,7 +223,7 @@ def listed_passing(stage, flags, n, lo, stage_bits, need_flags, out):
     j = 0
     while j + LANES <= n:
         m += append_lanes(out, m, lo + j,
-                               _pass_bits(stage, flags, j, stage_bits, need_flags))
+                          _pass_bits(stage, flags, j, stage_bits, need_flags))
         j += LANES
     for k in range(j, n):
         if passes(stage[k], flags[k], stage_bits, need_flags):

@@ -11,11 +11,10 @@ import platform
 
 import numba
 import numpy as np
-from numba import config
-from numba.core.codegen import get_host_cpu_features
 from llvmlite import binding as llvm
+from numba import config
 
-from sim.compress import native_compress
+from sim.compress import native_compress, target_features
 
 
 def _processor_model() -> str:
@@ -32,8 +31,7 @@ def _processor_model() -> str:
 
 def machine() -> dict:
     """The machine, the numba target and the software versions, for a benchmark's JSON."""
-    features = (config.CPU_FEATURES if config.CPU_FEATURES is not None
-                else get_host_cpu_features()).split(",")
+    features = target_features()
     return {"cpu": platform.machine(), "processor": _processor_model(),
             "numba_target_cpu": config.CPU_NAME or llvm.get_host_cpu_name(),
             "vector_extensions": sorted(f[1:] for f in features
