@@ -19,7 +19,7 @@ their order, are exactly those of the rule applied to all.
 import numpy as np
 from numba import njit
 
-from sim.compress import listed_dates, listed_flags, listed_passing, passes
+from sim.compress import NO_DATE, listed_dates, listed_flags, listed_passing, passes
 from sim.prefetch import AHEAD, prefetch
 
 # Rule tables (stage mask, demand-type mask, days-since and days-until tables, required
@@ -30,7 +30,6 @@ BLOCK = 4096     # customers swept at a time (a kernel contacts their picks befo
 # due day, by stage and flags (the whole rule), or by stage and flags, then the rule.
 BY_LAST, BY_DUE, BY_STAGE, BY_RULE = range(4)
 SPARSE = 16          # a day table with at most this many days (none past the table)
-_NO_DATE = np.int32(-(2**31))   # pads the date list: no last purchase or due day is it
 
 
 @njit(cache=True, inline="always")
@@ -80,7 +79,7 @@ def sweep_plan(rule, day):
         mode, days = BY_DUE, found[SPARSE:SPARSE + n_until]
     elif kind_mask.all() and _all_set(since_ok) and _all_set(until_ok):
         mode = BY_STAGE       # the sweep is the whole rule
-    dates = np.full(max(4, (days.size + 3) // 4 * 4), _NO_DATE, dtype=np.int32)
+    dates = np.full(max(4, (days.size + 3) // 4 * 4), NO_DATE, dtype=np.int32)
     for j in range(days.size):
         dates[j] = day - days[j] if mode == BY_LAST else day + days[j]
     # a last purchase after today (never in a simulation) has a negative age; the full
@@ -115,7 +114,7 @@ def _few_pass(lo, hi, stage, flags, stage_bits, need_flags, dates):
     so listing pays while fewer than one customer in 64 passes per date compared."""
     n_dates = 0
     for d in dates:
-        n_dates += d != _NO_DATE
+        n_dates += d != NO_DATE
     return 64 * sample_picks(lo, hi, stage, flags, stage_bits, need_flags) <= (
         n_dates * ((hi - lo + 31) // 32))
 
@@ -137,7 +136,7 @@ def _all_set(table):
 def _mark_dates(x, n, dates, above, hit):
     """hit[j] = whether the date x[j] is one of `dates` or after `above`."""
     d0 = dates[0]
-    if dates.size == 4 and dates[1] == _NO_DATE:      # one date (a due-day reminder)
+    if dates.size == 4 and dates[1] == NO_DATE:      # one date (a due-day reminder)
         for j in range(n):
             v = x[j]
             hit[j] = (v == d0) | (v > above)

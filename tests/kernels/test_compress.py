@@ -9,9 +9,9 @@ import pytest
 from numba import njit
 
 from models.stages import STAGES
-from sim.compress import LANES, _append_bits, _store_compressed, listed_dates, listed_passing
-
-NO_DATE = np.int32(-(2**31))
+from sim.compress import (
+    LANES, NO_DATE, _append_bits, _store_compressed, listed_dates, listed_passing,
+)
 
 
 def _plain(x, n, lo, dates, above):
