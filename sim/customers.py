@@ -57,6 +57,8 @@ class Customers:
     def declare(self, name: str, dtype, fill=0, group: str | None = None) -> None:
         """Add a per-customer state (stored with the other states of `group`, if given);
         declaring the same name twice must agree."""
+        if name.startswith("_") or name in ("n", "capacity") or hasattr(Customers, name):
+            raise ValueError(f"state name {name!r} is taken by the customers' own attributes")
         spec = StateSpec(np.dtype(dtype), fill, group)
         if name in self._specs:
             if self._specs[name] != spec:
@@ -65,6 +67,7 @@ class Customers:
         self._specs[name] = spec
         if self._laid_out:
             self._arrays[name] = np.full(self.capacity, fill, dtype=spec.dtype)
+            setattr(self, name, self._arrays[name])
 
     def pack(self) -> None:
         """Lay out the states declared so far in one block (if not done yet)."""
@@ -72,6 +75,8 @@ class Customers:
             self._relocate(self.capacity, 0)
 
     def __getattr__(self, name: str) -> np.ndarray:
+        """A state before the layout (which makes every array an attribute of its own:
+        read in ~40 ns, not the ~800 ns of a failed lookup and this call)."""
         d = self.__dict__
         arrays = d.get("_arrays")
         if arrays is not None and name in d["_specs"]:
@@ -151,6 +156,7 @@ class Customers:
                 if keep:
                     new[:keep] = self._arrays[name][:keep]
                 self._arrays[name] = new     # the old array goes as soon as it is copied
+        self.__dict__.update(self._arrays)
         self._laid_out = True
 
     def _fill(self, region: np.ndarray, units: dict, offsets: dict) -> None:

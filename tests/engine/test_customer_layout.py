@@ -2,6 +2,7 @@
 arrays of their own. Either way every state reads and grows the same."""
 
 import numpy as np
+import pytest
 
 from models.funnel import EXACT_RECORD, STATES
 from sim.customers import Customers
@@ -65,3 +66,19 @@ def test_a_new_block_holds_every_start_value_whatever_the_record_size():
                                  "kh": (0, np.uint64), "arrival": (0, np.int32)}.items():
         expected = np.full(capacity, value, dtype=dtype)
         assert np.array_equal(getattr(c, name), expected), name
+
+
+def test_a_state_declared_after_the_layout_reads_and_grows_like_the_others():
+    c = _declared(4)
+    c.add(0, 0, 4)
+    c.declare("late", np.int16, 9)
+    c.late[:4] = [1, 2, 3, 4]
+    c.add(0, 1, 5)                      # everything moves, the late state with the rest
+    assert c.late[:9].tolist() == [1, 2, 3, 4] + [9] * 5
+    assert c.late is c.view(("late",))[0]
+
+
+@pytest.mark.parametrize("name", ["n", "capacity", "view", "_arrays"])
+def test_a_state_may_not_take_the_name_of_the_customers_own_attributes(name):
+    with pytest.raises(ValueError, match=f"state name '{name}' is taken"):
+        Customers(4).declare(name, np.int8)
