@@ -29,6 +29,7 @@ FIRST_KEYS = ("event", "orders", "spend", "drop", "due", "cancel", "items")
 # 2-core machine that another process kept busy (load 1.3-1.6), best of 5 runs, six
 # alternating pairs: 1.33-1.42 s in parallel against 1.40-1.42 s serial (from 8,192 a day).
 PARALLEL_ARRIVALS = 4 * ak.PARALLEL_CHUNK
+NO_TARGETS = np.zeros(0, dtype=np.int8)     # arrivals with no history: no stage to reach
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Acquisition(Module):
         self._paid_so_far = 0.0
         self._arrival_constants = None
         self._extra_so_far = 0.0
-        self._packed_state = None
+        self._packed_state = self._packed_blocks = None
         self._first_keys = keys_by_day(sim.seed_key, self._first, sim.days)
 
     def step(self, sim, day: int) -> None:
@@ -169,22 +170,24 @@ class Acquisition(Module):
         """Traits (and history or a first purchase) of customers just added in `sl`;
         other modules that bring customers (referral) use it too."""
         if targets is None:
-            targets = np.zeros(sl.stop - sl.start, dtype=np.int8)
+            if with_history:
+                raise ValueError("a history needs the stage each customer reaches")
+            targets = NO_TARGETS
         serial = sl.stop - sl.start < PARALLEL_ARRIVALS or numba.get_num_threads() == 1
         arrive = ak.arrive if serial else ak.arrive_parallel
         arrive(sl.start, sl.stop, day, self._first_keys[day], targets, with_history, buying,
                self._pack(sim))
-        self.funnel.rebounded(sl)
 
     def _pack(self, sim) -> Pack:
         """What every arrival of the run shares, as one `Pack` (unboxed once, not on
-        every day's call); built again when the customers' arrays moved."""
-        S = state_tuple(sim.customers)
-        if S is not self._packed_state:
-            f = self.funnel
+        every day's call); built again when the customers' arrays or the funnel's sweep
+        summaries moved."""
+        S, f = state_tuple(sim.customers), self.funnel
+        if S is not self._packed_state or f.blocks is not self._packed_blocks:
             tkeys, traits, share_cum, hist = self._constants(sim)
             self._arrival_pack = Pack((tkeys, S, f.model(), traits,
                                        f.behaviour.need_lifetime is not None, share_cum, hist,
-                                       f.arrival_acc, f.arrival_coh, f.counts, f.cohort_size))
-            self._packed_state = S
+                                       f.arrival_acc, f.arrival_coh, f.counts, f.cohort_size,
+                                       f.blocks[0]))
+            self._packed_state, self._packed_blocks = S, f.blocks
         return self._arrival_pack

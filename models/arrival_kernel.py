@@ -19,6 +19,7 @@ from models import funnel_kernel as fk
 from models import layouts as lay
 from models import funnel_totals as ft
 from models.basket_kernel import spend_form
+from models.funnel_screen import forget_range
 from models.stages import (
     ALIVE, CONTRACTUAL, FIRST_IN_RUN, FOREVER, LAPSED, LOYAL, NEVER, NEW, OVERDUE, POTENTIAL,
     PRICE, RECURRENT, REPEAT,
@@ -247,15 +248,19 @@ def arrive(lo, hi, day, dks, targets, with_history, buying, P):
     """Everything a day's few arrivals [lo, hi) need, in one call: traits (`init_range`),
     the first purchase of those who arrive buying, their place in the funnel's counts,
     and their cached bounds. The same steps as the separate kernels, in the same order.
+    Their blocks of the funnel's sweep are marked unknown (`funnel_screen.forget`).
     `P`: a `sim.pack.Pack` of the run's (trait keys, S, M, traits, has_need, share_cum,
-    hist, acc, coh, counts, cohort_size)."""
-    keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size = P.items
+    hist, acc, coh, counts, cohort_size, the sweep's block states). `targets`: the stage
+    each customer's history reaches (read `with_history` only)."""
+    (keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size,
+     held) = P.items
     init_range(lo, hi, day, keys, targets, with_history, S, M, traits, has_need, share_cum,
                hist)
     if buying:
         first_purchases(lo, hi, day, dks, S, M, acc, coh)
     ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
     fk.refresh_range(lo, hi, day, S, M)
+    forget_range(held, lo, hi)
 
 
 @njit(cache=True, parallel=True)
@@ -263,7 +268,8 @@ def arrive_parallel(lo, hi, day, dks, targets, with_history, buying, P):
     """`arrive` with the per-customer steps (traits, cached bounds) over fixed chunks in
     parallel; the first purchases' sums and the counts stay serial in customer order,
     so every result is that of `arrive` at any thread count."""
-    keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size = P.items
+    (keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size,
+     held) = P.items
     n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
     for c in prange(n_chunks):
         a = lo + c * PARALLEL_CHUNK
@@ -278,3 +284,4 @@ def arrive_parallel(lo, hi, day, dks, targets, with_history, buying, P):
             a = lo + c * PARALLEL_CHUNK
             fk.refresh_range(a, min(a + PARALLEL_CHUNK, hi), day, S, M)
     ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
+    forget_range(held, lo, hi)

@@ -85,6 +85,15 @@ def forget(summaries: tuple, customers) -> None:
     summaries[0][blocks] = UNKNOWN
 
 
+@njit(cache=True)
+def forget_range(held, lo, hi):
+    """`forget` of customers [lo, hi), inside a kernel that set their bounds (blocks past
+    `held`, of customers beyond the sweep's last growth, are left to its next one: it
+    starts them unknown)."""
+    for b in range(lo // SKIP, min(-(-hi // SKIP), held.size)):
+        held[b] = UNKNOWN
+
+
 @njit(cache=True, inline="always")
 def _flag(k, p_hi, t_next, ek, today, hit, start, end):
     """hit[j] for j in [start, end); unsigned bounds: no negative-index wrap-around to

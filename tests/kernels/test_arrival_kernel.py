@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from models import arrival_kernel as ak
+from models import funnel_screen as fs
 from models import traits
 from sim.pack import Pack
 
@@ -297,6 +298,7 @@ def test_parallel_arrive_equals_serial_at_every_thread_count(name, buying):
         S = FS.copy_state(S0)
         sums = (np.full(R.N_ACC, 0.1), np.full((FS.n_cohorts(), R.N_COH), 0.3),
                 np.ones((2, 7), dtype=np.int64), np.full(FS.n_cohorts(), 2.0))
+        held = np.full(-(-size // fs.SKIP), fs.LIVE, dtype=np.uint8)
         old = numba.get_num_threads()
         numba.set_num_threads(threads)
         try:
@@ -304,12 +306,16 @@ def test_parallel_arrive_equals_serial_at_every_thread_count(name, buying):
                    buying, Pack((trait_keys(), FS.as_tuple(S), tables,
                                  (cfg["rate"], cfg["spend"], cfg["drop"], cfg["need"]),
                                  cfg["has_need"], np.cumsum(cfg["shares"]), cfg["hist"],
-                                 *sums)))
+                                 *sums, held)))
         finally:
             numba.set_num_threads(old)
-        return S, sums
+        return S, (*sums, held)
 
     S1, sums1 = run(ak.arrive, 1)
+    # the sweep counts the arrivals' blocks anew (their bounds were set here), no other
+    unknown = np.flatnonzero(sums1[-1] == fs.UNKNOWN)
+    assert np.array_equal(unknown, np.arange(lo // fs.SKIP, -(-hi // fs.SKIP)))
+    assert np.all(np.delete(sums1[-1], unknown) == fs.LIVE)
     assert ((S1["flags"][lo:hi] & R.FIRST_IN_RUN) != 0).any() == buying
     alive = (S1["flags"][lo:hi] & R.ALIVE) != 0
     assert np.all(S1["p_hi"][lo:hi][alive] > 0)          # bounds cached, for them only
