@@ -265,12 +265,14 @@ def arrive(lo, hi, day, dks, targets, with_history, buying, P):
 
 @njit(cache=True, parallel=True)
 def arrive_parallel(lo, hi, day, dks, targets, with_history, buying, P):
-    """`arrive` with the per-customer steps (traits, cached bounds) over fixed chunks in
-    parallel; the first purchases' sums and the counts stay serial in customer order,
-    so every result is that of `arrive` at any thread count."""
+    """`arrive` with the per-customer steps (traits, cached bounds, the counts) over fixed
+    chunks in parallel; the first purchases' sums stay serial in customer order, and the
+    chunks' counts, whole numbers, add up to the same totals in any order, so every
+    result is that of `arrive` at any thread count."""
     (keys, S, M, traits, has_need, share_cum, hist, acc, coh, counts, cohort_size,
      held) = P.items
     n_chunks = (hi - lo + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
+    chunk_counts, chunk_sizes = _chunk_rows(n_chunks, counts, cohort_size)
     for c in prange(n_chunks):
         a = lo + c * PARALLEL_CHUNK
         b = min(a + PARALLEL_CHUNK, hi)
@@ -278,10 +280,34 @@ def arrive_parallel(lo, hi, day, dks, targets, with_history, buying, P):
                    has_need, share_cum, hist)
         if not buying:
             fk.refresh_range(a, b, day, S, M)
+            ft.count_arrivals(a, b, S[2], S[3], S[1], chunk_counts[c], chunk_sizes[c])
     if buying:
         first_purchases(lo, hi, day, dks, S, M, acc, coh)
         for c in prange(n_chunks):
             a = lo + c * PARALLEL_CHUNK
-            fk.refresh_range(a, min(a + PARALLEL_CHUNK, hi), day, S, M)
-    ft.count_arrivals(lo, hi, S[2], S[3], S[1], counts, cohort_size)
+            b = min(a + PARALLEL_CHUNK, hi)
+            fk.refresh_range(a, b, day, S, M)
+            ft.count_arrivals(a, b, S[2], S[3], S[1], chunk_counts[c], chunk_sizes[c])
+    _add_chunks(chunk_counts, chunk_sizes, counts, cohort_size)
     forget_range(held, lo, hi)
+
+
+# Both helpers below are serial kernels of their own: in a parallel kernel numba turns
+# every array expression (np.zeros, a sum of rows) into a parallel loop, each a wake of
+# every thread.
+@njit(cache=True)
+def _chunk_rows(n_chunks, counts, cohort_size):
+    """Zeroed per-chunk rows of the arrivals' (alive, stage) counts and cohort sizes."""
+    return (np.zeros((n_chunks, counts.shape[0], counts.shape[1]), dtype=counts.dtype),
+            np.zeros((n_chunks, cohort_size.size), dtype=cohort_size.dtype))
+
+
+@njit(cache=True)
+def _add_chunks(chunk_counts, chunk_sizes, counts, cohort_size):
+    """The chunks' counts added to the run's."""
+    for c in range(chunk_counts.shape[0]):
+        for a in range(counts.shape[0]):
+            for s in range(counts.shape[1]):
+                counts[a, s] += chunk_counts[c, a, s]
+        for g in range(cohort_size.size):
+            cohort_size[g] += chunk_sizes[c, g]
