@@ -300,8 +300,10 @@ def draw_optins(lo, hi, key, kh, optin, shares, reach):
     count = hi - lo
     if count < BASE_OPTINS and (count < PARALLEL_OPTINS or numba.get_num_threads() < 4):
         _optins(lo, hi, key, kh, optin, shares, reach)
-    else:
-        _optins_parallel(lo, hi, key, kh, optin, shares, reach)
+    else:       # the blocks' counts made here: in the parallel kernel, a parallel loop
+        counts = np.zeros(((count + OPTIN_BLOCK - 1) // OPTIN_BLOCK, reach.size),
+                          dtype=reach.dtype)
+        _optins_parallel(lo, hi, key, kh, optin, shares, reach, counts)
 
 
 @njit(cache=True)
@@ -319,9 +321,10 @@ def _optins(lo, hi, key, kh, optin, shares, reach):
 
 
 @njit(cache=True, parallel=True)
-def _optins_parallel(lo, hi, key, kh, optin, shares, reach):
-    n_blocks = (hi - lo + OPTIN_BLOCK - 1) // OPTIN_BLOCK
-    counts = np.zeros((n_blocks, reach.size), dtype=reach.dtype)
+def _optins_parallel(lo, hi, key, kh, optin, shares, reach, counts):
+    """`_optins` over blocks in parallel, each block's counts in its (zeroed) row of
+    `counts`, added in block order."""
+    n_blocks = counts.shape[0]
     for b in prange(n_blocks):
         a = lo + b * OPTIN_BLOCK
         _optins(a, min(a + OPTIN_BLOCK, hi), key, kh, optin, shares, counts[b])

@@ -260,7 +260,8 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 def deliver(n_live, day, key, event_key, P, out, totals):
     """`deliver_range` over fixed chunks in parallel, each chunk's counters in its row of
     `out`; `totals` gets their sum (here, not in numpy: a send a day per trigger would
-    pay numpy's ~10 us for summing a few rows)."""
+    pay numpy's ~10 us for summing a few rows; in loops, not array expressions, which
+    numba would run as parallel loops of their own, each a wake of every thread)."""
     hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule = P.items
     V = (event_key, lift, lists)
     mode, dates, above = sweep_plan(rule, day)
@@ -269,7 +270,8 @@ def deliver(n_live, day, key, event_key, P, out, totals):
         lo = c * CHUNK
         _deliver(lo, min(lo + CHUNK, n_live), day, key, hold_key, bit, mbit, S, C, V,
                  decay, chan, mech, rule, mode, dates, above, out[c])
-    totals[:] = 0
+    for k in range(totals.size):
+        totals[k] = 0
     for c in range(n_chunks):
         for k in range(totals.size):
             totals[k] += out[c, k]
