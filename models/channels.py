@@ -300,7 +300,8 @@ def draw_optins(lo, hi, key, kh, optin, shares, reach):
     count = hi - lo
     if count < BASE_OPTINS and (count < PARALLEL_OPTINS or numba.get_num_threads() < 4):
         _optins(lo, hi, key, kh, optin, shares, reach)
-    else:       # the blocks' counts made here: in the parallel kernel, a parallel loop
+    else:       # the blocks' counts made here: in the parallel kernel numba would make
+        # np.zeros a parallel loop of its own (a wake of every thread)
         counts = np.zeros(((count + OPTIN_BLOCK - 1) // OPTIN_BLOCK, reach.size),
                           dtype=reach.dtype)
         _optins_parallel(lo, hi, key, kh, optin, shares, reach, counts)
