@@ -19,6 +19,7 @@ from numba import njit, prange
 from models import contact_kernel as ck
 from models import responder_visits as rv
 from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
+from models.send_ledger import ledger
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
 from sim.streams import day_keys, decision, keys_by_day, mix, uniform32
@@ -184,11 +185,11 @@ class Channels(Module):
         return self.marks[mechanic]
 
     def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
-                   offer_days):
+                   offer_days, own, offer_cost):
         """Per (mechanic, channel), built once: the send's key of every day of the run (one
         lookup per send instead of a kernel call), the control group's key, the opt-in and
-        marks bits, the parameter vectors and the marks state (None without a control
-        group)."""
+        marks bits, the parameter vectors, the marks state (None without a control group)
+        and the ledger of the flows its sends book."""
         cache = self._send_constants
         entry = cache.get((mechanic, channel))
         if entry is None:
@@ -202,8 +203,12 @@ class Channels(Module):
                              0.0, offer_days], dtype=np.float64)
             bit = np.uint8(1 << CHANNELS.index(channel))
             marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
+            flows = self._flows
+            books = ledger((flows["crm_cost"], flows["contacts"], flows["responses"],
+                            flows["unsubscribes"], self._by_channel[channel], *own),
+                           spec.cost_per_contact, offer_cost)
             entry = cache[(mechanic, channel)] = (keys, hold_key, bit, np.uint8(marks is not None),
-                                                  chan, mech, marks)
+                                                  chan, mech, marks, books)
         return entry
 
     def _visits(self, sim, day: int) -> tuple:
@@ -224,18 +229,21 @@ class Channels(Module):
 
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
-             holdout: float = 0.0, offer_days: int = 0) -> list:
+             holdout: float = 0.0, offer_days: int = 0, *, own: tuple,
+             offer_cost: float) -> list:
         """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*)
         as Python ints. With `offer_days` > 0 a responder holds the personal offer for that
-        many days. A trigger sends every day, so the bookkeeping here is kept to Python
-        scalars: numpy's per-element operations would cost more than a small send."""
+        many days. The kernel books the send in the day's flows (`models.send_ledger`):
+        the channel's, and the mechanic's `own` (contacts, responses, cost), with
+        `offer_cost` a response; what is left here is kept to Python scalars: numpy's
+        per-element operations would cost more than a small send."""
         c = sim.customers
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
         if self._out.shape[0] < chunks:
             self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
         constants = self._constants(sim, mechanic, channel, response_rate, lift, relevance,
-                                    holdout, offer_days)
-        keys, hold_key, bit, _, _, mech, _ = constants
+                                    holdout, offer_days, own, offer_cost)
+        keys, hold_key, bit, _, _, mech, _, _ = constants
         event_key, exposure_lift, lists = self._visits(sim, day)
         args = (day, keys[day], event_key,
                 self._pack(c, (mechanic, channel), constants, rule_tables, exposure_lift, lists))
@@ -254,10 +262,11 @@ class Channels(Module):
             ck.deliver_range(0, c.n, *args, summed)
             mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0   # no quota on the next send
         totals = summed.tolist()
-        sent = totals[ck.O_SENT]
-        if sent == 0 and totals[ck.O_DROPPED] == 0:
-            return totals       # nobody contacted: nothing to book (a trigger, most days)
-        self._book(day, channel, sent, totals, shifts)
+        if shifts is not None:
+            self._call_centre(day, shifts, totals)
+        if totals[ck.O_UNSUBSCRIBES]:
+            self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
+            self._record(day)
         return totals
 
     def _pack(self, c, sender: tuple, constants: tuple, rule: tuple, exposure_lift: float,
@@ -267,30 +276,19 @@ class Channels(Module):
         S = c.view(KERNEL_STATES)
         kept = self._packs.get(sender)
         if kept is None or kept[0] is not S or kept[1] is not lists or kept[2] is not rule:
-            _, hold_key, bit, mbit, chan, mech, marks = constants
+            _, hold_key, bit, mbit, chan, mech, marks, ledger = constants
             marked = _NO_MARKS if marks is None else c.view((marks,))[0]
             kept = (S, lists, rule, ck.pack(hold_key, bit, mbit, S,
                                             c.view(CONTACT_STATES) + (marked,), exposure_lift,
-                                            lists, self.decay, chan, mech, rule))
+                                            lists, self.decay, chan, mech, rule, ledger))
             self._packs[sender] = kept
         return kept[3]
 
-    def _book(self, day: int, channel: str, sent: int, totals: list, shifts) -> None:
-        """The send's costs, contacts, responses and unsubscribes into the day's flows."""
-        cost = sent * self.specs[channel].cost_per_contact
-        flows = self._flows
-        flows["crm_cost"][day] += cost
-        flows["contacts"][day] += sent
-        flows["responses"][day] += totals[ck.O_RESPONSES]
-        flows["unsubscribes"][day] += totals[ck.O_UNSUBSCRIBES]
-        self._by_channel[channel][day] += cost
-        if shifts is not None:
-            self._dropped[day] += totals[ck.O_DROPPED]
-            if sent > 0:
-                shifts.get(float(sent))
-        if totals[ck.O_UNSUBSCRIBES]:
-            self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
-            self._record(day)
+    def _call_centre(self, day: int, shifts, totals: list) -> None:
+        """A capacity-limited channel's calls dropped today, and its seats taken."""
+        self._dropped[day] += totals[ck.O_DROPPED]
+        if totals[ck.O_SENT] > 0:
+            shifts.get(float(totals[ck.O_SENT]))
 
 
 def draw_optins(lo, hi, key, kh, optin, shares, reach):

@@ -38,6 +38,7 @@ from models.contact_select import (  # noqa: F401  (RULE_DAYS: the rule tables' 
 )
 from models.contact_sure import deliver_sure, responded
 from models.responder_visits import after_response
+from models.send_ledger import book
 from sim.pack import Pack
 from sim.prefetch import AHEAD, prefetch
 from sim.streams import mix, nth, uniform32, uniform64
@@ -45,7 +46,7 @@ from sim.streams import mix, nth, uniform32, uniform64
 CHUNK = 16384
 
 
-def pack(hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule) -> Pack:
+def pack(hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule, ledger) -> Pack:
     """What a mechanic's sends through a channel share from day to day, as one `Pack`
     (unboxed once, not on every send: a trigger sends every day).
 
@@ -55,19 +56,22 @@ def pack(hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule) -> Pac
     to `mbit` (a mechanic without a control group passes 0 and an empty array); `lift`
     and `lists`: an exposure's lift and the lists of responders the funnel need not
     visit (`models.responder_visits`); `decay`: the fatigue's decay table; `chan`,
-    `mech`: the channel's and the mechanic's parameters; `rule`: the rule's tables."""
-    return Pack((hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule))
+    `mech`: the channel's and the mechanic's parameters; `rule`: the rule's tables;
+    `ledger`: the day's flows a send books (`models.send_ledger`)."""
+    return Pack((hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule, ledger))
 
 
 @njit(cache=True)
 def deliver_range(lo, hi, day, key, event_key, P, out):
-    """Contact the selected customers of [lo, hi); counters are written to `out`.
-    `key`: today's send key; `event_key`: the funnel's event key today; `P`: `pack`."""
-    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule = P.items
+    """Contact the selected customers of [lo, hi); counters are written to `out` and
+    booked in the ledger. `key`: today's send key; `event_key`: the funnel's event key
+    today; `P`: `pack`."""
+    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule, ledger = P.items
     V = (event_key, lift, lists)
     mode, dates, above = sweep_plan(rule, day)
     _deliver(lo, hi, day, key, hold_key, bit, mbit, S, C, V, decay, chan, mech, rule, mode,
              dates, above, out)
+    book(day, out, ledger)
 
 
 @njit(cache=True)
@@ -259,10 +263,11 @@ def count_reachable(n_live, day, hold_key, bit, S, C, mech, rule, out):
 @njit(cache=True, parallel=True)
 def deliver(n_live, day, key, event_key, P, out, totals):
     """`deliver_range` over fixed chunks in parallel, each chunk's counters in its row of
-    `out`; `totals` gets their sum (here, not in numpy: a send a day per trigger would
-    pay numpy's ~10 us for summing a few rows; in loops, not array expressions, which
-    numba would run as parallel loops of their own, each a wake of every thread)."""
-    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule = P.items
+    `out`; `totals` gets their sum, booked in the ledger (summed here, not in numpy: a
+    send a day per trigger would pay numpy's ~10 us for a few rows; in loops, not array
+    expressions, which numba would run as parallel loops of their own, each a wake of
+    every thread)."""
+    hold_key, bit, mbit, S, C, lift, lists, decay, chan, mech, rule, ledger = P.items
     V = (event_key, lift, lists)
     mode, dates, above = sweep_plan(rule, day)
     n_chunks = (n_live + CHUNK - 1) // CHUNK
@@ -275,3 +280,4 @@ def deliver(n_live, day, key, event_key, P, out, totals):
     for c in range(n_chunks):
         for k in range(totals.size):
             totals[k] += out[c, k]
+    book(day, totals, ledger)

@@ -22,7 +22,6 @@ from pydantic import Field
 
 from models.bounds import MAX_MONEY, MAX_MULTIPLIER
 from models.channels import CHANNELS, Rule
-from models.contact_kernel import O_RESPONSES, O_SENT
 from models.effects import Effect
 from models.mechanics import Mechanic, MechanicParams
 
@@ -77,8 +76,9 @@ class MessageMechanic(Mechanic):
         self._rule = self.rule().tables()
         self._response_lift = next(e.value for e in self.effects() if e.lever == "buy_today")
         r = sim.results
-        self._contacts = r.flow("contacts_" + self.name)
+        contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
+        self._own_flows = (contacts, self._responses, self._own_cost)
 
     def sends_today(self, day: int) -> bool:
         return True
@@ -87,15 +87,8 @@ class MessageMechanic(Mechanic):
         if not self.sends_today(day):
             return
         p = self.params
-        totals = self.channels.send(sim, day, self.name, p.channel, self._rule,
-                                    p.response_rate, self._response_lift, p.relevance,
-                                    p.holdout_share, self.offer_days)
-        if totals[O_SENT] == 0:
-            return      # nobody contacted today: nothing to book
-        sent, responses = float(totals[O_SENT]), float(totals[O_RESPONSES])
-        offers = responses * p.offer_cost
-        self._contacts[day] += sent
-        self._responses[day] += responses
-        # contacts are already in the total (the channel booked them): only here for us
-        self._own_cost[day] += sent * self.channels.specs[p.channel].cost_per_contact
-        self.book_cost(day, offers)
+        # the send books its contacts, responses and costs (contacts and incentives), ours
+        # and the run's, in the kernel that counts them (`models.send_ledger`)
+        self.channels.send(sim, day, self.name, p.channel, self._rule, p.response_rate,
+                           self._response_lift, p.relevance, p.holdout_share, self.offer_days,
+                           own=self._own_flows, offer_cost=p.offer_cost)

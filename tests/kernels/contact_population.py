@@ -11,12 +11,15 @@ import numpy as np
 from models import contact_kernel as ck
 from models import contact_select as cs
 from models.channels import DECAY_TABLE
+from models.send_ledger import ledger
 
 SEED_KEY = R.mix(4242)
 MBIT = 4      # the mark the mechanic sets in its own state
 DAY = 5000
 ALL_RULE = CR.rule_tables()
 FORCE_ALL = (np.uint64(0), np.inf, np.zeros((0, 1), dtype=np.int16))   # no funnel lists
+# where the sends of tests that check no flows book them (days up to 65,535)
+SCRATCH_LEDGER = ledger(tuple(np.zeros(65_536) for _ in range(8)), 0.5, 3.0)
 
 
 def population(rng, size, day=DAY, max_gap=3000, cap=0.0):
@@ -65,11 +68,12 @@ def kernel_args(A):
             tuple(A[k] for k in CR.CONTACT_ORDER) + (A[CR.MARKS],))
 
 
-def kernel_pack(A, bit, mbit, table, chan, mech, rule):
+def kernel_pack(A, bit, mbit, table, chan, mech, rule, books=SCRATCH_LEDGER):
     """The contact kernel's `pack` of A's arrays, with no funnel lists: every responder
-    is forced (the event key to pass beside it: `FORCE_ALL[0]`)."""
+    is forced (the event key to pass beside it: `FORCE_ALL[0]`); the sends book in
+    `books`."""
     return ck.pack(np.uint64(hold_key()), np.uint8(bit), np.uint8(mbit), *kernel_args(A),
-                   FORCE_ALL[1], FORCE_ALL[2], table, chan, mech, rule)
+                   FORCE_ALL[1], FORCE_ALL[2], table, chan, mech, rule, books)
 
 
 def pow_table(decay):

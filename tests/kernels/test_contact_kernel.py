@@ -25,6 +25,10 @@ from contact_population import (
 from models import channels as chm
 from models import contact_kernel as ck
 from models.channels import CHANNELS, DECAY_TABLE, Rule
+from models.send_ledger import (
+    L_CHANNEL_COST, L_CONTACTS, L_CRM_COST, L_OWN_CONTACTS, L_OWN_COST, L_OWN_RESPONSES,
+    L_RESPONSES, L_UNSUBSCRIBES, ledger,
+)
 
 
 def test_layout_matches_reference():
@@ -310,3 +314,49 @@ def test_count_reachable_counts_the_would_be_calls(cap):
     expected = [eligible_count(P, lo, min(lo + ck.CHUNK, n), DAY, bit, holdout, ALL_RULE, cap)
                 for lo in range(0, n, ck.CHUNK)]
     assert counts.tolist() == expected
+
+
+# ---------------------------------------------------------------- the send's ledger
+
+
+def test_a_send_books_its_counters_in_the_ledger_on_its_day():
+    """The channel's and the mechanic's flows get the send's contacts, responses,
+    unsubscribes and costs (contacts at 0.75 each, incentives at 2.5 a response) on its
+    day and on no other, the same whether one serial pass or the parallel chunks sent;
+    a send that reached nobody books nothing."""
+    rng = np.random.default_rng(8)
+    size = 2 * ck.CHUNK + 900
+    P = population(rng, size)
+    key = np.uint64(send_key(DAY))
+    chan = np.array([0.9, 0.7, 0.05, 0.1, 0.3])
+    mech = np.array([0.5, 2.0, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0])
+    rule, table = random_rule(rng), pow_table(0.98)
+    start = rng.random((8, DAY + 2))
+
+    def send(kernel, rule):
+        books = ledger(tuple(row.copy() for row in start), 0.75, 2.5)
+        K = {k: v.copy() for k, v in P.items()}
+        out = np.zeros((3, ck.N_OUT), dtype=np.int64)
+        totals = np.zeros(ck.N_OUT, dtype=np.int64)
+        pack = kernel_pack(K, 4, 0, table, chan, mech, rule, books)
+        if kernel is ck.deliver:
+            ck.deliver(size, DAY, key, FORCE_ALL[0], pack, out, totals)
+        else:
+            ck.deliver_range(0, size, DAY, key, FORCE_ALL[0], pack, totals)
+        return np.array(books[0]), totals
+
+    flows, totals = send(ck.deliver_range, rule)
+    sent, responses = totals[ck.O_SENT], totals[ck.O_RESPONSES]
+    assert sent > 1000 and responses > 0 and totals[ck.O_UNSUBSCRIBES] > 0
+    cost, offers = sent * 0.75, responses * 2.5
+    added = {L_CRM_COST: cost + offers, L_CONTACTS: sent, L_RESPONSES: responses,
+             L_UNSUBSCRIBES: totals[ck.O_UNSUBSCRIBES], L_CHANNEL_COST: cost,
+             L_OWN_CONTACTS: sent, L_OWN_RESPONSES: responses, L_OWN_COST: cost + offers}
+    for row, amount in added.items():
+        assert flows[row, DAY] - start[row, DAY] == pytest.approx(amount, rel=1e-12), row
+    assert np.array_equal(np.delete(flows, DAY, axis=1), np.delete(start, DAY, axis=1))
+    in_parallel, _ = send(ck.deliver, rule)
+    assert np.array_equal(in_parallel, flows)
+    nobody = (np.zeros(7, dtype=bool), *rule[1:])      # a rule no stage passes
+    untouched, totals = send(ck.deliver_range, nobody)
+    assert totals[ck.O_SENT] == 0 and np.array_equal(untouched, start)
