@@ -230,13 +230,13 @@ class Channels(Module):
     def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
              response_rate: float, lift: float, relevance: float = 1.0,
              holdout: float = 0.0, offer_days: int = 0, *, own: tuple,
-             offer_cost: float) -> list:
-        """Contact today's targets of `mechanic`; returns the counters (contact_kernel.O_*)
-        as Python ints. With `offer_days` > 0 a responder holds the personal offer for that
-        many days. The kernel books the send in the day's flows (`models.send_ledger`):
-        the channel's, and the mechanic's `own` (contacts, responses, cost), with
-        `offer_cost` a response; what is left here is kept to Python scalars: numpy's
-        per-element operations would cost more than a small send."""
+             offer_cost: float) -> None:
+        """Contact today's targets of `mechanic`. With `offer_days` > 0 a responder holds
+        the personal offer for that many days. The kernel books the send in the day's
+        flows (`models.send_ledger`): the channel's, and the mechanic's `own` (contacts,
+        responses, cost), with `offer_cost` a response; what is left here is kept to
+        Python scalars: numpy's per-element operations would cost more than a small
+        send."""
         c = sim.customers
         chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
         if self._out.shape[0] < chunks:
@@ -267,7 +267,6 @@ class Channels(Module):
         if totals[ck.O_UNSUBSCRIBES]:
             self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
             self._record(day)
-        return totals
 
     def _pack(self, c, sender: tuple, constants: tuple, rule: tuple, exposure_lift: float,
               lists):
@@ -276,11 +275,11 @@ class Channels(Module):
         S = c.view(KERNEL_STATES)
         kept = self._packs.get(sender)
         if kept is None or kept[0] is not S or kept[1] is not lists or kept[2] is not rule:
-            _, hold_key, bit, mbit, chan, mech, marks, ledger = constants
+            _, hold_key, bit, mbit, chan, mech, marks, books = constants
             marked = _NO_MARKS if marks is None else c.view((marks,))[0]
             kept = (S, lists, rule, ck.pack(hold_key, bit, mbit, S,
                                             c.view(CONTACT_STATES) + (marked,), exposure_lift,
-                                            lists, self.decay, chan, mech, rule, ledger))
+                                            lists, self.decay, chan, mech, rule, books))
             self._packs[sender] = kept
         return kept[3]
 
