@@ -87,7 +87,7 @@ class Acquisition(Module):
         self._paid_so_far = 0.0
         self._arrival_constants = None
         self._extra_so_far = 0.0
-        self._packed_state = self._packed_blocks = None
+        self._packed_layout, self._packed_blocks = -1, None
         self._first_keys = keys_by_day(sim.seed_key, self._first, sim.days)
 
     def step(self, sim, day: int) -> None:
@@ -182,12 +182,12 @@ class Acquisition(Module):
         """What every arrival of the run shares, as one `Pack` (unboxed once, not on
         every day's call); built again when the customers' arrays or the funnel's sweep
         summaries moved."""
-        S, f = state_tuple(sim.customers), self.funnel
-        if S is not self._packed_state or f.blocks is not self._packed_blocks:
+        c, f = sim.customers, self.funnel
+        if c.layout != self._packed_layout or f.blocks is not self._packed_blocks:
             tkeys, traits, share_cum, hist = self._constants(sim)
-            self._arrival_pack = Pack((tkeys, S, f.model(), traits,
+            self._arrival_pack = Pack((tkeys, state_tuple(c), f.model(), traits,
                                        f.behaviour.need_lifetime is not None, share_cum, hist,
                                        f.arrival_acc, f.arrival_coh, f.counts, f.cohort_size,
                                        f.blocks[0]))
-            self._packed_state, self._packed_blocks = S, f.blocks
+            self._packed_layout, self._packed_blocks = c.layout, f.blocks
         return self._arrival_pack

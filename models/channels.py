@@ -4,9 +4,9 @@ The Channels module owns the per-customer contact state shared by every mechanic
 opt-in bits (one per channel, drawn at arrival, lost on unsubscribing), fatigue (one
 level across channels, decaying lazily), and the frequency-cap bucket. A mechanic with a
 control group also gets a state of its own that marks the customers it ever picked
-(one byte per customer each, so there is no limit on their number). Mechanics call
-`send` with their targeting rule; costs, contacts, responses and unsubscribes are
-booked per mechanic and per channel, so ROMI can be computed for each.
+(one byte per customer each, so there is no limit on their number). Mechanics send
+with their targeting rule through a `sender`; costs, contacts, responses and
+unsubscribes are booked per mechanic and per channel, so ROMI can be computed for each.
 """
 
 from dataclasses import dataclass
@@ -17,12 +17,10 @@ import simpy
 from numba import njit, prange
 
 from models import contact_kernel as ck
-from models import responder_visits as rv
-from models.layouts import CONTACT_KERNEL_STATES as KERNEL_STATES, CONTACT_STATES
-from models.send_ledger import ledger
+from models.sender import Sender
 from models.stages import DEMAND_TYPES, STAGES
 from sim.module import Module
-from sim.streams import day_keys, decision, keys_by_day, mix, uniform32
+from sim.streams import day_keys, decision, mix, uniform32
 
 CHANNELS = ("email", "sms", "push", "messenger", "call_centre")
 DECAY_TABLE = 4096
@@ -36,7 +34,6 @@ OPTIN_BLOCK = 256
 PARALLEL_OPTINS = 4 * OPTIN_BLOCK
 BASE_OPTINS = 32768
 FATIGUE_DECAY_PER_DAY = 0.98   # default fatigue multiplier a day without contact
-_NO_MARKS = np.zeros(0, dtype=np.uint8)   # marks of a mechanic without a control group
 
 
 @dataclass(frozen=True)
@@ -121,10 +118,10 @@ class Channels(Module):
             shares[CHANNELS.index(name)] = spec.optin_share
         self._shares = shares
         r = sim.results
-        self._flows = {k: r.flow(k) for k in ("crm_cost", "contacts", "responses",
-                                              "unsubscribes")}
+        self.flows = {k: r.flow(k) for k in ("crm_cost", "contacts", "responses",
+                                             "unsubscribes")}
         self._by_channel = {ch: r.flow("crm_cost_" + ch) for ch in self.specs}
-        self._dropped = r.flow("calls_dropped") if any(
+        self.dropped = r.flow("calls_dropped") if any(
             spec.daily_capacity is not None for spec in self.specs.values()) else None
         self._shifts = {ch: self._open_shifts(sim, spec.daily_capacity)
                         for ch, spec in self.specs.items() if spec.daily_capacity is not None}
@@ -133,11 +130,7 @@ class Channels(Module):
                               for ch, series in self._reachable.items()]
         self._optin_key = None
         self._reach = np.zeros(len(CHANNELS), dtype=np.int64)
-        self._send_constants: dict[tuple, tuple] = {}
-        self._packs: dict[tuple, tuple] = {}
-        self._out = np.zeros((1, ck.N_OUT), dtype=np.int64)
-        self._totals = np.zeros(ck.N_OUT, dtype=np.int64)
-        self._funnel = next((m for m in sim.modules if m.name == "funnel"), None)
+        self.funnel = next((m for m in sim.modules if m.name == "funnel"), None)
 
     @staticmethod
     def _open_shifts(sim, daily: float) -> simpy.Container:
@@ -184,110 +177,22 @@ class Channels(Module):
             sim.customers.declare(self.marks[mechanic], np.uint8, 0)
         return self.marks[mechanic]
 
-    def _constants(self, sim, mechanic, channel, response_rate, lift, relevance, holdout,
-                   offer_days, own, offer_cost):
-        """Per (mechanic, channel), built once: the send's key of every day of the run (one
-        lookup per send instead of a kernel call), the control group's key, the opt-in and
-        marks bits, the parameter vectors, the marks state (None without a control group)
-        and the ledger of the flows its sends book."""
-        cache = self._send_constants
-        entry = cache.get((mechanic, channel))
-        if entry is None:
-            spec = self.specs[channel]
-            send = np.array([decision("send." + mechanic)], dtype=np.uint64)
-            keys = keys_by_day(sim.seed_key, send, sim.days)[:, 0]
-            hold_key = self.holdout_key(sim, mechanic)
-            chan = np.array([spec.deliverability, spec.open_rate, spec.unsubscribe_rate,
-                             spec.fatigue_step, spec.irrelevant_fatigue_step], dtype=np.float64)
-            mech = np.array([response_rate, lift, relevance, holdout, self.cap_per_day, 0.0,
-                             0.0, offer_days], dtype=np.float64)
-            bit = np.uint8(1 << CHANNELS.index(channel))
-            marks = self.marks.get(mechanic) if holdout > 0 else None   # control groups only
-            flows = self._flows
-            books = ledger((flows["crm_cost"], flows["contacts"], flows["responses"],
-                            flows["unsubscribes"], self._by_channel[channel], *own),
-                           spec.cost_per_contact, offer_cost)
-            entry = cache[(mechanic, channel)] = (keys, hold_key, bit, np.uint8(marks is not None),
-                                                  chan, mech, marks, books)
-        return entry
+    def sender(self, sim, mechanic: str, channel: str, rule_tables: tuple, *,
+               response_rate: float, lift: float, relevance: float = 1.0,
+               holdout: float = 0.0, offer_days: int = 0, own: tuple,
+               offer_cost: float) -> Sender:
+        """The one way mechanics send: `mechanic`'s messages through `channel` to the
+        customers its rule picks (`models.sender`), made once at the mechanic's `init`."""
+        return Sender(self, sim, mechanic, self.specs[channel], CHANNELS.index(channel),
+                      rule_tables, response_rate=response_rate, lift=lift,
+                      relevance=relevance, holdout=holdout, offer_days=offer_days, own=own,
+                      offer_cost=offer_cost, by_channel=self._by_channel[channel],
+                      shifts=self._shifts.get(channel))
 
-    def _visits(self, sim, day: int) -> tuple:
-        """The funnel's visits the contact kernel takes (`Funnel.visits`); without a
-        funnel, no lists: every responder is forced into the exact pass."""
-        if self._funnel is not None:
-            return self._funnel.visits(sim, day)
-        return np.uint64(0), np.inf, rv.empty_lists(0)
-
-    @staticmethod
-    def _wanted(sim, day, hold_key, bit, mech, rule_tables, out) -> float:
-        """How many calls today's targets would need (before capacity and caps)."""
-        c = sim.customers
-        counts = out[:, 0]
-        ck.count_reachable(c.n, day, hold_key, bit, c.view(KERNEL_STATES),
-                           c.view(CONTACT_STATES), mech, rule_tables, counts)
-        return float(counts.sum())
-
-    def send(self, sim, day: int, mechanic: str, channel: str, rule_tables: tuple,
-             response_rate: float, lift: float, relevance: float = 1.0,
-             holdout: float = 0.0, offer_days: int = 0, *, own: tuple,
-             offer_cost: float) -> None:
-        """Contact today's targets of `mechanic`. With `offer_days` > 0 a responder holds
-        the personal offer for that many days. The kernel books the send in the day's
-        flows (`models.send_ledger`): the channel's, and the mechanic's `own` (contacts,
-        responses, cost), with `offer_cost` a response; what is left here is kept to
-        Python scalars: numpy's per-element operations would cost more than a small
-        send."""
-        c = sim.customers
-        chunks = (c.n + ck.CHUNK - 1) // ck.CHUNK
-        if self._out.shape[0] < chunks:
-            self._out = np.zeros((chunks, ck.N_OUT), dtype=np.int64)
-        constants = self._constants(sim, mechanic, channel, response_rate, lift, relevance,
-                                    holdout, offer_days, own, offer_cost)
-        keys, hold_key, bit, _, _, mech, _, _ = constants
-        event_key, exposure_lift, lists = self._visits(sim, day)
-        args = (day, keys[day], event_key,
-                self._pack(c, (mechanic, channel), constants, rule_tables, exposure_lift, lists))
-        shifts = self._shifts.get(channel)
-        summed = self._out[0]   # the counters of the one chunk or the one serial pass
-        if shifts is None and chunks == 1:
-            ck.deliver_range(0, c.n, *args, summed)   # one chunk: no threads to wake
-        elif shifts is None:
-            ck.deliver(c.n, *args, self._out[:chunks], self._totals)
-            summed = self._totals
-        else:   # limited capacity: one serial pass picks exactly what the seats can call
-            wanted = self._wanted(sim, day, hold_key, bit, mech, rule_tables,
-                                  self._out[:chunks])
-            if wanted > shifts.level:
-                mech[ck.M_QUOTA], mech[ck.M_WANTED] = np.floor(shifts.level), wanted
-            ck.deliver_range(0, c.n, *args, summed)
-            mech[ck.M_QUOTA] = mech[ck.M_WANTED] = 0.0   # no quota on the next send
-        totals = summed.tolist()
-        if shifts is not None:
-            self._call_centre(day, shifts, totals)
-        if totals[ck.O_UNSUBSCRIBES]:
-            self._reach[CHANNELS.index(channel)] -= totals[ck.O_UNSUBSCRIBES]
-            self._record(day)
-
-    def _pack(self, c, sender: tuple, constants: tuple, rule: tuple, exposure_lift: float,
-              lists):
-        """The contact kernel's `pack` of a (mechanic, channel)'s sends, kept while the
-        customers' arrays, the funnel's lists and the rule's tables stay where they are."""
-        S = c.view(KERNEL_STATES)
-        kept = self._packs.get(sender)
-        if kept is None or kept[0] is not S or kept[1] is not lists or kept[2] is not rule:
-            _, hold_key, bit, mbit, chan, mech, marks, books = constants
-            marked = _NO_MARKS if marks is None else c.view((marks,))[0]
-            kept = (S, lists, rule, ck.pack(hold_key, bit, mbit, S,
-                                            c.view(CONTACT_STATES) + (marked,), exposure_lift,
-                                            lists, self.decay, chan, mech, rule, books))
-            self._packs[sender] = kept
-        return kept[3]
-
-    def _call_centre(self, day: int, shifts, totals: list) -> None:
-        """A capacity-limited channel's calls dropped today, and its seats taken."""
-        self._dropped[day] += totals[ck.O_DROPPED]
-        if totals[ck.O_SENT] > 0:
-            shifts.get(float(totals[ck.O_SENT]))
+    def unsubscribed(self, day: int, channel: int, count: int) -> None:
+        """`count` customers opted out of the `channel`-th channel today."""
+        self._reach[channel] -= count
+        self._record(day)
 
 
 def draw_optins(lo, hi, key, kh, optin, shares, reach):

@@ -103,6 +103,7 @@ class Funnel(Module):
         self.arrival_coh = np.zeros((self.n_cohorts, lay.N_COH), dtype=np.float64)
         self._buffers(sim.customers.capacity)
         self._keys = keys_by_day(sim.seed_key, self._decisions, sim.days)
+        self._event_keys = list(self._keys[:, lay.K_EVENT])   # a list's lookup: cheaper
         self._listing_day = -1      # the last day a contact kernel took the lists
         r = sim.results
         self._flows = r.flow_block(FLOWS)
@@ -119,7 +120,7 @@ class Funnel(Module):
         self.acc = np.zeros((chunks, lay.N_ACC), dtype=np.float64)
         self.chunk_counts = np.zeros((chunks, 2, len(STAGES)), dtype=np.int64)
         self.chunk_coh = np.zeros((chunks, self.n_cohorts, lay.N_COH), dtype=np.float64)
-        self._packed_state = None      # the kernels' packs, built again (`_packs`)
+        self._packed_layout = -1       # the kernels' packs, built again (`_packs`)
         self.blocks = fs.new_summaries(chunks * fk.CHUNK)     # the sweep's (grown: anew)
         listed = rv.empty_lists(chunks)
         if hasattr(self, "listed"):      # grown: today's responders stay listed
@@ -200,14 +201,19 @@ class Funnel(Module):
         """Today's stream keys of the day kernel (`K_*` rows)."""
         return self._keys[day]
 
-    def visits(self, sim, day: int) -> tuple:
-        """What a contact kernel needs to leave a responder out of today's exact pass
-        when today's draw cannot need it (`models.responder_visits`): the event key,
-        an exposure's lift and the per-chunk lists that `step` releases."""
+    def responder_lists(self, sim) -> tuple:
+        """(an exposure's lift, the per-chunk lists) a contact kernel takes to leave a
+        responder out of today's exact pass when today's draw cannot need it
+        (`models.responder_visits`): sized for the customers' capacity, the same lists
+        until it grows."""
         if self.listed.shape[0] * fk.CHUNK < sim.customers.capacity:
             self._buffers(sim.customers.capacity)
+        return self._exposure_lift, self.listed
+
+    def listing(self, day: int) -> np.uint64:
+        """Today's event key, for a send that lists responders (`step` releases them)."""
         self._listing_day = day
-        return self.keys(sim, day)[lay.K_EVENT], self._exposure_lift, self.listed
+        return self._event_keys[day]
 
     def step(self, sim, day: int) -> None:
         """The day kernel for every customer, the reset of the responders it was spared
@@ -230,15 +236,14 @@ class Funnel(Module):
         """The day kernel's and `close_day`'s arrays, each as one `Pack` (unboxed once,
         not on every call); built again when the customers' arrays or the chunk rows
         moved."""
-        S = state_tuple(c)
-        if S is not self._packed_state:
+        if c.layout != self._packed_layout:
             rows = (self.acc, self.chunk_counts, self.chunk_coh)
             totals = (self.arrival_acc, self._flow_cols, self._flows, self.counts,
                       ACTIVE_MASK, self._stocks, self.arrival_coh, self.cohorts["revenue"],
                       self.cohorts["gross_margin"], self.cohorts["buyers"])
-            self._day_pack = Pack((S, self.model(), rows, self.blocks))
+            self._day_pack = Pack((state_tuple(c), self.model(), rows, self.blocks))
             self._close_pack = Pack((rows, totals))
-            self._packed_state = S
+            self._packed_layout = c.layout
         return self._day_pack, self._close_pack
 
     def finalize(self, sim) -> None:

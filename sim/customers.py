@@ -17,6 +17,7 @@ from sim.streams import mix
 
 
 _ALIGN = 64                 # bytes: each array starts on a cache line
+_OWN = ("n", "capacity", "layout")    # the customers' own attributes: no state's names
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Customers:
     def __init__(self, capacity: int):
         self.capacity = max(int(capacity), 1)
         self.n = 0
+        # counts the moves of the arrays (and arrays added): whoever keeps views or packs
+        # of them compares one number a day to know they still hold
+        self.layout = 0
         self._views: dict[tuple, tuple] = {}
         self._specs: dict[str, StateSpec] = {}
         self._arrays: dict[str, np.ndarray] = {}
@@ -57,7 +61,7 @@ class Customers:
     def declare(self, name: str, dtype, fill=0, group: str | None = None) -> None:
         """Add a per-customer state (stored with the other states of `group`, if given);
         declaring the same name twice must agree."""
-        if name.startswith("_") or name in ("n", "capacity") or hasattr(Customers, name):
+        if name.startswith("_") or name in _OWN or hasattr(Customers, name):
             raise ValueError(f"state name {name!r} is taken by the customers' own attributes")
         spec = StateSpec(np.dtype(dtype), fill, group)
         if name in self._specs:
@@ -68,6 +72,7 @@ class Customers:
         if self._laid_out:
             self._arrays[name] = np.full(self.capacity, fill, dtype=spec.dtype)
             setattr(self, name, self._arrays[name])
+            self.layout += 1
 
     def pack(self) -> None:
         """Lay out the states declared so far in one block (if not done yet)."""
@@ -158,6 +163,7 @@ class Customers:
                 self._arrays[name] = new     # the old array goes as soon as it is copied
         self.__dict__.update(self._arrays)
         self._laid_out = True
+        self.layout += 1
 
     def _fill(self, region: np.ndarray, units: dict, offsets: dict) -> None:
         """Every unit's part of the new block (`region`, 64-byte aligned) set to its

@@ -73,22 +73,22 @@ class MessageMechanic(Mechanic):
         self.channels = sim.module("channels")
         if self.params.holdout_share > 0:
             self.channels.keep_marks(sim, self.name)
-        self._rule = self.rule().tables()
-        self._response_lift = next(e.value for e in self.effects() if e.lever == "buy_today")
+        rule = self.rule().tables()
+        lift = next(e.value for e in self.effects() if e.lever == "buy_today")
         r = sim.results
         contacts = r.flow("contacts_" + self.name)
         self._responses = r.flow("responses_" + self.name)
-        self._own_flows = (contacts, self._responses, self._own_cost)
+        p = self.params
+        # its sends book their contacts, responses and costs (contacts and incentives),
+        # ours and the run's, in the kernel that counts them (`models.send_ledger`)
+        self._sender = self.channels.sender(
+            sim, self.name, p.channel, rule, response_rate=p.response_rate, lift=lift,
+            relevance=p.relevance, holdout=p.holdout_share, offer_days=self.offer_days,
+            own=(contacts, self._responses, self._own_cost), offer_cost=p.offer_cost)
 
     def sends_today(self, day: int) -> bool:
         return True
 
     def step(self, sim, day: int) -> None:
-        if not self.sends_today(day):
-            return
-        p = self.params
-        # the send books its contacts, responses and costs (contacts and incentives), ours
-        # and the run's, in the kernel that counts them (`models.send_ledger`)
-        self.channels.send(sim, day, self.name, p.channel, self._rule, p.response_rate,
-                           self._response_lift, p.relevance, p.holdout_share, self.offer_days,
-                           own=self._own_flows, offer_cost=p.offer_cost)
+        if self.sends_today(day):
+            self._sender.send(sim, day)

@@ -78,7 +78,22 @@ def test_a_state_declared_after_the_layout_reads_and_grows_like_the_others():
     assert c.late is c.view(("late",))[0]
 
 
-@pytest.mark.parametrize("name", ["n", "capacity", "view", "_arrays"])
+def test_the_layout_count_changes_exactly_when_arrays_move_or_are_added():
+    """Packs of the arrays are kept while `layout` stays the same: it must change
+    whenever one of them would be stale, and only then (else they are rebuilt daily)."""
+    c = _declared(4)
+    c.pack()
+    packed, a = c.layout, c.a
+    c.add(0, 0, 4)                      # fits: nothing moves
+    assert c.layout == packed and c.a is a
+    c.declare("late", np.int16, 9)      # a new array
+    assert c.layout > packed
+    added = c.layout
+    c.add(0, 1, 1)                      # grows: everything moves
+    assert c.layout > added and c.a is not a
+
+
+@pytest.mark.parametrize("name", ["n", "capacity", "layout", "view", "_arrays"])
 def test_a_state_may_not_take_the_name_of_the_customers_own_attributes(name):
     with pytest.raises(ValueError, match=f"state name '{name}' is taken"):
         Customers(4).declare(name, np.int8)

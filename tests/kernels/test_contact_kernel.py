@@ -22,7 +22,7 @@ from contact_population import (
     ALL_RULE, DAY, FORCE_ALL, MBIT, hold_key, kernel_args, kernel_pack, kernel_select,
     picked, population, pow_table, random_rule, run_both, send_key)
 
-from models import channels as chm
+from models import sender
 from models import contact_kernel as ck
 from models.channels import CHANNELS, DECAY_TABLE, Rule
 from models.send_ledger import (
@@ -42,7 +42,7 @@ def test_layout_matches_reference():
             ck.O_CAPPED, ck.O_HOLDOUT, ck.O_DROPPED, ck.N_OUT) == tuple(range(9))
     assert (ck.RULE_DAYS, ck.CHUNK) == (CR.RULE_DAYS, CR.CONTACT_CHUNK)
     assert CHANNELS == CR.CHANNEL_ORDER
-    assert chm.KERNEL_STATES == CR.KERNEL_ORDER and chm.CONTACT_STATES == CR.CONTACT_ORDER
+    assert sender.KERNEL_STATES == CR.KERNEL_ORDER and sender.CONTACT_STATES == CR.CONTACT_ORDER
 
 
 # name: (bit, decay, chan (deliverability, open, unsubscribe, step, irrelevant step),

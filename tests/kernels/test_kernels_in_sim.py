@@ -166,7 +166,7 @@ class Checker:
         rows = CR.contact_chunks(n, day, key, hold, bit, mbit, Q, self.channels.decay, chan, mech,
                                 rule, visits)
         assert np.array_equal(self.funnel.listed[:listed.shape[0]], listed)
-        assert np.array_equal(self.channels._out[:rows.shape[0]], rows), (day, rows)
+        assert np.array_equal(e._sender.out[:rows.shape[0]], rows), (day, rows)
         for name in names:
             bad = np.flatnonzero(getattr(c, name)[:n] != Q[name])
             assert bad.size == 0, (day, name, bad[:5])

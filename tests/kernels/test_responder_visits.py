@@ -221,7 +221,7 @@ def _count_flagged(n, day, ek, kh, p_hi, t_next):
 def _run(monkeypatch, force: bool):
     """bench_funnel, 20,000 customers, 100 days; visits of the exact pass by day."""
     visits = {}
-    step, own = fm.Funnel.step, fm.Funnel.visits
+    step, own = fm.Funnel.step, fm.Funnel.responder_lists
 
     def counted(self, sim, day):
         c = sim.customers
@@ -229,13 +229,13 @@ def _run(monkeypatch, force: bool):
         visits[day] = _count_flagged(c.n, day, ek, c.kh, c.p_hi, c.t_next)
         step(self, sim, day)
 
-    def forced(self, sim, day):
-        ek, lift, _ = own(self, sim, day)
-        return ek, lift, rv.empty_lists(0)
+    def forced(self, sim):
+        lift, _ = own(self, sim)
+        return lift, rv.empty_lists(0)
 
     monkeypatch.setattr(fm.Funnel, "step", counted)
     if force:
-        monkeypatch.setattr(fm.Funnel, "visits", forced)
+        monkeypatch.setattr(fm.Funnel, "responder_lists", forced)
     f = ScenarioFile("bench_funnel")
     f.adjust(customers=20_000, days=100)
     sim = make_sim(f.resolve("baseline"), 11)
