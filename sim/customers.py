@@ -113,8 +113,7 @@ class Customers:
         if self.n + count > self.capacity:
             self._grow(self.n + count)
         lo, hi = self.n, self.n + count
-        _scheduled_keys(self._arrays["kh"], lo, hi, source, day)
-        self._arrays["arrival"][lo:hi] = day
+        _scheduled(self.kh, self.arrival, lo, hi, source, day)
         self.n = hi
         return slice(lo, hi)
 
@@ -126,8 +125,7 @@ class Customers:
         if self.n + keys.size > self.capacity:
             self._grow(self.n + keys.size)
         lo, hi = self.n, self.n + keys.size
-        _mixed_keys(self._arrays["kh"], lo, keys)
-        self._arrays["arrival"][lo:hi] = day
+        _mixed(self.kh, self.arrival, lo, keys, day)
         self.n = hi
         return slice(lo, hi)
 
@@ -195,14 +193,18 @@ def _block(nbytes: int) -> np.ndarray:
         toggle(was)
 
 
+# Keys and arrival days are written in one call: a day's few arrivals would pay more
+# for a numpy slice assignment than for the loop.
 @njit(cache=True)
-def _scheduled_keys(kh, lo, hi, source, day):
+def _scheduled(kh, arrival, lo, hi, source, day):
     base = (np.uint64(source) << np.uint64(56)) ^ (np.uint64(day) << np.uint64(32))
     for i in range(lo, hi):
         kh[i] = mix(base ^ np.uint64(i - lo))
+        arrival[i] = day
 
 
 @njit(cache=True)
-def _mixed_keys(kh, lo, keys):
+def _mixed(kh, arrival, lo, keys, day):
     for j in range(keys.size):
         kh[lo + j] = mix(keys[j])
+        arrival[lo + j] = day
