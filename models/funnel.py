@@ -19,6 +19,7 @@ from models import funnel_screen as fs
 from models import layouts as lay
 from models import funnel_totals as ft
 from models import responder_visits as rv
+from models import small_day as sd
 from models.behaviour import Behaviour
 from models.stages import ACTIVE_STAGES, ALIVE, FOREVER, NEVER, STAGES
 from sim.module import Module
@@ -224,11 +225,12 @@ class Funnel(Module):
         day_pack, close_pack = self._packs(c)
         dks = self.keys(sim, day)
         chunks = (c.n + fk.CHUNK - 1) // fk.CHUNK
-        if chunks == 1:     # one chunk: no threads to wake (the same call day_step makes)
-            fk.one_chunk_day(day, c.n, dks, day_pack)
-        else:
-            fk.day_step(day, c.n, dks, day_pack)
-        if self._listing_day == day:
+        listed = self._listing_day == day
+        if chunks == 1:     # one chunk: no threads to wake, and one call for the whole day
+            sd.whole_day(day, c.n, dks, day_pack, close_pack, self.listed, listed)
+            return
+        fk.day_step(day, c.n, dks, day_pack)
+        if listed:
             rv.release(chunks, self.listed, c.flags, c.boost)
         ft.close_day(day, c.n, chunks, close_pack)
 
