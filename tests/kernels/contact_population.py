@@ -85,7 +85,7 @@ def send_key(day, mechanic="email_campaign"):
 
 
 def hold_key(mechanic="email_campaign"):
-    """The mechanic's control-group key, as Channels.send derives it (no day in it)."""
+    """The mechanic's control-group key, as `Channels.holdout_key` derives it (no day in it)."""
     return R.day_key(SEED_KEY, R.decision("holdout." + mechanic), 0)
 
 

@@ -46,7 +46,7 @@ def test_draw_optins_shares_independence_and_reach():
         assert optin[i] == CR.optin_bits(kh[i], key, shares)
 
 
-# ---------------------------------------------------------------- Channels.send in a run
+# ---------------------------------------------------------------- a Sender in a run
 
 
 class SecondCampaign(EmailCampaign):

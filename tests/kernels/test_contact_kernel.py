@@ -10,7 +10,7 @@ as table[-1] ** (dt / 4095), equal to decay**dt up to rounding.
 
 Then: `deliver` is `deliver_range` chunk by chunk whatever the thread count; the
 opt-in draw has the configured shares, independently per channel; and through small
-simulations, the bookkeeping of `Channels.send` (reach, caps, holdout, costs).
+simulations, the bookkeeping of a `Sender` (reach, caps, holdout, costs).
 """
 
 import contact_reference as CR

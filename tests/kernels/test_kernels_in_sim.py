@@ -5,7 +5,7 @@ A run is built with `scenarios.build.make_sim`; the funnel's and the e-mail camp
 copied, the kernel runs as usual, and the reference is applied to the copy with the
 same keys. Every state array, every per-chunk accumulator row and the daily flows the
 funnel reports must be bit-identical. The campaign sends through the channel layer
-(`Channels.send` -> `contact_kernel.deliver`); its replay is
+(`Sender.send` -> `contact_kernel.deliver`); its replay is
 `kernel_reference.contact_chunks` with the send's parameters rebuilt from the scenario
 and the channel module's own decay table (checked against Python's pow), so fatigue
 agrees bit for bit too.
