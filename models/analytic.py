@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
 
@@ -189,7 +188,11 @@ def _unpack(params, names):
 
 
 def _mle(neg_ll, x0):
-    """Minimise over log-parameters: a quasi-Newton pass, then a Nelder-Mead polish."""
+    """Minimise over log-parameters: a quasi-Newton pass, then a Nelder-Mead polish.
+    scipy.optimize is imported here: it takes a third of a second, and a simulation
+    reaches this module (its CLV multiple) without ever fitting."""
+    from scipy.optimize import minimize
+
     res = minimize(neg_ll, x0, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-9})
     res = minimize(neg_ll, res.x, method="Nelder-Mead",
                    options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000})
