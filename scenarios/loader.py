@@ -114,6 +114,13 @@ class ScenarioFile:
         self._adjust: dict[str, object] = {}
         self._customers: int | None = None
 
+    def copy_to_adjust(self) -> "ScenarioFile":
+        """A copy whose adjustments are its own (a sweep adjusts one per experiment): the
+        parsed file is shared, as nothing changes it (`resolve` works on a copy)."""
+        other = copy.copy(self)
+        other._adjust = dict(self._adjust)
+        return other
+
     @property
     def strategy_names(self) -> list[str]:
         return list(self.scenario.strategies)

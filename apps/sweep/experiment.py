@@ -6,7 +6,6 @@ executor calls `run_batch`, which runs a few experiments in a row (a task per ba
 keeps scheduling cheap) and turns a failing experiment into a row with its error.
 """
 
-import copy
 import functools
 import math
 import os
@@ -36,7 +35,8 @@ def run_experiment(scenario: SweepScenario, overrides: dict, seed: int) -> dict:
     from models.comparison import paired
     from scenarios.loader import scenario_id
 
-    job = Job.prepare(copy.deepcopy(_parsed(scenario.text, scenario.label)), scenario.customers, scenario.days, 1, seed,
+    job = Job.prepare(_parsed(scenario.text, scenario.label).copy_to_adjust(),
+                      scenario.customers, scenario.days, 1, seed,
                       ",".join(scenario.strategies), overrides=overrides)
     result = job.run()
     out = {run.strategy: dict(run.summary) for run in result.runs}
@@ -49,7 +49,7 @@ def run_experiment(scenario: SweepScenario, overrides: dict, seed: int) -> dict:
 @functools.lru_cache(maxsize=4)
 def _parsed(text: str, label: str):
     """The base scenario, parsed once per process (YAML parsing costs more than a small
-    run); each experiment adjusts its own deep copy."""
+    run); each experiment adjusts its own copy (`ScenarioFile.copy_to_adjust`)."""
     from scenarios.loader import ScenarioFile
 
     return ScenarioFile.from_text(text, label)
