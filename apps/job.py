@@ -62,7 +62,8 @@ class Job:
         """`scenario`: a preset name, a file, or a loaded `ScenarioFile` (a sweep's base,
         given as text); `overrides`: dotted-path values set on the baseline."""
         f = scenario if isinstance(scenario, ScenarioFile) else ScenarioFile(scenario)
-        f.adjust(customers=customers, days=days, overrides=overrides)
+        warnings: list[str] = []
+        f.adjust(customers=customers, days=days, overrides=overrides, warnings=warnings)
         sc = f.scenario
         total = sc.base.customers + sc.acquisition.inflow_per_day * sc.horizon_days
         need = total * BYTES_PER_CUSTOMER_BUDGET * 2
@@ -87,8 +88,8 @@ class Job:
                                  f"{', '.join(f.strategy_names)}")
         if "baseline" not in names:
             names = ["baseline", *names]
-        warnings: list[str] = []
-        resolved = {s: f.resolve(s, warnings) for s in names}
+        # the baseline as adjusting resolved it (its warnings taken then)
+        resolved = {s: sc if s == BASELINE else f.resolve(s, warnings) for s in names}
         plan, twins = leave_one_out_plan(resolved) if by_mechanic else ({}, {})
         return cls(f, names, reps, seed, resolved, by_mechanic, plan, twins, warnings)
 

@@ -126,10 +126,11 @@ class ScenarioFile:
         return list(self.scenario.strategies)
 
     def adjust(self, customers: int | None = None, days: int | None = None,
-               overrides: dict | None = None) -> None:
+               overrides: dict | None = None, warnings: list | None = None) -> None:
         """Scale the base (and with it the inflow), set the horizon and apply dotted-path
         overrides to the baseline (and so to every strategy), as the CLI, the app and
-        sweeps ask; the result is validated like the file."""
+        sweeps ask; the result is validated like the file (the baseline's `warnings` as
+        `resolve` gives them)."""
         before = dict(self._adjust), self._customers
         if customers is not None:
             self._customers = customers
@@ -137,7 +138,7 @@ class ScenarioFile:
             self._adjust["horizon_days"] = days
         self._adjust.update(overrides or {})
         try:
-            self.scenario = self.resolve("baseline")
+            self.scenario = self.resolve("baseline", warnings)
         except InputError:
             self._adjust, self._customers = before
             raise
