@@ -22,9 +22,10 @@ _NO_EVENT_KEY = np.uint64(0)              # without a funnel: every responder is
 
 class Sender:
     """`send(sim, day)` contacts today's targets of `mechanic` through the channel of
-    `spec` (the `channel`-th: its opt-in bit). With `offer_days` > 0 a responder holds the personal
-    offer for that many days; `own`: the mechanic's (contacts, responses, cost) flows,
-    booked with the channel's, `offer_cost` a response. Made by `Channels.sender`."""
+    `spec` (the `channel`-th: its opt-in bit). With `offer_days` > 0 a responder holds
+    the personal offer for that many days; `own`: the mechanic's (contacts, responses,
+    cost) flows, booked with the channel's, `offer_cost` a response. Made by
+    `Channels.sender`."""
 
     def __init__(self, channels, sim, mechanic: str, spec, channel: int, rule: tuple, *,
                  response_rate: float, lift: float, relevance: float, holdout: float,
